@@ -10,7 +10,7 @@ deps:                   ## apt, pip and npm packages from build/apt-packages.txt
 	bash build/install-deps.sh
 
 core: deps              ## rnncore compiled natively, installed in development mode (with the mkdocs plugin)
-	$(PY) -m pip install -q --no-build-isolation --no-deps -e .
+	mkdir -p .build && $(PY) -m pip install -q --no-build-isolation --no-deps -e .
 
 engine: core            ## the same Cython compiled to WebAssembly + the Pyodide runtime -> .build/engine
 	$(PY) build/wasm/build_wheel.py

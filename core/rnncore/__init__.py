@@ -1,0 +1,1 @@
+"""rnncore (being written)."""

@@ -1,0 +1,1 @@
+"""Sequence Hub MkDocs plugin (being written)."""
