@@ -1,0 +1,113 @@
+"""The embedding subsystem's only entry from the MkDocs plugin (``plugin.py`` calls these four functions).
+
+    on_config(config, options)   start a build's record; options: embed, offline, scorm (all default True)
+    on_post_page(output, page, config) -> output
+                                 record the page's quizzes, demos, stylesheets, lesson body; inject the
+                                 service-worker registration
+    on_post_build(config)        write embed pages, SCORM packages, then sw.js (last: its manifest hashes
+                                 everything else)
+"""
+import logging
+import pathlib
+
+from . import DEMOS, offline, pages, scorm
+from .extract import elements_with, page_assets, relative_prefix
+
+log = logging.getLogger("mkdocs.plugins.sequencehub.embed")
+
+ASSETS = pathlib.Path(__file__).resolve().parent.parent / "assets"
+DEFAULTS = {"embed": True, "offline": True, "scorm": True}
+
+
+class _Record:
+    def __init__(self, options):
+        self.options = {**DEFAULTS, **{k: v for k, v in (options or {}).items() if v is not None}}
+        self.quizzes = {}          # id -> {html, source, assets, title}
+        self.demos = {}            # name -> {html, source, assets, title}
+        self.lessons = []          # {slug, title, content, dest, assets}
+        self.home_assets = None
+
+
+_record = _Record(None)
+
+
+def on_config(config, options=None):
+    global _record
+    _record = _Record(options)
+    return config
+
+
+def _is_lesson(page):
+    meta = page.meta or {}
+    return bool(meta.get("skill")) or page.file.src_uri.startswith("lessons/")
+
+
+def on_post_page(output, page, config):
+    dest = page.file.dest_uri
+    assets = page_assets(output, dest)
+    if page.is_homepage or _record.home_assets is None:
+        _record.home_assets = assets
+    content = page.content or ""
+    title = page.title or ""
+    for attrs, outer in elements_with(content, "data-quiz"):
+        quiz_id = attrs.get("data-quiz")
+        if quiz_id and quiz_id not in _record.quizzes:
+            _record.quizzes[quiz_id] = {"html": outer, "source": dest, "assets": assets,
+                                        "title": attrs.get("data-title") or title}
+    for attrs, outer in elements_with(content, "data-demo"):
+        name = attrs.get("data-demo")
+        if name and name not in _record.demos:
+            _record.demos[name] = {"html": outer, "source": dest, "assets": assets, "title": title}
+    if _is_lesson(page):
+        slug = (page.meta or {}).get("skill") or pathlib.PurePosixPath(page.file.src_uri).stem
+        _record.lessons.append({"slug": slug, "title": title, "content": content, "dest": dest, "assets": assets})
+    if _record.options["offline"] and dest != "404.html" and "</body>" in output:
+        tag = f'<script type="module" src="{relative_prefix(dest)}assets/sequencehub/embed/sw-register.js"></script>'
+        head, sep, tail = output.rpartition("</body>")
+        output = f"{head}{tag}\n{sep}{tail}"
+    return output
+
+
+def write_embed_pages(site_dir, site_name):
+    """Write every embed page and alias; return the canonical destinations."""
+    written = []
+    home = _record.home_assets or {"stylesheets": [], "scripts": [], "palette": {}, "lang": "en"}
+    units = [("demo", name, _record.demos.get(name)) for name in sorted(set(DEMOS) | set(_record.demos))]
+    units += [("quiz", quiz_id, info) for quiz_id, info in sorted(_record.quizzes.items())]
+    for kind, unit_id, info in units:
+        info = info or {"html": pages.demo_markup(unit_id), "source": None, "assets": home, "title": unit_id}
+        title = info["title"] if kind == "quiz" else f"{unit_id.replace('-', ' ').capitalize()} demo"
+        for dest in pages.unit_paths(kind, unit_id):
+            text = pages.render(kind, unit_id, info["html"], dest, info["assets"], site_name, title,
+                                source=info["source"])
+            path = pathlib.Path(site_dir) / dest
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        written.append(pages.unit_paths(kind, unit_id)[0])
+    return written
+
+
+def write_scorm_packages(site_dir, site_name, site_url):
+    made = []
+    for lesson in _record.lessons:
+        out = pathlib.Path(site_dir) / "scorm" / f"{lesson['slug']}.zip"
+        scorm.build_package(site_dir, out, slug=lesson["slug"], title=lesson["title"], content=lesson["content"],
+                            page_dest=lesson["dest"], assets=lesson["assets"], site_name=site_name,
+                            site_url=site_url)
+        made.append(out)
+    return made
+
+
+def on_post_build(config):
+    site_dir = config["site_dir"]
+    site_name = config.get("site_name") or "Sequence Hub"
+    if _record.options["embed"]:
+        written = write_embed_pages(site_dir, site_name)
+        log.info("embed: %d pages under embed/ (%d quizzes)", len(written), len(_record.quizzes))
+    if _record.options["scorm"] and _record.lessons:
+        made = write_scorm_packages(site_dir, site_name, config.get("site_url"))
+        log.info("embed: %d SCORM 1.2 packages under scorm/", len(made))
+    if _record.options["offline"]:
+        info = offline.write_service_worker(site_dir, ASSETS / "sw.js")
+        log.info("offline: sw.js precaches %d files (%.1f MB), cache %s", len(info["files"]),
+                 info["bytes"] / 1e6, info["version"])

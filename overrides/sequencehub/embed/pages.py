@@ -1,0 +1,53 @@
+"""Standalone embed pages: one per demo and one per quiz, made to live in an ``<iframe>``.
+
+Canonical, frozen URLs are ``embed/v1/<demo>/`` and ``embed/v1/quiz/<id>/``. The aliases ``embed/<demo>/`` and
+``embed/quiz/<id>/`` serve the same page for the newest embed version (today v1); their canonical link names the
+versioned URL. Pages carry no site navigation, only the widget, the stylesheets of the page it came from, and
+``embed.js`` (URL parameters, theme, height, postMessage) ahead of the plugin's own scripts.
+"""
+import html
+import pathlib
+
+import jinja2
+import markupsafe
+
+from . import EMBED_VERSION
+from .extract import relative_prefix
+
+_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(pathlib.Path(__file__).parent / "templates"),
+                          autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
+
+
+def unit_paths(kind, unit_id):
+    """Return (canonical, alias) destinations, e.g. ``embed/v1/quiz/x/index.html`` and ``embed/quiz/x/index.html``."""
+    tail = f"quiz/{unit_id}" if kind == "quiz" else unit_id
+    return f"embed/{EMBED_VERSION}/{tail}/index.html", f"embed/{tail}/index.html"
+
+
+def demo_markup(name):
+    """The markup a lesson uses for a demo, for demos no page of the site holds."""
+    return f'<div class="sh-demo" data-demo="{html.escape(name)}"></div>'
+
+
+def render(kind, unit_id, body, dest, assets, site_name, title, source=None, entry="embed.js", canonical=None):
+    """HTML of one standalone page at ``dest`` (relative to the site root).
+
+    ``assets`` comes from :func:`extract.page_assets` of the page the unit was found on (or the home page);
+    ``source`` is the site path of that page, linked as the credit line.
+    """
+    prefix = relative_prefix(dest)
+    if canonical is None and kind in ("demo", "quiz"):
+        canonical = prefix + unit_paths(kind, unit_id)[0].removesuffix("index.html")
+    scripts = [(src, typ) for src, typ in assets["scripts"] if _is_widget_script(src)]
+    return _ENV.get_template("embed.html").render(
+        lang=assets["lang"], palette=assets["palette"], version=EMBED_VERSION, title=title, site_name=site_name,
+        canonical=canonical, stylesheets=assets["stylesheets"],
+        prefix=prefix, scripts=scripts, kind=kind, unit_id=unit_id, body=markupsafe.Markup(body), source=source.removesuffix("index.html") if source else None,
+        credit=f"{title} · {site_name}", entry=entry)
+
+
+def _is_widget_script(src):
+    """Scripts an embed page keeps: the plugin's own and vendored libraries (never the theme's bundle, which
+    expects the theme's page structure)."""
+    path = src.split("?", 1)[0]
+    return path.startswith(("assets/sequencehub/", "assets/vendor/")) and "/embed/" not in path

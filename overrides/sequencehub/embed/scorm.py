@@ -1,0 +1,154 @@
+"""A lesson as a SCORM 1.2 package: the zip a learning-management system imports.
+
+The package holds ``imsmanifest.xml`` (SCORM 1.2: IMS Content Packaging 1.1.2 + ADL's ``adlcp`` extension, one
+SCO), ``index.html`` (the lesson's content alone, no site navigation, with ``scorm.js``, which reports its quiz
+score through the LMS's SCORM 1.2 API), and every file that page loads: the stylesheets, the plugin's assets,
+the vendored libraries and, when the lesson runs the core (a demo, a generated quiz item), the engine. Paths
+inside the zip are the site's own, so the page's relative URLs hold. Links to other pages of the site become
+absolute links to ``site_url`` (or plain text without one).
+
+Command: ``python -m sequencehub.embed.scorm [-f mkdocs.yml] [-o OUT_DIR] [LESSON ...]`` builds the site into a
+temporary folder and copies ``scorm/<lesson>.zip`` out (every lesson when none is named).
+"""
+import argparse
+import html
+import pathlib
+import re
+import shutil
+import sys
+import tempfile
+import zipfile
+
+from . import pages
+from .extract import site_path
+
+_URL_ATTR = re.compile(r'\b(src|href)="([^"]*)"')
+_STORED = (".zip", ".whl", ".woff2", ".woff", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".gz")
+_FIXED_TIME = (2020, 1, 1, 0, 0, 0)           # reproducible zips: same inputs, same bytes
+
+MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="{ident}" version="1.0"
+    xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
+    xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xsi:schemaLocation="http://www.imsproject.org/xsd/imscp_rootv1p1p2 imscp_rootv1p1p2.xsd
+                        http://www.imsglobal.org/xsd/imsmd_rootv1p2p1 imsmd_rootv1p2p1.xsd
+                        http://www.adlnet.org/xsd/adlcp_rootv1p2 adlcp_rootv1p2.xsd">
+  <metadata>
+    <schema>ADL SCORM</schema>
+    <schemaversion>1.2</schemaversion>
+  </metadata>
+  <organizations default="{ident}-org">
+    <organization identifier="{ident}-org">
+      <title>{course}</title>
+      <item identifier="{ident}-item" identifierref="{ident}-sco" isvisible="true">
+        <title>{title}</title>
+      </item>
+    </organization>
+  </organizations>
+  <resources>
+    <resource identifier="{ident}-sco" type="webcontent" adlcp:scormtype="sco" href="index.html">
+{files}
+    </resource>
+  </resources>
+</manifest>
+"""
+
+
+def rewrite_links(content, page_dest, site_dir, site_url):
+    """Make the lesson body's URLs valid at the zip's root; return (html, site files it references)."""
+    site_dir = pathlib.Path(site_dir)
+    files = set()
+
+    def fix(match):
+        attr, url = match.group(1), html.unescape(match.group(2))
+        if url.startswith("#") or not url:
+            return match.group(0)
+        path = site_path(url, page_dest)
+        if path is None:
+            return match.group(0)
+        bare, _, fragment = path.partition("#")
+        bare = bare.split("?", 1)[0]
+        if (site_dir / bare).is_file():
+            files.add(bare)
+            return f'{attr}="{html.escape(path)}"'
+        if attr == "href" and site_url:
+            return f'{attr}="{html.escape(site_url.rstrip("/") + "/" + path)}" target="_blank" rel="noopener"'
+        return f'data-site-{attr}="{html.escape(path)}"'
+
+    return _URL_ATTR.sub(fix, content), files
+
+
+def _tree(site_dir, folder):
+    root = pathlib.Path(site_dir) / folder
+    if not root.is_dir():
+        return []
+    return [p.relative_to(site_dir).as_posix() for p in sorted(root.rglob("*")) if p.is_file()
+            and not p.name.endswith((".map", ".d.ts"))]
+
+
+def needs_engine(content):
+    return "data-demo=" in content or "data-generate" in content or "@ generate" in content
+
+
+def build_package(site_dir, out_zip, *, slug, title, content, page_dest, assets, site_name, site_url=None,
+                  engine_files=None):
+    """Write the SCORM 1.2 zip of one lesson; return the list of paths it holds."""
+    site_dir = pathlib.Path(site_dir)
+    body, referenced = rewrite_links(content, page_dest, site_dir, site_url)
+    page = pages.render("lesson", slug, body, "index.html", assets, site_name, title, source=None,
+                        entry="scorm.js")
+    wanted = set(referenced)
+    wanted.update(p.split("?", 1)[0] for p in assets["stylesheets"])
+    wanted.update(_tree(site_dir, "assets/sequencehub"))
+    wanted.update(_tree(site_dir, "assets/vendor"))
+    if needs_engine(content):
+        wanted.update(engine_files if engine_files is not None else _tree(site_dir, "engine"))
+    wanted = sorted(p for p in wanted if (site_dir / p).is_file() and not p.startswith("scorm/"))
+    ident = "sequencehub-" + re.sub(r"[^A-Za-z0-9_.-]", "-", slug)
+    listing = "\n".join(f'      <file href="{html.escape(p)}"/>' for p in ["index.html", *wanted])
+    manifest = MANIFEST.format(ident=ident, course=html.escape(site_name), title=html.escape(title), files=listing)
+    out_zip = pathlib.Path(out_zip)
+    out_zip.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out_zip, "w") as zf:
+        _write(zf, "imsmanifest.xml", manifest.encode())
+        _write(zf, "index.html", page.encode())
+        for rel in wanted:
+            _write(zf, rel, (site_dir / rel).read_bytes())
+    return ["imsmanifest.xml", "index.html", *wanted]
+
+
+def _write(zf, name, data):
+    info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+    info.external_attr = 0o644 << 16
+    stored = name.endswith(_STORED)
+    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    zf.writestr(info, data, compress_type=info.compress_type, compresslevel=None if stored else 6)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m sequencehub.embed.scorm", description=__doc__.split("\n\n")[0])
+    parser.add_argument("lessons", nargs="*", help="lesson slugs (e.g. lstm); default: every lesson")
+    parser.add_argument("-f", "--config-file", default="mkdocs.yml")
+    parser.add_argument("-o", "--out", default="dist/scorm", help="folder for the zips (default dist/scorm)")
+    args = parser.parse_args(argv)
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    with tempfile.TemporaryDirectory() as tmp:
+        build(load_config(args.config_file, site_dir=tmp, strict=True))
+        made = sorted((pathlib.Path(tmp) / "scorm").glob("*.zip"))
+        if args.lessons:
+            made = [p for p in made if p.stem in args.lessons]
+            missing = set(args.lessons) - {p.stem for p in made}
+            if missing:
+                parser.error(f"no lesson named {', '.join(sorted(missing))}")
+        out = pathlib.Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for zip_path in made:
+            shutil.copy2(zip_path, out / zip_path.name)
+            print(out / zip_path.name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
