@@ -1,0 +1,454 @@
+"""What the site's live demos and generated quiz items ask of the core: JSON in, JSON out.
+
+Each public function takes plain JSON values (numbers, strings, lists, dicts) as keyword arguments and returns a
+dict of plain JSON values. In the browser the engine's worker calls ``rnncore.demos.<fn>(**kwargs)`` inside
+Pyodide, which has no numpy: so this module uses only the standard library and rnncore's public API (``RNN``,
+``LSTM``, ``GRU``; ``train`` and ``tasks`` for the training race), never ``rnncore.reference``.
+
+Every result carries the parameters it was computed with (``params``, PyTorch names, nested lists), so a test or a
+reader can recompute it with the numpy reference.
+
+Conventions: time-major inputs ``x`` of shape (T, B, I) with B = 1 here; results drop the batch axis, so a trace
+``h`` is a list of T lists of H numbers.
+"""
+import math
+import random
+
+import rnncore
+
+__all__ = ["hidden_state_trace", "gate_trace", "gradient_norms", "race_init", "race_step", "race_stop",
+           "bidirectional_trace", "sample", "quiz_item", "quiz_grade", "info"]
+
+CELLS = ("rnn", "lstm", "gru")
+GATE_NAMES = {"rnn": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+MAX_STEPS = 400            # longest sequence a demo may ask for (keeps every request well inside its budget)
+MAX_HIDDEN = 64
+
+
+# ------------------------------------------------------------------------------------------------------- helpers
+def _tolist(a):
+    """A numpy array or shaped memoryview (what the core returns) -> nested lists of floats."""
+    return a.tolist() if hasattr(a, "tolist") else list(a)
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _check_int(name, value, lo, hi):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise ValueError(f"{name} must be a whole number; got {value!r}")
+    value = int(value)
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be between {lo} and {hi}; got {value}")
+    return value
+
+
+def _check_float(name, value, lo=-1e6, hi=1e6):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number; got {value!r}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be between {lo} and {hi}; got {value}")
+    return float(value)
+
+
+def _model(cell, input_size, hidden_size, seed, bidirectional=False):
+    cls = {"rnn": rnncore.RNN, "lstm": rnncore.LSTM, "gru": rnncore.GRU}[cell]
+    return cls(input_size=input_size, hidden_size=hidden_size, bidirectional=bidirectional, dtype="float64",
+               seed=seed)
+
+
+def _params(m):
+    return {name: _tolist(value) for name, value in m.params.items()}
+
+
+def _set_param(m, name, values):
+    """Write nested lists `values` into the model's parameter `name` (same shape)."""
+    target = m.params[name]
+    if hasattr(target, "ndim") and hasattr(target, "__array__"):      # numpy (native build)
+        target[...] = values
+        return
+    if len(target.shape) == 1:
+        for i, v in enumerate(values):
+            target[i] = v
+    else:
+        for i, row in enumerate(values):
+            for j, v in enumerate(row):
+                target[i, j] = v
+
+
+def _scale_param(m, name, factor):
+    _set_param(m, name, _scaled(_tolist(m.params[name]), factor))
+
+
+def _scaled(values, factor):
+    if isinstance(values, list):
+        return [_scaled(v, factor) for v in values]
+    return values * factor
+
+
+def _batch1(seq):
+    """A list of T input vectors -> x of shape (T, 1, I)."""
+    return [[list(map(float, v))] for v in seq]
+
+
+def _squeeze(a):
+    """(T, 1, H) nested lists -> (T, H)."""
+    return [row[0] for row in _tolist(a)]
+
+
+def _tokens(sequence, max_steps=MAX_STEPS):
+    """A demo's sequence: a string (one token per character) or a list of numbers / strings."""
+    if isinstance(sequence, str):
+        tokens = list(sequence)
+    elif isinstance(sequence, list):
+        tokens = sequence
+    else:
+        raise ValueError(f"sequence must be a string or a list; got {type(sequence).__name__}")
+    if not tokens:
+        raise ValueError("the sequence is empty: type at least one token")
+    if len(tokens) > max_steps:
+        raise ValueError(f"the sequence is too long: {len(tokens)} steps, at most {max_steps}")
+    return tokens
+
+
+def _encode(tokens):
+    """Tokens -> (inputs (T, I), vocab). Numbers become 1-wide inputs; anything else a one-hot over the sorted
+    distinct tokens (so the same text always gives the same encoding)."""
+    if all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in tokens):
+        return [[_check_float("a sequence value", t, -100, 100)] for t in tokens], None
+    tokens = [str(t) for t in tokens]
+    vocab = sorted(set(tokens))
+    index = {tok: k for k, tok in enumerate(vocab)}
+    return [[1.0 if index[tok] == k else 0.0 for k in range(len(vocab))] for tok in tokens], vocab
+
+
+def _gates(m, cell, T):
+    """Per-step gate activations of batch item 0 after forward: {name: (T, H) lists}."""
+    gates = m.gates
+    out = {}
+    for name in GATE_NAMES[cell] + (("c",) if cell == "lstm" else ()):
+        value = _tolist(gates[name])
+        if len(value) != T:                       # (D, T, B, H): keep the forward direction
+            value = value[0]
+        out[name] = [row[0] for row in value]
+    return out
+
+
+# ------------------------------------------------------------------------------------------------- hidden state
+def hidden_state_trace(sequence="hello", cell="rnn", hidden_size=6, seed=0):
+    """The hidden state h_t after each step of `sequence`, and how much each input moved it.
+
+    Returns {tokens, vocab, x (T, I), h (T, H), dh (T, H) = h_t - h_{t-1}, moved (T,) = |dh|, params}.
+    """
+    _check_choice("cell", cell, CELLS)
+    hidden_size = _check_int("hidden_size", hidden_size, 1, MAX_HIDDEN)
+    tokens = _tokens(sequence)
+    x, vocab = _encode(tokens)
+    m = _model(cell, len(x[0]), hidden_size, _check_int("seed", seed, 0, 2**31 - 1))
+    y, _ = m.forward(_batch1(x))
+    h = _squeeze(y)
+    prev = [0.0] * hidden_size
+    dh, moved = [], []
+    for row in h:
+        d = [a - b for a, b in zip(row, prev)]
+        dh.append(d)
+        moved.append(math.sqrt(sum(v * v for v in d)))
+        prev = row
+    return {"cell": cell, "tokens": [str(t) for t in tokens], "vocab": vocab, "x": x, "h": h, "dh": dh,
+            "moved": moved, "params": _params(m)}
+
+
+# ------------------------------------------------------------------------------------------------ gate inspector
+def _apply_overrides(m, cell, hidden_size, gate_bias, overrides):
+    """gate_bias {gate: b} sets that gate's whole bias block (b_ih = b, b_hh = 0); overrides {"name[i]" or
+    "name[i,j]": value} set single weights."""
+    for gate, value in (gate_bias or {}).items():
+        names = GATE_NAMES[cell]
+        if gate not in names:
+            raise ValueError(f"a {cell.upper()} has no gate {gate!r}; its gates are {', '.join(names)}")
+        value = _check_float(f"gate_bias[{gate}]", value, -20, 20)
+        k = names.index(gate)
+        b_ih, b_hh = _tolist(m.params["bias_ih_l0"]), _tolist(m.params["bias_hh_l0"])
+        for u in range(k * hidden_size, (k + 1) * hidden_size):
+            b_ih[u], b_hh[u] = value, 0.0
+        _set_param(m, "bias_ih_l0", b_ih)
+        _set_param(m, "bias_hh_l0", b_hh)
+    for key, value in (overrides or {}).items():
+        name, _, rest = key.partition("[")
+        if name not in m.params or not rest.endswith("]"):
+            raise ValueError(f"unknown weight {key!r}: use e.g. 'weight_hh_l0[0,1]' or 'bias_ih_l0[2]'")
+        try:
+            index = tuple(int(s) for s in rest[:-1].split(","))
+        except ValueError:
+            raise ValueError(f"unknown weight {key!r}: the index must be whole numbers") from None
+        shape = tuple(m.params[name].shape)
+        if len(index) != len(shape) or not all(0 <= i < n for i, n in zip(index, shape)):
+            raise ValueError(f"{key} is outside {name}, whose shape is {shape}")
+        m.params[name][index if len(index) > 1 else index[0]] = _check_float(key, value, -20, 20)
+
+
+def gate_trace(sequence=(1.0, 0.0, 0.0, 1.0, 0.0, 0.0), cell="lstm", hidden_size=3, seed=0, gate_bias=None,
+               overrides=None, weight_scale=1.0):
+    """Gate activations for every step: LSTM i, f, g, o, c and h; GRU r, z, n and h.
+
+    `gate_bias` {"f": 2.0} sets a gate's bias for all units; `overrides` {"weight_hh_l0[0,1]": 0.5} single weights;
+    `weight_scale` multiplies both weight matrices first.
+    Returns {cell, tokens, gates: {name: (T, H)}, c (LSTM only), h (T, H), params}.
+    """
+    _check_choice("cell", cell, ("lstm", "gru"))
+    hidden_size = _check_int("hidden_size", hidden_size, 1, 16)
+    tokens = _tokens(list(sequence) if isinstance(sequence, tuple) else sequence, 64)
+    x, vocab = _encode(tokens)
+    m = _model(cell, len(x[0]), hidden_size, _check_int("seed", seed, 0, 2**31 - 1))
+    weight_scale = _check_float("weight_scale", weight_scale, 0, 10)
+    if weight_scale != 1.0:
+        _scale_param(m, "weight_ih_l0", weight_scale)
+        _scale_param(m, "weight_hh_l0", weight_scale)
+    _apply_overrides(m, cell, hidden_size, gate_bias, overrides)
+    y, _ = m.forward(_batch1(x))
+    T = len(x)
+    gates = _gates(m, cell, T)
+    result = {"cell": cell, "tokens": [str(t) for t in tokens], "vocab": vocab, "x": x,
+              "gates": {k: gates[k] for k in GATE_NAMES[cell]}, "h": _squeeze(y), "params": _params(m)}
+    if cell == "lstm":
+        result["c"] = gates["c"]
+    return result
+
+
+# ------------------------------------------------------------------------------------------------ vanishing lab
+def _random_inputs(rng, T, I):
+    return [[rng.gauss(0.0, 1.0) for _ in range(I)] for _ in range(T)]
+
+
+def gradient_norms(length=40, scale=1.0, hidden_size=8, input_size=4, seed=0, cells=CELLS):
+    """||dL/dh_t|| for every t, for each cell on the same random sequence, with L = sum(h_T) / sqrt(H).
+
+    `scale` multiplies the recurrent weights W_hh of every cell (its default initialisation times scale).
+    Returns {t: [1..T], length, scale, norms: {cell: (T,)}, x (T, I), params: {cell: params}}.
+    """
+    length = _check_int("length", length, 1, MAX_STEPS)
+    scale = _check_float("scale", scale, 0, 10)
+    hidden_size = _check_int("hidden_size", hidden_size, 1, MAX_HIDDEN)
+    input_size = _check_int("input_size", input_size, 1, 16)
+    seed = _check_int("seed", seed, 0, 2**31 - 1)
+    x = _random_inputs(random.Random(seed), length, input_size)
+    last = [1.0 / math.sqrt(hidden_size)] * hidden_size        # dL/dh_T of L = sum(h_T) / sqrt(H): norm 1
+    dy = [[[0.0] * hidden_size] for _ in range(length - 1)] + [[last]]
+    norms, params = {}, {}
+    for cell in cells:
+        _check_choice("cell", cell, CELLS)
+        m = _model(cell, input_size, hidden_size, seed)
+        if scale != 1.0:
+            _scale_param(m, "weight_hh_l0", scale)
+        m.forward(_batch1(x))
+        m.backward(dy)
+        values = _tolist(m.grad_h_norms)
+        if values and isinstance(values[0], list):     # (D, T)
+            values = values[0]
+        norms[cell] = values
+        params[cell] = _params(m)
+    return {"t": list(range(1, length + 1)), "length": length, "scale": scale, "norms": norms, "x": x,
+            "params": params}
+
+
+# ----------------------------------------------------------------------------------------------- training race
+_RACES = {}
+
+
+def race_init(task="adding", delay=10, cells=CELLS, hidden_size=16, seed=0, batch_size=16, lr=0.01):
+    """Start a training race: one model per cell on the same task and data stream. Returns {id, ...}."""
+    from . import train, tasks  # noqa: F401  (imported here: the race is the only user)
+    return _race_init(task, delay, cells, hidden_size, seed, batch_size, lr)
+
+
+def race_step(id, steps=10):
+    """Train every cell of race `id` for `steps` more updates; returns {id, step, losses: {cell: [..new..]}}."""
+    return _race_step(id, steps)
+
+
+def race_stop(id):
+    """Forget race `id` (frees its models)."""
+    _RACES.pop(id, None)
+    return {"id": id, "stopped": True}
+
+
+# --------------------------------------------------------------------------------------------- bidirectional
+def bidirectional_trace(sentence="the cat sat on the mat", cell="gru", hidden_size=3, seed=0):
+    """Forward and backward states over the words of `sentence`, and their concatenation [h_fwd ; h_bwd].
+
+    Returns {tokens, forward (T, H), backward (T, H), concat (T, 2H), params}; backward[t] has read the words
+    t..T-1, forward[t] the words 0..t.
+    """
+    _check_choice("cell", cell, CELLS)
+    hidden_size = _check_int("hidden_size", hidden_size, 1, 16)
+    if not isinstance(sentence, str):
+        raise ValueError("sentence must be a string")
+    words = sentence.split()
+    tokens = _tokens(words, 40)
+    x, vocab = _encode(tokens)
+    m = _model(cell, len(x[0]), hidden_size, _check_int("seed", seed, 0, 2**31 - 1), bidirectional=True)
+    y, _ = m.forward(_batch1(x))
+    concat = _squeeze(y)
+    return {"cell": cell, "tokens": tokens, "vocab": vocab, "x": x,
+            "forward": [row[:hidden_size] for row in concat], "backward": [row[hidden_size:] for row in concat],
+            "concat": concat, "params": _params(m)}
+
+
+# ----------------------------------------------------------------------------------------------- text generation
+_CHARLMS = {}
+
+
+def _charlm(model):
+    key = model.get("key") or (model.get("vocab"), model.get("hidden_size"))
+    if key in _CHARLMS:
+        return _CHARLMS[key]
+    vocab, H = model["vocab"], int(model["hidden_size"])
+    lstm = _model("lstm", len(vocab), H, 0)
+    for name, value in model["lstm"].items():
+        _set_param(lstm, name, value)
+    entry = (vocab, H, lstm, model["out"]["weight"], model["out"]["bias"])
+    _CHARLMS.clear()
+    _CHARLMS[key] = entry
+    return entry
+
+
+def _onehot(index, n):
+    v = [0.0] * n
+    v[index] = 1.0
+    return v
+
+
+def sample(model, prompt="The ", temperature=0.8, n=200, seed=0):
+    """Sample `n` characters from a character-level LSTM (the shipped charlm.json) after reading `prompt`.
+
+    temperature 0 picks the most likely character each step; higher values flatten the distribution.
+    Returns {prompt, text (the generated part), temperature, steps}.
+    """
+    vocab, H, lstm, W, b = _charlm(model)
+    temperature = _check_float("temperature", temperature, 0, 5)
+    n = _check_int("n", n, 1, 2000)
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError("the prompt must be at least one character")
+    index = {ch: k for k, ch in enumerate(vocab)}
+    unknown = sorted(set(ch for ch in prompt if ch not in index))
+    if unknown:
+        raise ValueError(f"the model does not know the character(s) {''.join(unknown)!r}")
+    rng = random.Random(seed)
+    V = len(vocab)
+    y, state = lstm.forward([[_onehot(index[ch], V)] for ch in prompt])
+    h = _tolist(y)[-1][0]
+    out = []
+    for _ in range(n):
+        logits = [bk + sum(w * hv for w, hv in zip(row, h)) for row, bk in zip(W, b)]
+        if temperature < 1e-3:
+            k = max(range(V), key=logits.__getitem__)
+        else:
+            top = max(logits)
+            p = [math.exp((z - top) / temperature) for z in logits]
+            r, acc, k = rng.random() * sum(p), 0.0, V - 1
+            for j, pj in enumerate(p):
+                acc += pj
+                if r < acc:
+                    k = j
+                    break
+        out.append(vocab[k])
+        y, state = lstm.forward([[_onehot(k, V)]], state)
+        h = _tolist(y)[0][0]
+    return {"prompt": prompt, "text": "".join(out), "temperature": temperature, "steps": n}
+
+
+# ---------------------------------------------------------------------------------------- generated quiz items
+QUIZ_KINDS = ("rnn-h2", "lstm-c1")
+QUIZ_TOLERANCE = 0.005
+
+
+def _quiz_numbers(kind, seed):
+    rng = random.Random(f"{kind}:{seed}")
+    pick = lambda lo, hi: round(rng.uniform(lo, hi), 1) or 0.5  # noqa: E731  one decimal, never 0
+    if kind == "rnn-h2":
+        return {"w_x": pick(-1.5, 1.5), "w_h": pick(-1.5, 1.5), "b": pick(-0.5, 0.5),
+                "x": [pick(-1.0, 1.0), pick(-1.0, 1.0)]}
+    return {"gates": {g: {"w_x": pick(-1.5, 1.5), "w_h": pick(-1.0, 1.0), "b": pick(-0.5, 0.5)} for g in "ifgo"},
+            "x": [pick(-1.0, 1.0)], "h0": pick(-0.5, 0.5), "c0": pick(-1.0, 1.0)}
+
+
+def _quiz_expected(kind, q):
+    """The answer, computed by the core: a 1-unit RNN/LSTM with the shown weights."""
+    if kind == "rnn-h2":
+        m = _model("rnn", 1, 1, 0)
+        _set_param(m, "weight_ih_l0", [[q["w_x"]]])
+        _set_param(m, "weight_hh_l0", [[q["w_h"]]])
+        _set_param(m, "bias_ih_l0", [q["b"]])
+        _set_param(m, "bias_hh_l0", [0.0])
+        y, _ = m.forward(_batch1([[v] for v in q["x"]]))
+        return _squeeze(y)[1][0]
+    m = _model("lstm", 1, 1, 0)
+    _set_param(m, "weight_ih_l0", [[q["gates"][g]["w_x"]] for g in "ifgo"])
+    _set_param(m, "weight_hh_l0", [[q["gates"][g]["w_h"]] for g in "ifgo"])
+    _set_param(m, "bias_ih_l0", [q["gates"][g]["b"] for g in "ifgo"])
+    _set_param(m, "bias_hh_l0", [0.0] * 4)
+    m.forward(_batch1([[v] for v in q["x"]]), ([[[q["h0"]]]], [[[q["c0"]]]]))
+    return _gates(m, "lstm", 1)["c"][0][0]
+
+
+def _fmt(v):
+    return f"{v:g}".replace("-", "\u2212")
+
+
+def _quiz_html(kind, q):
+    if kind == "rnn-h2":
+        return (
+            "<p>A one-unit RNN computes <code>h_t = tanh(w_x·x_t + w_h·h_{t−1} + b)</code>, starting from "
+            "<code>h_0 = 0</code>.</p>"
+            "<table class=\"sh-quiz-weights\"><tr><th>w_x</th><th>w_h</th><th>b</th><th>x_1</th><th>x_2</th></tr>"
+            f"<tr><td>{_fmt(q['w_x'])}</td><td>{_fmt(q['w_h'])}</td><td>{_fmt(q['b'])}</td>"
+            f"<td>{_fmt(q['x'][0])}</td><td>{_fmt(q['x'][1])}</td></tr></table>"
+            f"<p>What is <code>h_2</code>? Give 3 decimals (±{QUIZ_TOLERANCE}).</p>")
+    rows = "".join(f"<tr><th>{g}</th><td>{_fmt(q['gates'][g]['w_x'])}</td><td>{_fmt(q['gates'][g]['w_h'])}</td>"
+                   f"<td>{_fmt(q['gates'][g]['b'])}</td></tr>" for g in "ifgo")
+    return (
+        "<p>A one-unit LSTM: <code>i, f, o = σ(w_x·x_1 + w_h·h_0 + b)</code> and "
+        "<code>g = tanh(w_x·x_1 + w_h·h_0 + b)</code> with each gate's own weights below, then "
+        "<code>c_1 = f·c_0 + i·g</code>.</p>"
+        "<table class=\"sh-quiz-weights\"><tr><th>gate</th><th>w_x</th><th>w_h</th><th>b</th></tr>"
+        f"{rows}</table>"
+        f"<p>With <code>x_1 = {_fmt(q['x'][0])}</code>, <code>h_0 = {_fmt(q['h0'])}</code> and "
+        f"<code>c_0 = {_fmt(q['c0'])}</code>, what is the cell state <code>c_1</code>? "
+        f"Give 3 decimals (±{QUIZ_TOLERANCE}).</p>")
+
+
+def quiz_item(kind, seed=0):
+    """A fresh numeric question of `kind` ("rnn-h2", "lstm-c1"): the same (kind, seed) gives the same numbers.
+
+    Returns {kind, seed, prompt_html, numbers, tolerance}; the answer is not in it (quiz_grade computes it).
+    """
+    _check_choice("kind", kind, QUIZ_KINDS)
+    seed = _check_int("seed", seed, 0, 2**53)
+    q = _quiz_numbers(kind, seed)
+    return {"kind": kind, "seed": seed, "prompt_html": _quiz_html(kind, q), "numbers": q,
+            "tolerance": QUIZ_TOLERANCE}
+
+
+def quiz_grade(kind, seed, answer):
+    """Grade `answer` to quiz_item(kind, seed): {correct, expected (rounded to 4 decimals), tolerance, message}."""
+    _check_choice("kind", kind, QUIZ_KINDS)
+    seed = _check_int("seed", seed, 0, 2**53)
+    expected = _quiz_expected(kind, _quiz_numbers(kind, seed))
+    try:
+        value = float(str(answer).strip().replace("\u2212", "-").replace(",", "."))
+    except ValueError:
+        return {"correct": False, "expected": round(expected, 4), "tolerance": QUIZ_TOLERANCE,
+                "message": f"{answer!r} is not a number"}
+    correct = math.isfinite(value) and abs(value - expected) <= QUIZ_TOLERANCE
+    return {"correct": correct, "expected": round(expected, 4), "tolerance": QUIZ_TOLERANCE,
+            "message": "correct" if correct else f"the core computes {expected:.4f}"}
+
+
+def info():
+    """Versions, for the playground and the engine's about line."""
+    import sys
+    return {"python": sys.version.split()[0], "rnncore": getattr(rnncore, "__version__", "dev"),
+            "platform": sys.platform}
