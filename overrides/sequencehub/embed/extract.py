@@ -81,7 +81,9 @@ def site_path(url, page_dest):
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(page_dest), parsed.path))
     if joined.startswith("..") or joined == ".":
         return None
-    return joined + (f"?{parsed.query}" if parsed.query else "")
+    if parsed.path.endswith("/") and not joined.endswith("/"):
+        joined += "/"
+    return joined + (f"?{parsed.query}" if parsed.query else "") + (f"#{parsed.fragment}" if parsed.fragment else "")
 
 
 def page_assets(output, page_dest):

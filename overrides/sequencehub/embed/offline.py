@@ -13,7 +13,7 @@ import re
 
 #: Built files never precached: the worker itself, downloads (SCORM packages, bundles), source maps, type stubs,
 #: gzipped sitemaps, and the npm package files of Pyodide that no page loads.
-EXCLUDE = ("sw.js", "scorm/*", "*.map", "*.d.ts", "*.gz", "engine/pyodide/console*.html",
+EXCLUDE = ("sw.js", "assets/sequencehub/sw.js", "scorm/*", "*.map", "*.d.ts", "*.gz", "engine/pyodide/console*.html",
            "engine/pyodide/package.json", "engine/pyodide/README.md")
 
 _MANIFEST = re.compile(r"/\* @manifest \*/.*?/\* @end \*/", re.S)

@@ -1,0 +1,90 @@
+"""The plugin on other MkDocs sites: where it finds the engine (Pyodide runtime + rnncore wheel) and the models.
+
+A third-party site installs this project with pip and adds ``- sequencehub`` to its ``plugins``. The engine is
+found, in order:
+
+1. the plugin option (``engine_dir:`` / ``models_dir:``), relative to the folder of ``mkdocs.yml``;
+2. the copy shipped inside the installed package (``sequencehub/engine/``, ``sequencehub/models/``), present
+   in wheels built after ``python -m sequencehub.embed.packaging ship`` (run from this project, after
+   ``make engine models``; then ``pip wheel --no-deps --no-build-isolation .``);
+3. otherwise the build fails, naming both ways.
+
+    python -m sequencehub.embed.packaging ship [--engine .build/engine] [--models .build/models]
+    python -m sequencehub.embed.packaging where      # prints what a build here would use
+"""
+import argparse
+import json
+import pathlib
+import shutil
+import sys
+
+PACKAGE = pathlib.Path(__file__).resolve().parent.parent
+SHIPPED = {"engine": PACKAGE / "engine", "models": PACKAGE / "models"}
+MARKER = {"engine": "engine.json", "models": None}
+
+
+class MissingEngine(Exception):
+    pass
+
+
+def resolve(kind, option=None, config_file=None, required=True):
+    """The folder to copy for ``kind`` ("engine" or "models"), or None when not required and absent."""
+    candidates = []
+    if option:
+        path = pathlib.Path(option)
+        if not path.is_absolute() and config_file:
+            path = pathlib.Path(config_file).resolve().parent / path
+        candidates.append(path)
+    candidates.append(SHIPPED[kind])
+    for path in candidates:
+        if path.is_dir() and (MARKER[kind] is None or (path / MARKER[kind]).is_file()):
+            return path
+    if not required:
+        return None
+    tried = ", ".join(str(p) for p in candidates)
+    raise MissingEngine(
+        f"sequencehub: no {kind} found (tried {tried}). Point the plugin's `{kind}_dir:` option at a built "
+        f"{kind} folder (this project: `make {kind if kind == 'engine' else 'models'}` -> .build/{kind}), or install "
+        f"a sequencehub wheel that ships one (`python -m sequencehub.embed.packaging ship`).")
+
+
+def describe(engine_dir):
+    """engine.json of a resolved engine folder (Pyodide version, wheel file, sha256)."""
+    return json.loads((pathlib.Path(engine_dir) / "engine.json").read_text())
+
+
+def ship(engine, models):
+    for kind, source in (("engine", engine), ("models", models)):
+        source = pathlib.Path(source)
+        if not source.is_dir():
+            sys.exit(f"{source}: missing; run `make {kind}` first")
+        target = SHIPPED[kind]
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(source, target)
+        print(f"{source} -> {target}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m sequencehub.embed.packaging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("ship", help="copy the built engine and models into the package (for wheels)")
+    s.add_argument("--engine", default=".build/engine")
+    s.add_argument("--models", default=".build/models")
+    w = sub.add_parser("where", help="print the engine and models folders a build would use")
+    w.add_argument("--engine-dir")
+    w.add_argument("--models-dir")
+    w.add_argument("-f", "--config-file", default="mkdocs.yml")
+    args = parser.parse_args(argv)
+    if args.command == "ship":
+        ship(args.engine, args.models)
+    else:
+        try:
+            print("engine:", resolve("engine", args.engine_dir, args.config_file))
+        except MissingEngine as error:
+            print(error)
+        print("models:", resolve("models", args.models_dir, args.config_file, required=False))
+
+
+if __name__ == "__main__":
+    main()
