@@ -43,6 +43,15 @@ def _core():
     return rnncore
 
 
+def _reference():
+    """rnncore.reference (the numpy oracle the lessons quote) if importable, else None."""
+    try:
+        from rnncore import reference  # noqa: PLC0415
+    except ImportError:
+        return None
+    return reference
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Parameter counts
 # --------------------------------------------------------------------------------------------------------------
@@ -189,6 +198,14 @@ def _rnn_trace() -> list[np.ndarray]:
             if all(np.allclose(a, b, atol=1e-9) for a, b in zip(trace, ref)):
                 _SOURCES["rnn_example"] = "rnncore.RNN"
                 return trace
+    ref = _reference()
+    if ref is not None:
+        ex = RNN_EXAMPLE
+        x = np.array(ex["x"], dtype=np.float64).reshape(-1, 1, 1)
+        y, _, _ = ref.rnn_forward(x, np.zeros((1, 2)), np.array(ex["W_ih"], float), np.array(ex["W_hh"], float),
+                                  np.array(ex["b"], float), np.zeros(2))
+        _SOURCES["rnn_example"] = "rnncore.reference.rnn_forward"
+        return [np.zeros(2)] + [y[t, 0] for t in range(y.shape[0])]
     _SOURCES["rnn_example"] = "numpy"
     return _rnn_trace_numpy()
 
@@ -279,8 +296,22 @@ def _lstm_trace() -> list[dict[str, float]]:
         if trace is not None:
             _SOURCES["lstm_example"] = "rnncore.LSTM (checked against the equations)"
             return trace
+    ref = _reference()
+    trace = _lstm_trace_numpy()
+    if ref is not None:
+        ex = LSTM_EXAMPLE
+        x = np.array(ex["x"], dtype=np.float64).reshape(-1, 1, 1)
+        y, _, cache = ref.lstm_forward(x, np.zeros((1, 1)), np.zeros((1, 1)),
+                                       np.array([[ex["w_ih"][k]] for k in "ifgo"]),
+                                       np.array([[ex["w_hh"][k]] for k in "ifgo"]),
+                                       np.array([ex["b"][k] for k in "ifgo"], float), np.zeros(4))
+        cs, gates = cache[2], cache[3]
+        _SOURCES["lstm_example"] = "rnncore.reference.lstm_forward"
+        return [{"i": float(gates[t][0][0, 0]), "f": float(gates[t][1][0, 0]), "g": float(gates[t][2][0, 0]),
+                 "o": float(gates[t][3][0, 0]), "c": float(cs[t][0, 0]), "h": float(y[t, 0, 0]),
+                 "x": ex["x"][t]} for t in range(len(ex["x"]))]
     _SOURCES["lstm_example"] = "numpy"
-    return _lstm_trace_numpy()
+    return trace
 
 
 def lstm_value(t: int, name: str, digits: int = 3) -> str:
@@ -379,10 +410,26 @@ def _grad_norms_numpy(cell: str, rho: float, steps: int, hidden: int, seed: int)
     return np.array(norms[::-1])
 
 
+def _grad_norms(rho: float, steps: int, hidden: int, seed: int) -> np.ndarray:
+    """||dL/dh_t||, t = 1..T, for L = sum(h_T): from rnncore.reference's BPTT when importable."""
+    ref = _reference()
+    if ref is None:
+        _SOURCES["grad_ratio"] = "numpy"
+        return _grad_norms_numpy("rnn", rho, steps, hidden, seed)
+    rng = np.random.default_rng(seed + 1)
+    w_hh = _scaled_whh(hidden, rho, seed)
+    w_ih = rng.standard_normal((hidden, 1)) * 0.5
+    xs = rng.standard_normal((steps, 1)).reshape(steps, 1, 1)
+    zeros = np.zeros(hidden)
+    _, _, cache = ref.rnn_forward(xs, np.zeros((1, hidden)), w_ih, w_hh, zeros, zeros)
+    _, _, _, norms = ref.rnn_backward(np.zeros((steps, 1, hidden)), np.ones((1, hidden)), cache)
+    _SOURCES["grad_ratio"] = "rnncore.reference.rnn_backward"
+    return np.asarray(norms)
+
+
 def grad_ratio(rho: float, steps: int = 50, hidden: int = 32, seed: int = 0) -> str:
     """||dL/dh_1|| / ||dL/dh_T|| measured on a random tanh RNN with spectral radius rho (L = sum of h_T)."""
-    norms = _grad_norms_numpy("rnn", rho, int(steps), int(hidden), int(seed))
-    _SOURCES.setdefault("grad_ratio", "numpy (plain tanh RNN, exact BPTT)")
+    norms = _grad_norms(float(rho), int(steps), int(hidden), int(seed))
     return _sci(float(norms[0] / norms[-1]), 2)
 
 
@@ -450,6 +497,17 @@ def memory_table(hidden_size: int, rnn_layers: int, tf_layers: int, d_model: int
     return "\n".join(rows)
 
 
+def reference_source(name: str) -> str:
+    """The source of one function of rnncore.reference as a fenced Python block: the lessons quote the oracle."""
+    import inspect  # noqa: PLC0415
+
+    ref = _reference()
+    if ref is None or not hasattr(ref, name):
+        raise ValueError(f"rnncore.reference.{name} is not importable: cannot quote it")
+    code = inspect.getsource(getattr(ref, name)).rstrip()
+    return f"```python title=\"rnncore/reference.py\"\n{code}\n```"
+
+
 def fmt(value, digits: int = 3) -> str:
     """Thousands separators for ints, ``digits`` significant figures for floats."""
     if isinstance(value, int):
@@ -465,7 +523,7 @@ def core_status() -> dict[str, str]:
 MACROS = [param_count, param_ratio, param_table, param_breakdown, rnn_example_latex, rnn_h, rnn_preact,
           rnn_example_table, lstm_value, lstm_example_latex, lstm_example_table, decay, decay_value, steps_until,
           dtanh_max, dsigmoid_max, dtanh_at, grad_ratio, spectral_radius_of, example_spectral_radius, clip_scale,
-          forget_retention, sigmoid, rnn_state_bytes, kv_cache_bytes, human_bytes, memory_table, fmt, core_status]
+          forget_retention, sigmoid, reference_source, rnn_state_bytes, kv_cache_bytes, human_bytes, memory_table, fmt, core_status]
 
 
 def define_env(env):
