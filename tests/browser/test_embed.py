@@ -1,0 +1,79 @@
+"""Embed pages in an iframe on another origin: ready, answered, completed, resize, getState; origins enforced;
+theme and demo settings from the URL; no request outside the site's own origin."""
+import pytest
+
+from embed_helpers import answer_choice, parent_site, wait_message
+
+QUIZ = "vanishing-gradient"                  # docs/lessons/vanishing-gradient.md's quiz (issue 3 requires it)
+
+
+@pytest.fixture
+def quiz_frames(page, site_url, tmp_path):
+    url, origin, server = parent_site(tmp_path, f"""
+      <iframe id="allowed" style="width:700px;height:300px"
+              src="{site_url}embed/v1/quiz/{QUIZ}/?origins={{origin}}&frame=allowed"></iframe>
+      <iframe id="other" style="width:700px;height:300px"
+              src="{site_url}embed/quiz/{QUIZ}/?origins=https://elsewhere.example&frame=other"></iframe>
+      <iframe id="none" style="width:700px;height:300px" src="{site_url}embed/v1/quiz/{QUIZ}/?frame=none"></iframe>""")
+    page.goto(url)
+    yield page, origin
+    server.shutdown()
+
+
+def test_quiz_reports_to_allowed_origin_only(quiz_frames):
+    page, origin = quiz_frames
+    ready = wait_message(page, "m.type === 'ready' && m.frame === 'allowed'")
+    assert ready["kind"] == "quiz" and ready["id"] == QUIZ and ready["version"] == 1
+    assert ready["origin"] != origin                                 # it came from the site's own origin
+    resize = wait_message(page, "m.type === 'resize' && m.frame === 'allowed'")
+    assert resize["height"] > 50
+
+    frame = page.frame_locator("#allowed")
+    quiz = frame.locator(f'[data-quiz="{QUIZ}"]')
+    answer_choice(quiz.locator("[data-question]", has_text="designed to solve").first, "LSTM")
+    answered = wait_message(page, "m.type === 'answered' && m.frame === 'allowed'")
+    assert answered["correct"] is True and answered["xp"] > 0 and answered["quiz"] == QUIZ
+
+    page.evaluate("document.getElementById('allowed').contentWindow.postMessage("
+                  "{type: 'getState', requestId: 41}, '*')")
+    state = wait_message(page, "m.type === 'state' && m.requestId === 41")
+    assert state["status"] == "ready" and state["score"] >= 1 and state["answers"][0]["correct"] is True
+
+    # the other frames were answered to nobody: their parent is not among their allowed origins
+    other = page.frame_locator("#other").locator("[data-question]", has_text="designed to solve").first
+    answer_choice(other, "LSTM")
+    page.frame_locator("#other").locator("[data-feedback][data-correct='true']").first.wait_for()
+    for frame_id in ("other", "none"):
+        page.evaluate(f"document.getElementById('{frame_id}').contentWindow.postMessage("
+                      "{type: 'getState', requestId: 99}, '*')")
+    page.wait_for_timeout(300)
+    assert not page.evaluate("window.messages.filter((m) => m.frame !== 'allowed')")
+
+
+def test_demo_embed_theme_settings_and_ready(page, site_url, tmp_path):
+    url, origin, server = parent_site(tmp_path, f"""
+      <iframe id="demo" style="width:800px;height:400px"
+        src="{site_url}embed/v1/hidden-state/?theme=dark&origins={{origin}}&frame=d&cell=gru&sequence=abc"></iframe>""")
+    try:
+        page.goto(url)
+        ready = wait_message(page, "m.type === 'ready' && m.frame === 'd'", timeout=60_000)
+        assert ready["kind"] == "demo" and ready["id"] == "hidden-state"
+        frame = page.frame_locator("#demo")
+        demo = frame.locator('[data-demo="hidden-state"]')
+        assert demo.get_attribute("data-status") == "ready"
+        assert demo.get_attribute("data-cell") == "gru" and demo.get_attribute("data-sequence") == "abc"
+        assert frame.locator("body").get_attribute("data-md-color-scheme") == "slate"
+        assert frame.locator("nav, .md-header, .md-sidebar").count() == 0
+        height = wait_message(page, "m.type === 'resize' && m.frame === 'd' && m.height > 100")["height"]
+        content = frame.locator("[data-sh-embed-unit]").evaluate("(e) => e.getBoundingClientRect().height")
+        assert abs(height - content) < 40
+    finally:
+        server.shutdown()
+
+
+def test_alias_serves_the_same_unit_light_by_default(page, site_url):
+    page.goto(f"{site_url}embed/{'gate-inspector'}/")
+    assert page.locator('[data-demo="gate-inspector"]').count() == 1
+    assert page.locator("html").get_attribute("data-theme") == "light"
+    canonical = page.locator("link[rel=canonical]").get_attribute("href")
+    assert canonical.endswith("embed/v1/gate-inspector/")

@@ -1,0 +1,64 @@
+"""Offline reading: after one visit the service worker has the whole site; with the network off a lesson reloads
+and its demo runs. A rebuilt site (new content hash) replaces the cache."""
+import json
+import re
+import shutil
+
+import pytest
+
+from conftest import SITE, serve_directory
+from sequencehub.embed import hooks, offline
+
+OPT_IN = "try { localStorage.setItem('sequencehub:offline', 'on'); } catch (e) {}"
+WAIT_ACTIVE = """async () => {
+  const reg = await navigator.serviceWorker.ready;
+  const names = await caches.keys();
+  const cache = await caches.open(names.find((n) => n.startsWith('sequencehub-')));
+  return {state: reg.active.state, names, entries: (await cache.keys()).length};
+}"""
+
+
+def manifest_of(site):
+    text = (site / "sw.js").read_text(encoding="utf-8")
+    return json.loads(re.search(r"const MANIFEST = (\{.*?\});", text).group(1))
+
+
+def test_lesson_and_demo_work_offline(context, page, site_url):
+    context.add_init_script(OPT_IN)
+    page.goto(site_url + "lessons/hidden-state/")
+    status = page.evaluate(WAIT_ACTIVE)
+    manifest = manifest_of(SITE)
+    assert status["state"] == "activated"
+    assert status["names"] == [f"sequencehub-{manifest['version']}"]
+    assert status["entries"] == len(manifest["files"])
+
+    context.set_offline(True)
+    page.reload()
+    assert page.evaluate("navigator.onLine") is False
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    demo = page.locator('[data-demo="hidden-state"]').first
+    demo.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('[data-demo=\"hidden-state\"]').dataset.status === 'ready'",
+                           timeout=60_000)
+    page.goto(site_url + "lessons/lstm/")                       # a page not visited before, from the cache
+    assert page.locator("h1").count() >= 1
+    context.set_offline(False)
+
+
+def test_rebuild_replaces_the_cache(context, page, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(SITE, site)
+    url, server = serve_directory(site)
+    try:
+        context.add_init_script(OPT_IN)
+        page.goto(url)
+        first = page.evaluate(WAIT_ACTIVE)["names"]
+        index = site / "index.html"
+        index.write_text(index.read_text(encoding="utf-8").replace("</body>", "<!-- rebuilt --></body>"))
+        version = offline.write_service_worker(site, hooks.ASSETS / "sw.js")["version"]
+        assert [f"sequencehub-{version}"] != first
+        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        page.wait_for_function(f"caches.keys().then((k) => k.length === 1 && k[0] === 'sequencehub-{version}')",
+                               timeout=30_000, polling=200)
+    finally:
+        server.shutdown()
