@@ -57,11 +57,14 @@ class _HeadReader(html.parser.HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.stylesheets, self.scripts, self.body_attrs, self.html_attrs = [], [], {}, {}
+        self.icon = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "link" and "stylesheet" in (attrs.get("rel") or "").split() and attrs.get("href"):
             self.stylesheets.append(attrs["href"])
+        elif tag == "link" and "icon" in (attrs.get("rel") or "").split() and attrs.get("href"):
+            self.icon = self.icon or attrs["href"]
         elif tag == "script" and attrs.get("src"):
             self.scripts.append((attrs["src"], attrs.get("type") or ""))
         elif tag == "body":
@@ -88,7 +91,7 @@ def site_path(url, page_dest):
 
 def page_assets(output, page_dest):
     """What a rendered page loads: ``{"stylesheets": [...], "scripts": [(path, type)], "palette": {...},
-    "lang": ...}`` with paths relative to the site root (assets outside the site are dropped)."""
+    "icon": path or None, "lang": ...}`` with paths relative to the site root (assets outside the site are dropped)."""
     reader = _HeadReader()
     reader.feed(output)
     reader.close()
@@ -96,6 +99,7 @@ def page_assets(output, page_dest):
     scripts = [(p, t) for p, t in ((site_path(s, page_dest), t) for s, t in reader.scripts) if p]
     palette = {k: v for k, v in reader.body_attrs.items() if k.startswith("data-md-color-") and v is not None}
     return {"stylesheets": stylesheets, "scripts": scripts, "palette": palette,
+            "icon": site_path(reader.icon, page_dest) if reader.icon else None,
             "lang": reader.html_attrs.get("lang") or "en"}
 
 

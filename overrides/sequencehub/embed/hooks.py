@@ -71,7 +71,7 @@ def on_post_page(output, page, config):
 def write_embed_pages(site_dir, site_name):
     """Write every embed page and alias; return the canonical destinations."""
     written = []
-    home = _record.home_assets or {"stylesheets": [], "scripts": [], "palette": {}, "lang": "en"}
+    home = _record.home_assets or {"stylesheets": [], "scripts": [], "palette": {}, "icon": None, "lang": "en"}
     units = [("demo", name, _record.demos.get(name)) for name in sorted(set(DEMOS) | set(_record.demos))]
     units += [("quiz", quiz_id, info) for quiz_id, info in sorted(_record.quizzes.items())]
     for kind, unit_id, info in units:

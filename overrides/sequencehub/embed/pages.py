@@ -43,7 +43,7 @@ def render(kind, unit_id, body, dest, assets, site_name, title, source=None, ent
         lang=assets["lang"], palette=assets["palette"], version=EMBED_VERSION, title=title, site_name=site_name,
         canonical=canonical, stylesheets=assets["stylesheets"],
         prefix=prefix, scripts=scripts, kind=kind, unit_id=unit_id, body=markupsafe.Markup(body), source=source.removesuffix("index.html") if source else None,
-        credit=f"{title} · {site_name}", entry=entry)
+        credit=f"{title} · {site_name}", entry=entry, assets_icon=assets.get("icon"))
 
 
 def _is_widget_script(src):

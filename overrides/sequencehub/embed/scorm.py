@@ -100,6 +100,8 @@ def build_package(site_dir, out_zip, *, slug, title, content, page_dest, assets,
                         entry="scorm.js")
     wanted = set(referenced)
     wanted.update(p.split("?", 1)[0] for p in assets["stylesheets"])
+    if assets.get("icon"):
+        wanted.add(assets["icon"].split("?", 1)[0])
     wanted.update(_tree(site_dir, "assets/sequencehub"))
     wanted.update(_tree(site_dir, "assets/vendor"))
     if needs_engine(content):
