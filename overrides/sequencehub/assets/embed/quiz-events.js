@@ -21,7 +21,8 @@ export function watchQuiz(root, {onAnswered = () => {}, onCompleted = () => {}} 
   const quiz = root.dataset.quiz;
   const answers = new Map();            // question id -> {question, correct, xp, first}
   let xp = 0;
-  let sawEvents = false;
+  let sawEvents = false;             // the widget dispatches its own events: the fallback stands down
+  let widgetCompletes = false;       // ... including "completed"
   let completedSent = false;
 
   function record(detail) {
@@ -32,7 +33,11 @@ export function watchQuiz(root, {onAnswered = () => {}, onCompleted = () => {}} 
     xp += entry.xp;
     onAnswered({quiz, ...entry});
     const max = questionsOf(root).length;
-    if (!sawEvents && answers.size === max && !completedSent) complete();
+    // every question answered and the widget says nothing itself: derive "completed" (once), after the
+    // widget had its turn to dispatch it
+    if (answers.size === max && !completedSent) {
+      setTimeout(() => { if (!widgetCompletes && !completedSent) complete(); }, 0);
+    }
   }
 
   function summary() {
@@ -53,6 +58,7 @@ export function watchQuiz(root, {onAnswered = () => {}, onCompleted = () => {}} 
   });
   root.addEventListener(COMPLETED, (event) => {
     sawEvents = true;
+    widgetCompletes = true;
     complete(event.detail || {});
   });
 
