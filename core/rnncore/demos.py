@@ -223,10 +223,12 @@ def _random_inputs(rng, T, I):
     return [[rng.gauss(0.0, 1.0) for _ in range(I)] for _ in range(T)]
 
 
-def gradient_norms(length=40, scale=1.0, hidden_size=8, input_size=4, seed=0, cells=CELLS):
+def gradient_norms(length=40, scale=1.0, hidden_size=8, input_size=4, seed=0, cells=CELLS, gate_bias=2.0):
     """||dL/dh_t|| for every t, for each cell on the same random sequence, with L = sum(h_T) / sqrt(H).
 
     `scale` multiplies the recurrent weights W_hh of every cell (its default initialisation times scale).
+    `gate_bias` is the bias of the LSTM's forget gate and of the GRU's update gate (the usual "keep" initialisation
+    is positive; at 0 the gated cells start half-forgetting and their gradient vanishes too).
     Returns {t: [1..T], length, scale, norms: {cell: (T,)}, x (T, I), params: {cell: params}}.
     """
     length = _check_int("length", length, 1, MAX_STEPS)
@@ -234,6 +236,7 @@ def gradient_norms(length=40, scale=1.0, hidden_size=8, input_size=4, seed=0, ce
     hidden_size = _check_int("hidden_size", hidden_size, 1, MAX_HIDDEN)
     input_size = _check_int("input_size", input_size, 1, 16)
     seed = _check_int("seed", seed, 0, 2**31 - 1)
+    gate_bias = _check_float("gate_bias", gate_bias, -10, 10)
     x = _random_inputs(random.Random(seed), length, input_size)
     last = [1.0 / math.sqrt(hidden_size)] * hidden_size        # dL/dh_T of L = sum(h_T) / sqrt(H): norm 1
     dy = [[[0.0] * hidden_size] for _ in range(length - 1)] + [[last]]
@@ -243,6 +246,8 @@ def gradient_norms(length=40, scale=1.0, hidden_size=8, input_size=4, seed=0, ce
         m = _model(cell, input_size, hidden_size, seed)
         if scale != 1.0:
             _scale_param(m, "weight_hh_l0", scale)
+        if cell != "rnn":
+            _apply_overrides(m, cell, hidden_size, {"lstm": {"f": gate_bias}, "gru": {"z": gate_bias}}[cell], None)
         m.forward(_batch1(x))
         m.backward(dy)
         values = _tolist(m.grad_h_norms)
@@ -250,7 +255,8 @@ def gradient_norms(length=40, scale=1.0, hidden_size=8, input_size=4, seed=0, ce
             values = values[0]
         norms[cell] = values
         params[cell] = _params(m)
-    return {"t": list(range(1, length + 1)), "length": length, "scale": scale, "norms": norms, "x": x,
+    return {"t": list(range(1, length + 1)), "length": length, "scale": scale, "gate_bias": gate_bias,
+            "norms": norms, "x": x,
             "params": params}
 
 

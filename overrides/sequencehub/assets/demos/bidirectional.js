@@ -1,0 +1,53 @@
+// Bidirectional flow: a forward pass reads the sentence left to right, a backward pass right to left; the
+// representation of each word is the concatenation [h_fwd ; h_bwd], so it sees both sides of its context.
+// Settings: data-cell (rnn|lstm|gru, default gru), data-sentence.
+
+import { chart, choice, engineLink, frame, h, heatmapsOption, slider, textField, whenVisible } from "./common.js";
+
+export function mount(el) {
+  const ui = frame(el, "Bidirectional flow");
+  const state = {
+    sentence: el.dataset.sentence || "the cat that the dog chased ran away",
+    cell: ["rnn", "lstm", "gru"].includes(el.dataset.cell) ? el.dataset.cell : "gru",
+    hidden: 3,
+  };
+  let plot = null;
+  const readout = h("p", { class: "sh-demo-readout", "aria-live": "polite" });
+
+  ui.controls.append(
+    textField({ label: "Sentence", name: "sentence", value: state.sentence, size: 36,
+      onChange: (v) => { state.sentence = v; request(); } }),
+    choice({ label: "Cell", name: "cell", value: state.cell, options: [["rnn", "RNN"], ["lstm", "LSTM"], ["gru", "GRU"]],
+      onChange: (v) => { state.cell = v; request(); } }),
+    slider({ label: "Units per direction", name: "hidden_size", min: 1, max: 8, step: 1, value: state.hidden,
+      onInput: (v) => { state.hidden = v; request(); } }),
+  );
+  ui.note.textContent = "Top: the forward states (→, word t has read words 1..t). Middle: the backward states "
+    + "(←, word t has read words t..T). Bottom: their concatenation, what a tagger or a classifier reads for each word.";
+
+  const update = engineLink(ui, "bidirectional_trace", async (r) => {
+    if (!plot) {
+      plot = await chart(ui.figure, { height: 380, label: "forward, backward and concatenated states" });
+      ui.figure.append(readout);
+    }
+    const panels = [
+      { title: "→ forward", values: r.forward, min: -1, max: 1 },
+      { title: "← backward", values: r.backward, min: -1, max: 1 },
+      { title: "[→ ; ←]", values: r.concat, min: -1, max: 1 },
+    ];
+    const H = r.forward[0].length;
+    plot.box.style.height = `${Math.max(300, 60 + 3 * (24 * H + 20) + 24 * H)}px`;
+    plot.instance.resize();
+    plot.draw((th) => heatmapsOption(th, panels, r.tokens));
+    const T = r.tokens.length;
+    readout.textContent = `"${r.tokens[0]}" sees what follows only through ←; "${r.tokens[T - 1]}" sees what `
+      + "came before only through →.";
+    plot.setLabel(`Heat maps of ${r.cell.toUpperCase()} forward and backward states over ${T} words, `
+      + "and their concatenation");
+  });
+
+  function request() {
+    update({ sentence: state.sentence, cell: state.cell, hidden_size: state.hidden, seed: 0 });
+  }
+  whenVisible(el, request);
+}

@@ -1,0 +1,317 @@
+// Shared pieces of the demo widgets: the root's status life cycle, lazy start, controls, theme-aware charts.
+// Not a demo itself (no [data-demo="common"] exists); each demos/<name>.js imports what it needs.
+
+import { call, loadingIndicator, warmUp } from "../engine/client.js";
+
+const ECHARTS_URL = new URL("../../vendor/echarts/echarts.esm.min.js", import.meta.url);
+let echartsPromise = null;
+
+/** The vendored ECharts ES module, imported once. */
+export function echarts() {
+  if (!echartsPromise) echartsPromise = import(ECHARTS_URL.href);
+  return echartsPromise;
+}
+
+function ensureStyles() {
+  if (document.querySelector("link[data-sh-demos-css]")) return;
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = new URL("./demos.css", import.meta.url).href;
+  link.dataset.shDemosCss = "";
+  document.head.appendChild(link);
+}
+
+let uid = 0;
+/** A unique id for labels (demos may appear more than once on a page). */
+export function nextId(prefix) {
+  uid += 1;
+  return `sh-${prefix}-${uid}`;
+}
+
+/** Create an element: h("button", {type: "button", class: "x", onclick}, "text", child...). */
+export function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+    else if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (value === true) node.setAttribute(key, "");
+    else node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child !== undefined && child !== null && child !== false) {
+      node.append(child instanceof Node ? child : String(child));
+    }
+  }
+  return node;
+}
+
+/** A labelled range input with its value shown; `onInput(value)` fires while dragging (keyboard too). */
+export function slider({ label, min, max, step, value, format = (v) => String(v), onInput, name }) {
+  const id = nextId("slider");
+  const output = h("output", { for: id, class: "sh-demo-value" }, format(value));
+  const input = h("input", {
+    type: "range", id, min, max, step, value, name,
+    "aria-valuetext": format(value),
+    dataset: { control: name || label },
+  });
+  input.addEventListener("input", () => {
+    const v = Number(input.value);
+    output.textContent = format(v);
+    input.setAttribute("aria-valuetext", format(v));
+    if (onInput) onInput(v);
+  });
+  const wrap = h("div", { class: "sh-demo-slider" }, h("label", { for: id }, label), input, output);
+  wrap.input = input;
+  return wrap;
+}
+
+/** A labelled text input; `onChange(value)` fires on Enter / blur and, debounced, while typing. */
+export function textField({ label, value, onChange, name, size = 24 }) {
+  const id = nextId("text");
+  const input = h("input", { type: "text", id, value, size, name, spellcheck: "false", dataset: { control: name } });
+  let timer = null;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => onChange(input.value), 400);
+  });
+  input.addEventListener("change", () => { clearTimeout(timer); onChange(input.value); });
+  const wrap = h("div", { class: "sh-demo-field" }, h("label", { for: id }, label), input);
+  wrap.input = input;
+  return wrap;
+}
+
+/** A labelled choice as a radio group (keyboard: arrows); `onChange(value)`. */
+export function choice({ label, options, value, onChange, name }) {
+  const group = nextId("choice");
+  const field = h("fieldset", { class: "sh-demo-choice", dataset: { control: name } }, h("legend", {}, label));
+  for (const [optValue, optLabel] of options) {
+    const id = nextId("opt");
+    const input = h("input", { type: "radio", name: group, id, value: optValue, checked: optValue === value });
+    input.addEventListener("change", () => { if (input.checked) onChange(optValue); });
+    field.append(h("span", {}, input, h("label", { for: id }, optLabel)));
+  }
+  return field;
+}
+
+/** The skeleton of a demo: title, controls row, figure area, a status line and an error box. */
+export function frame(el, title) {
+  ensureStyles();
+  el.textContent = "";
+  el.classList.add("sh-demo");
+  el.dataset.status = "loading";
+  const heading = h("p", { class: "sh-demo-title" }, title);
+  const controls = h("div", { class: "sh-demo-controls" });
+  const figure = h("div", { class: "sh-demo-figure" });
+  const note = h("p", { class: "sh-demo-note", "aria-live": "polite" });
+  const error = h("p", { class: "sh-demo-error", role: "alert", hidden: true });
+  el.append(heading, controls);
+  const indicator = loadingIndicator(el);
+  el.append(error, figure, note);
+  return { el, controls, figure, note, error, indicator };
+}
+
+/** Mark the demo ready (after its result is drawn) or in error with a readable message. */
+export function ready(ui) {
+  ui.error.hidden = true;
+  ui.error.textContent = "";
+  ui.el.dataset.status = "ready";
+}
+
+export function fail(ui, err) {
+  const message = err && err.name === "EngineTimeout"
+    ? `Stopped: ${err.message}. Try a smaller setting.`
+    : `Something went wrong: ${(err && err.message) || err}`;
+  ui.error.textContent = message;
+  ui.error.hidden = false;
+  ui.el.dataset.status = "error";
+  ui.el.dataset.error = message;
+}
+
+/** Run `start` once, when `el` first comes near the viewport (or at once where IntersectionObserver is absent). */
+export function whenVisible(el, start) {
+  let started = false;
+  const go = () => {
+    if (started) return;
+    started = true;
+    start();
+  };
+  if (!("IntersectionObserver" in window)) { go(); return go; }
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); go(); }
+  }, { rootMargin: "200px" });
+  observer.observe(el);
+  return go;
+}
+
+/**
+ * The demo's link to the core: `update(kwargs)` calls rnncore.demos.<fn>(**kwargs) and hands the result to
+ * `draw`; while a request runs, newer requests replace each other, so a dragged slider sends only its latest
+ * value. The last call and result are exposed on the root element for tests and curious readers:
+ * el.sequencehubCall = {fn, kwargs}, el.sequencehubResult = result.
+ */
+export function engineLink(ui, fn, draw, { budgetMs = 15000 } = {}) {
+  let running = false;
+  let queued = null;
+  async function pump() {
+    running = true;
+    while (queued) {
+      const kwargs = queued;
+      queued = null;
+      ui.el.setAttribute("aria-busy", "true");
+      try {
+        const result = await call(fn, kwargs, { budgetMs });
+        if (queued) continue;   // superseded while it ran: draw only the newest
+        await draw(result, kwargs);
+        ui.el.sequencehubCall = { fn, kwargs };
+        ui.el.sequencehubResult = result;
+        ready(ui);
+      } catch (err) {
+        fail(ui, err);
+      } finally {
+        ui.el.removeAttribute("aria-busy");
+      }
+    }
+    running = false;
+  }
+  return function update(kwargs) {
+    queued = kwargs;
+    if (!running) pump();
+  };
+}
+
+export { call, warmUp };
+
+// ------------------------------------------------------------------------------------------------ theme + charts
+function cssVar(name, fallback) {
+  const v = getComputedStyle(document.body).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+/** Colours from Material's CSS variables (light or dark scheme), with fallbacks for other themes. */
+export function theme() {
+  const dark = (document.body.getAttribute("data-md-color-scheme") || "") === "slate"
+    || (!document.body.hasAttribute("data-md-color-scheme") && window.matchMedia
+        && window.matchMedia("(prefers-color-scheme: dark)").matches
+        && !cssVar("--md-default-bg-color", ""));
+  return {
+    dark,
+    fg: cssVar("--md-default-fg-color", dark ? "#e2e4e9" : "#222"),
+    muted: cssVar("--md-default-fg-color--light", dark ? "#9aa0ad" : "#666"),
+    faint: cssVar("--md-default-fg-color--lightest", dark ? "#3a3f4c" : "#ddd"),
+    bg: cssVar("--md-default-bg-color", dark ? "#1e2129" : "#fff"),
+    primary: cssVar("--md-primary-fg-color", "#3f51b5"),
+    accent: cssVar("--md-accent-fg-color", "#ff6e42"),
+    // one colour per cell, the same on every demo
+    cells: { rnn: "#e5534b", lstm: "#3f7fd8", gru: "#2da44e" },
+    // diverging scale for values in [-1, 1] (negative blue, positive orange), midpoint follows the background
+    diverging: dark ? ["#4f8fe6", "#2b2f3a", "#f08a4b"] : ["#2f6fce", "#f5f5f5", "#e3702b"],
+    sequential: dark ? ["#2b2f3a", "#f0c05a"] : ["#f5f5f5", "#2f6fce"],
+  };
+}
+
+const themeListeners = new Set();
+let themeWatch = null;
+/** Call `cb` when the reader switches light/dark. */
+export function onThemeChange(cb) {
+  themeListeners.add(cb);
+  if (!themeWatch) {
+    themeWatch = new MutationObserver(() => themeListeners.forEach((f) => f()));
+    themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
+  }
+  return () => themeListeners.delete(cb);
+}
+
+/** An ECharts instance in a new box of `height` px inside `parent`, resized with it, redrawn on theme change. */
+export async function chart(parent, { height = 260, label = "chart" } = {}) {
+  const lib = await echarts();
+  const box = h("div", { class: "sh-demo-chart", role: "img", "aria-label": label });
+  box.style.height = `${height}px`;
+  parent.appendChild(box);
+  const instance = lib.init(box, null, { renderer: "canvas" });
+  new ResizeObserver(() => instance.resize()).observe(box);
+  let lastOption = null;
+  const redraw = () => { if (lastOption) instance.setOption(lastOption(theme()), true); };
+  onThemeChange(redraw);
+  return {
+    box,
+    instance,
+    /** Draw from a function of the theme, so a scheme switch can redraw it. */
+    draw(optionFor) {
+      lastOption = optionFor;
+      instance.setOption(optionFor(theme()), true);
+    },
+    setLabel(text) { box.setAttribute("aria-label", text); },
+  };
+}
+
+/** Shared axis/text styling for the current theme. */
+export function baseOption(t) {
+  return {
+    backgroundColor: "transparent",
+    textStyle: { color: t.fg, fontFamily: "inherit" },
+    animation: false,
+    aria: { enabled: true },
+  };
+}
+
+export function axisStyle(t) {
+  return {
+    axisLine: { lineStyle: { color: t.muted } },
+    axisLabel: { color: t.fg },
+    nameTextStyle: { color: t.muted },
+    splitLine: { lineStyle: { color: t.faint } },
+  };
+}
+
+/**
+ * A heat map grid: `rows` (H) x `cols` (T) values as ECharts heatmap data, in grid `gridIndex`.
+ * values[t][u] -> cell (t, u). `upTo` (optional) leaves later steps empty.
+ */
+export function heatmapData(values, upTo = Infinity) {
+  const data = [];
+  values.forEach((row, t) => {
+    if (t > upTo) return;
+    row.forEach((v, u) => data.push([t, u, v === null ? 0 : Number(v.toFixed(4))]));
+  });
+  return data;
+}
+
+export function fmt(v, digits = 3) {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  return (v < 0 ? "\u2212" : "") + Math.abs(v).toFixed(digits);
+}
+
+/** Heat maps of several (T, H) traces, stacked (vertical) or side by side, in one ECharts option. */
+export function heatmapsOption(th, panels, tokens, { direction = "column", unitLabel = "u" } = {}) {
+  const n = panels.length;
+  const grid = [], xAxis = [], yAxis = [], series = [], visualMap = [];
+  panels.forEach((panel, k) => {
+    const H = panel.values[0].length;
+    if (direction === "column") {
+      const top = 8 + (k * 92) / n;
+      grid.push({ left: 92, right: 16, top: `${top}%`, height: `${92 / n - 9}%` });
+    } else {
+      const left = 3 + (k * 97) / n;
+      grid.push({ left: `${left + 5}%`, width: `${97 / n - 8}%`, top: 28, bottom: 40 });
+    }
+    xAxis.push({ type: "category", gridIndex: k, data: tokens, ...axisStyle(th),
+      axisLabel: { color: th.fg, show: direction !== "column" || k === n - 1 } });
+    yAxis.push({ type: "category", gridIndex: k, data: Array.from({ length: H }, (_, u) => `${unitLabel}${u + 1}`),
+      name: panel.title, nameLocation: direction === "column" ? "middle" : "end", nameGap: direction === "column" ? 56 : 10,
+      nameRotate: direction === "column" ? 90 : 0, nameTextStyle: { color: th.fg, fontWeight: "bold" },
+      ...axisStyle(th), axisLabel: { color: th.muted, fontSize: 10 } });
+    series.push({ type: "heatmap", name: panel.title, xAxisIndex: k, yAxisIndex: k, data: heatmapData(panel.values),
+      label: { show: tokens.length <= 10 && H <= 4, color: th.fg, fontSize: 10,
+        formatter: (p) => p.value[2].toFixed(2) } });
+    visualMap.push({ show: false, seriesIndex: k, min: panel.min, max: panel.max,
+      inRange: { color: panel.min < 0 ? th.diverging : th.sequential } });
+  });
+  return {
+    ...baseOption(th),
+    tooltip: { formatter: (p) => `${p.seriesName}<br>t = ${p.value[0] + 1} (${tokens[p.value[0]]}), `
+      + `unit ${p.value[1] + 1}: ${fmt(p.value[2])}` },
+    grid, xAxis, yAxis, series, visualMap,
+  };
+}

@@ -1,0 +1,72 @@
+// Python playground: the reader's code runs in the engine's worker, next to rnncore; stdout, stderr and the value
+// of the last expression are shown. A run past its budget (e.g. `while True: pass`) is stopped: the worker is
+// replaced and the page stays usable. Settings: data-budget (seconds, default 5), data-code (initial code).
+
+import { runPython } from "../engine/client.js";
+import { frame, h, ready, whenVisible, warmUp } from "./common.js";
+
+const DEFAULT_CODE = `import rnncore
+
+# A 2-input, 3-unit LSTM with PyTorch's parameter layout, run on a 4-step sequence (T, B, I).
+lstm = rnncore.LSTM(input_size=2, hidden_size=3, seed=0)
+x = [[[1.0, 0.0]], [[0.0, 1.0]], [[0.0, 0.0]], [[1.0, 1.0]]]
+y, (h, c) = lstm.forward(x)
+print("h_T =", [round(v, 4) for v in h.tolist()[0][0]])
+print("c_T =", [round(v, 4) for v in c.tolist()[0][0]])
+{name: tuple(p.shape) for name, p in lstm.params.items()}
+`;
+
+export function mount(el) {
+  const ui = frame(el, "Python playground");
+  const budget = Number(el.dataset.budget) || 5;
+  const id = `sh-playground-${Math.random().toString(36).slice(2, 8)}`;
+  const code = h("textarea", { id, spellcheck: "false", rows: 12, dataset: { code: "" },
+    "aria-describedby": `${id}-help` });
+  code.value = el.dataset.code || DEFAULT_CODE;
+  const run = h("button", { type: "button", dataset: { run: "" } }, "Run ▶");
+  const output = h("pre", { class: "sh-demo-output", role: "log", "aria-live": "polite", dataset: { output: "" } });
+  ui.controls.append(h("label", { for: id }, "Python code (rnncore is imported)"));
+  ui.figure.append(code, h("div", { class: "sh-demo-controls" }, run,
+    h("span", { id: `${id}-help`, class: "sh-demo-note" }, `Ctrl+Enter runs. A run is stopped after ${budget} s.`)),
+  output);
+  ui.note.textContent = "Runs in your browser: the same compiled core, in Python compiled to WebAssembly.";
+
+  async function execute() {
+    run.disabled = true;
+    output.textContent = "running…";
+    el.setAttribute("aria-busy", "true");
+    try {
+      const r = await runPython(code.value, { budgetMs: budget * 1000 });
+      output.textContent = "";
+      if (r.stdout) output.append(h("span", { class: "sh-stdout" }, r.stdout));
+      if (r.stderr) output.append(h("span", { class: "sh-stderr" }, r.stderr));
+      if (r.result !== null) output.append(h("span", { class: "sh-result" }, `→ ${r.result}\n`));
+      if (!r.stdout && !r.stderr && r.result === null) output.textContent = "(no output)";
+      el.sequencehubResult = r;
+      ready(ui);
+    } catch (err) {
+      output.textContent = "";
+      const text = err.name === "EngineTimeout"
+        ? `Stopped: your code ran longer than ${budget} s, so the engine was restarted. `
+          + "Check for a loop that never ends."
+        : `The engine failed: ${err.message}`;
+      output.append(h("span", { class: "sh-stderr", dataset: { stopped: err.name === "EngineTimeout" ? "true" : "false" } }, text));
+      el.sequencehubResult = { error: err.name, message: err.message };
+      if (err.name !== "EngineTimeout") { ui.el.dataset.status = "error"; ui.el.dataset.error = text; }
+    } finally {
+      run.disabled = false;
+      el.removeAttribute("aria-busy");
+    }
+  }
+  run.addEventListener("click", execute);
+  code.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); execute(); }
+  });
+  // Start the engine when the playground comes into view and run the example once: ready when its output shows.
+  whenVisible(el, () => warmUp().then(execute, (err) => {
+    ui.el.dataset.status = "error";
+    ui.el.dataset.error = err.message;
+    ui.error.textContent = `The engine could not start: ${err.message}`;
+    ui.error.hidden = false;
+  }));
+}
