@@ -472,6 +472,12 @@ def kv_cache_bytes(tokens: int, num_layers: int, d_model: int, bytes_per_value: 
     return 2 * int(num_layers) * int(tokens) * int(d_model) * int(bytes_per_value)
 
 
+def step_flops(cell: str, input_size: int, hidden_size: int) -> int:
+    """Floating-point operations of one step of one layer: 2 per multiply-add of W_ih x and W_hh h (gates ignored)."""
+    cell = _cell(cell)
+    return 2 * GATES[cell] * int(hidden_size) * (int(input_size) + int(hidden_size))
+
+
 def human_bytes(n: int | float) -> str:
     """1536 -> '1.5 KiB'."""
     n = float(n)
@@ -523,7 +529,7 @@ def core_status() -> dict[str, str]:
 MACROS = [param_count, param_ratio, param_table, param_breakdown, rnn_example_latex, rnn_h, rnn_preact,
           rnn_example_table, lstm_value, lstm_example_latex, lstm_example_table, decay, decay_value, steps_until,
           dtanh_max, dsigmoid_max, dtanh_at, grad_ratio, spectral_radius_of, example_spectral_radius, clip_scale,
-          forget_retention, sigmoid, reference_source, rnn_state_bytes, kv_cache_bytes, human_bytes, memory_table, fmt, core_status]
+          forget_retention, sigmoid, reference_source, rnn_state_bytes, kv_cache_bytes, step_flops, human_bytes, memory_table, fmt, core_status]
 
 
 def define_env(env):
