@@ -1,5 +1,6 @@
-// Sequence Hub service worker: precaches the whole built site, then serves it cache-first, so every page and
+// Sequence Hub service worker: precaches the whole built site, so every page and
 // every demo (Pyodide runtime, wheel, models) works with the network off after one visit.
+// Pages are served network-first, everything else cache-first (see respond()).
 // The plugin writes this file to the site root (scope = the whole site) with the manifest below filled in at
 // build time; `version` is a hash of every precached file, so a rebuilt site gets a new cache and old ones go.
 const MANIFEST = /* @manifest */ {"version": "template", "files": []} /* @end */;
@@ -38,19 +39,28 @@ function candidates(request) {
   return keys;
 }
 
-async function respond(request) {
-  const cache = await caches.open(CACHE);
+async function fromCache(cache, request) {
   for (const key of candidates(request)) {
     const hit = await cache.match(key);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+// Pages: network first (a reader online always gets the newest page), the cache when the network fails.
+// Everything else (scripts, the runtime, the wheel): cache first; their content is pinned by the manifest hash.
+async function respond(request) {
+  const cache = await caches.open(CACHE);
+  const navigation = request.mode === "navigate";
+  if (!navigation) {
+    const hit = await fromCache(cache, request);
     if (hit) return hit;
   }
   try {
     return await fetch(request);
   } catch (error) {
-    if (request.mode === "navigate") {
-      const missing = await cache.match(absolute("404.html"));
-      if (missing) return missing;
-    }
+    const hit = navigation && ((await fromCache(cache, request)) || (await cache.match(absolute("404.html"))));
+    if (hit) return hit;
     throw error;
   }
 }

@@ -1,5 +1,7 @@
-"""The embedding subsystem's only entry from the MkDocs plugin (``plugin.py`` calls these four functions).
+"""The embedding subsystem's only entry from the MkDocs plugin (``plugin.py`` calls these functions).
 
+    on_startup(command)          remember the MkDocs command: `mkdocs serve` gets no service worker (an
+                                 author's browser must not keep serving yesterday's pages)
     on_config(config, options)   start a build's record; options: embed, offline, scorm (all default True)
     on_post_page(output, page, config) -> output
                                  record the page's quizzes, demos, stylesheets, lesson body; inject the
@@ -29,11 +31,19 @@ class _Record:
 
 
 _record = _Record(None)
+_command = None
+
+
+def on_startup(command, dirty=False):
+    global _command
+    _command = command
 
 
 def on_config(config, options=None):
     global _record
     _record = _Record(options)
+    if _command == "serve":
+        _record.options["offline"] = False
     return config
 
 
