@@ -264,15 +264,53 @@ def gradient_norms(length=40, scale=1.0, hidden_size=8, input_size=4, seed=0, ce
 _RACES = {}
 
 
-def race_init(task="adding", delay=10, cells=CELLS, hidden_size=16, seed=0, batch_size=16, lr=0.01):
-    """Start a training race: one model per cell on the same task and data stream. Returns {id, ...}."""
-    from . import train, tasks  # noqa: F401  (imported here: the race is the only user)
-    return _race_init(task, delay, cells, hidden_size, seed, batch_size, lr)
+RACE_TASKS = ("adding", "copy")
+MAX_RACES = 4
+
+
+def race_init(task="copy", delay=10, cells=CELLS, hidden_size=16, seed=0, batch_size=16, lr=0.01):
+    """Start a training race: one model per cell, trained on the same stream of batches of the same task.
+
+    task "copy" (recall the symbol shown `delay` steps earlier; cross-entropy) or "adding" (the sum of two marked
+    values in a sequence of `delay` + 2 steps; mean squared error). Returns {id, task, delay, cells, baseline,
+    baseline_rule, loss}; then call race_step(id, steps) repeatedly.
+    """
+    from . import tasks, train
+
+    _check_choice("task", task, RACE_TASKS)
+    delay = _check_int("delay", delay, 1, 200)
+    hidden_size = _check_int("hidden_size", hidden_size, 1, MAX_HIDDEN)
+    seed = _check_int("seed", seed, 0, 2**31 - 1)
+    batch_size = _check_int("batch_size", batch_size, 1, 256)
+    lr = _check_float("lr", lr, 1e-6, 1.0)
+    cells = [_check_choice("cell", c, CELLS) for c in cells]
+    trainers = {}
+    for cell in cells:
+        if task == "copy":
+            t = tasks.RecallTask(delay=delay, n_symbols=4, seed=seed)
+        else:
+            t = tasks.AddingProblem(length=delay + 2, seed=seed)
+        m = _model(cell, t.input_size, hidden_size, seed)
+        trainers[cell] = train.Trainer(m, t, optimizer="adam", lr=lr, max_norm=1.0, batch_size=batch_size,
+                                       seed=seed)
+    race_id = f"race-{seed}-{task}-{delay}-{len(_RACES) + 1}"
+    while len(_RACES) >= MAX_RACES:                    # forget the oldest race a page left behind
+        _RACES.pop(next(iter(_RACES)))
+    _RACES[race_id] = {"trainers": trainers, "step": 0}
+    first = trainers[cells[0]].task
+    return {"id": race_id, "task": task, "delay": delay, "cells": cells, "baseline": first.baseline,
+            "baseline_rule": first.baseline_rule, "loss": first.loss, "sequence_length": first.length}
 
 
 def race_step(id, steps=10):
-    """Train every cell of race `id` for `steps` more updates; returns {id, step, losses: {cell: [..new..]}}."""
-    return _race_step(id, steps)
+    """Train every cell of race `id` for `steps` more updates; returns {id, step, losses: {cell: [new losses]}}."""
+    race = _RACES.get(id)
+    if race is None:
+        raise ValueError(f"no training race {id!r}: start one with race_init")
+    steps = _check_int("steps", steps, 1, 200)
+    losses = {cell: trainer.run(steps) for cell, trainer in race["trainers"].items()}
+    race["step"] += steps
+    return {"id": id, "step": race["step"], "losses": losses}
 
 
 def race_stop(id):
@@ -308,9 +346,13 @@ _CHARLMS = {}
 
 
 def _charlm(model):
+    if not isinstance(model, dict):
+        raise ValueError("model must be the JSON of a character-level LSTM (charlm.json)")
     key = model.get("key") or (model.get("vocab"), model.get("hidden_size"))
     if key in _CHARLMS:
         return _CHARLMS[key]
+    if "lstm" not in model:
+        raise ValueError(f"model {key!r} is not loaded: send the whole model once")
     vocab, H = model["vocab"], int(model["hidden_size"])
     lstm = _model("lstm", len(vocab), H, 0)
     for name, value in model["lstm"].items():
@@ -329,6 +371,8 @@ def _onehot(index, n):
 
 def sample(model, prompt="The ", temperature=0.8, n=200, seed=0):
     """Sample `n` characters from a character-level LSTM (the shipped charlm.json) after reading `prompt`.
+
+    `model` is the whole JSON the first time; afterwards {"key": model["key"]} is enough (the worker keeps it).
 
     temperature 0 picks the most likely character each step; higher values flatten the distribution.
     Returns {prompt, text (the generated part), temperature, steps}.

@@ -2,10 +2,13 @@
 // its weights shipped with the site (engine/models/charlm.json), sampled here in the browser.
 // Settings: data-prompt (default "The "), data-temperature (default 0.7).
 
+import { onStatus } from "../engine/client.js";
 import { engineLink, fmt, frame, h, slider, textField, whenVisible } from "./common.js";
 
 const MODEL_URL = new URL("../../../engine/models/charlm.json", import.meta.url);
 let modelPromise = null;
+let loadedKey = null;      // the model the worker already holds (a new worker holds none)
+onStatus(({ stage }) => { if (stage !== "ready") loadedKey = null; });
 
 function loadModel() {
   if (!modelPromise) {
@@ -40,7 +43,8 @@ export function mount(el) {
   );
   ui.figure.append(output);
 
-  const update = engineLink(ui, "sample", async (r) => {
+  const update = engineLink(ui, "sample", async (r, kwargs) => {
+    if (kwargs.model.lstm) loadedKey = kwargs.model.key;
     output.textContent = "";
     output.append(h("strong", {}, r.prompt), r.text);
   });
@@ -51,7 +55,8 @@ export function mount(el) {
       ui.note.textContent = `${model.description || "A character-level LSTM"} · vocabulary ${model.vocab.length} `
         + `characters · hidden size ${model.hidden_size}. Temperature 0 always picks the likeliest next character; `
         + "higher temperatures take more risks.";
-      update({ model, prompt: state.prompt, temperature: state.temperature, n: state.n, seed: state.seed });
+      const sent = loadedKey === model.key ? { key: model.key } : model;
+      update({ model: sent, prompt: state.prompt, temperature: state.temperature, n: state.n, seed: state.seed });
     } catch (err) {
       ui.error.textContent = `Something went wrong: ${err.message}`;
       ui.error.hidden = false;

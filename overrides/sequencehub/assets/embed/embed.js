@@ -70,10 +70,6 @@ function start() {
   const id = body.dataset.shEmbedId;
   const unit = document.querySelector("[data-sh-embed-unit]");
   const root = kind === "quiz" ? unit.querySelector("[data-quiz]") : unit.querySelector("[data-demo]");
-  // widgets read the palette from <body> (Material's convention); the page's inline script set it on <html>
-  for (const attr of document.documentElement.attributes) {
-    if (attr.name.startsWith("data-md-color-")) body.setAttribute(attr.name, attr.value);
-  }
   if (kind === "demo") applySettings(root, params);
 
   let quiz = null;
