@@ -1,0 +1,396 @@
+"""The course content: lesson structure, front matter, quizzes, demos, FAQ, glossary, diagrams and computed numbers.
+
+Most checks read the Markdown sources (fast, no build). The last group checks a built site when one exists
+(``make test`` builds ``site/`` first; set SEQUENCEHUB_SITE to check another build) and is skipped otherwise.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jinja2
+import pytest
+import yaml
+
+from sequencehub import macros
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+LESSONS = ["hidden-state", "vanishing-gradient", "lstm", "gru", "bidirectional"]
+DEMOS = {"hidden-state", "gate-inspector", "vanishing-gradient", "training-race", "bidirectional",
+         "text-generation", "playground"}
+GLOSSARY_FIRST = ["rnn", "hidden-state", "lstm", "vanishing-gradient", "bidirectional-rnn"]
+
+
+# ----------------------------------------------------------------------------------------------------- helpers
+def split_front_matter(text: str) -> tuple[dict, str]:
+    match = re.match(r"^---\n(.*?)\n---\n", text, re.S)
+    assert match, "page must start with a YAML front matter block"
+    return yaml.safe_load(match.group(1)), text[match.end():]
+
+
+def read(path: Path) -> tuple[dict, str]:
+    return split_front_matter(path.read_text(encoding="utf-8"))
+
+
+def lesson(slug: str) -> tuple[dict, str]:
+    return read(DOCS / "lessons" / f"{slug}.md")
+
+
+def jinja_env() -> jinja2.Environment:
+    """The macros as mkdocs-macros registers them, in a strict Jinja environment."""
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+
+    class Registrar:
+        def macro(self, func, name=None):
+            env.globals[name or func.__name__] = func
+
+        def filter(self, func, name=None):
+            env.filters[name or func.__name__] = func
+
+    macros.define_env(Registrar())
+    return env
+
+
+def rendered(slug_or_path) -> str:
+    path = slug_or_path if isinstance(slug_or_path, Path) else DOCS / "lessons" / f"{slug_or_path}.md"
+    _, body = read(path)
+    return jinja_env().from_string(body).render()
+
+
+def quiz_blocks(body: str) -> list[tuple[dict, list[list[str]]]]:
+    """Each ```quiz fence: (attributes, questions as lists of lines)."""
+    out = []
+    for attrs, content in re.findall(r"^```quiz([^\n]*)\n(.*?)^```\s*$", body, re.S | re.M):
+        attributes = dict(re.findall(r'(\w+)="([^"]*)"', attrs))
+        questions = [q.strip("\n").split("\n") for q in re.split(r"\n\s*\n", content.strip("\n")) if q.strip()]
+        out.append((attributes, questions))
+    return out
+
+
+def prose(body: str) -> str:
+    """The page without fenced code blocks, macro calls and HTML tags: the text a reader reads as typed."""
+    body = re.sub(r"^```.*?^```\s*$", " ", body, flags=re.S | re.M)
+    body = re.sub(r"\{\{.*?\}\}", " MACRO ", body, flags=re.S)
+    body = re.sub(r"<[^>]+>", " ", body)
+    return body
+
+
+# ------------------------------------------------------------------------------------------------ lesson pages
+@pytest.mark.parametrize("slug", LESSONS)
+def test_lesson_front_matter(slug):
+    meta, _ = lesson(slug)
+    for key in ("title", "description", "author", "skill", "requires", "order"):
+        assert key in meta, f"{slug}: front matter lacks {key!r}"
+    assert meta["skill"] == slug
+    assert set(meta["author"]) >= {"name", "role"} and all(meta["author"].values())
+    assert isinstance(meta["requires"], list) and set(meta["requires"]) <= set(LESSONS) - {slug}
+    assert 50 <= len(meta["description"]) <= 320, "description is what search snippets show: one sentence"
+
+
+def test_lesson_order_and_prerequisites_form_a_path():
+    metas = {slug: lesson(slug)[0] for slug in LESSONS}
+    assert sorted(m["order"] for m in metas.values()) == list(range(1, len(LESSONS) + 1))
+    assert metas["hidden-state"]["requires"] == []
+    for slug, meta in metas.items():          # prerequisites come earlier in the track
+        assert all(metas[r]["order"] < meta["order"] for r in meta["requires"]), slug
+
+
+def test_author_cast_is_small_and_consistent():
+    authors = {(lesson(s)[0]["author"]["name"], lesson(s)[0]["author"]["role"]) for s in LESSONS}
+    names = {name for name, _ in authors}
+    assert len(names) <= 3 and len(authors) == len(names), "one role per author, a small cast"
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_summary_box_comes_first(slug):
+    _, body = lesson(slug)
+    blocks = [b for b in re.split(r"\n\s*\n", body.strip()) if not b.startswith("# ")]
+    first = blocks[0].splitlines()
+    assert first[0] == '!!! abstract "What, why, how"', f"{slug}: first block must be the summary box"
+    bullets = [line.strip() for line in first[1:]]
+    assert [b[:9] for b in bullets] == ["- **What:", "- **Why:*", "- **How:*"], bullets
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_lesson_has_diagram_with_title(slug):
+    _, body = lesson(slug)
+    snippets = re.findall(r'--8<-- "(docs/assets/diagrams/[\w-]+\.svg)"', body)
+    assert snippets, f"{slug}: no inline diagram"
+    for rel in snippets:
+        assert (ROOT / rel).is_file(), rel
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_lesson_demos_are_known_and_introduced(slug):
+    _, body = lesson(slug)
+    demos = re.findall(r'<div class="sh-demo" data-demo="([\w-]+)"[^>]*markdown></div>', body)
+    assert demos, f"{slug}: no live demo"
+    assert set(demos) <= DEMOS
+    for match in re.finditer(r'<div class="sh-demo"[^\n]*\n', body):   # a sentence around it says what to try
+        around = body[max(0, match.start() - 600):match.start()] + body[match.end():match.end() + 600]
+        assert re.search(r"[Tt]ry|[Ww]atch|[Mm]ove|[Ss]tart", around), f"{slug}: demo without a 'what to try'"
+
+
+def test_every_demo_appears_somewhere():
+    found = set()
+    for slug in LESSONS:
+        found |= set(re.findall(r'data-demo="([\w-]+)"', lesson(slug)[1]))
+    assert found == DEMOS
+    assert 'data-demo="gate-inspector" data-cell="gru"' in lesson("gru")[1]
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_lesson_ends_with_continue_link(slug):
+    _, body = lesson(slug)
+    last = body.strip().splitlines()[-1]
+    match = re.fullmatch(r"\[Continue: [^\]]+ →\]\(([^)]+)\)\{ \.md-button \.md-button--primary \}", last)
+    assert match, f"{slug}: last line must be the continue button, got {last!r}"
+    index = LESSONS.index(slug)
+    expected = f"{LESSONS[index + 1]}.md" if index + 1 < len(LESSONS) else "../skills.md"
+    assert match.group(1) == expected
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_lesson_quiz(slug):
+    body = rendered(slug)
+    quizzes = quiz_blocks(body)
+    assert len(quizzes) == 1, f"{slug}: exactly one quiz"
+    attrs, questions = quizzes[0]
+    assert attrs.get("id") == slug and attrs.get("title")
+    assert 3 <= len(questions) <= 5
+    kinds = set()
+    for q in questions:
+        assert q[0].startswith("? "), q
+        assert any(line.startswith("! ") for line in q), f"{slug}: question without explanation: {q[0]}"
+        single = [line for line in q if re.match(r"\((x| )\) ", line)]
+        multi = [line for line in q if re.match(r"\[(x| )\] ", line)]
+        numeric = [line for line in q if line.startswith("= ")]
+        generated = [line for line in q if line.startswith("@ generate ")]
+        if single:
+            kinds.add("single")
+            assert sum(line.startswith("(x)") for line in single) == 1
+        if multi:
+            kinds.add("multiple")
+            assert any(line.startswith("[x]") for line in multi)
+        for options in (single, multi):                # per-option feedback
+            for line in options:
+                following = q[q.index(line) + 1]
+                assert following.startswith("  > "), f"{slug}: option without feedback: {line}"
+        if numeric:
+            kinds.add("numeric")
+            assert re.fullmatch(r"= -?[\d.]+( \+- [\d.]+)?", numeric[0]), numeric[0]
+        if generated:
+            kinds.add("generated")
+            assert generated[0].split()[-1] in {"rnn-h2", "lstm-c1"}
+        assert len([k for k in (single, multi, numeric, generated) if k]) == 1, q[0]
+    assert {"single", "numeric"} <= kinds, f"{slug}: mix single, multiple and numeric questions"
+
+
+def test_quiz_ids_are_unique_site_wide():
+    ids = []
+    for path in DOCS.rglob("*.md"):
+        ids += re.findall(r'^```quiz[^\n]*id="([^"]+)"', path.read_text(encoding="utf-8"), re.M)
+    assert len(ids) == len(set(ids))
+
+
+def test_numeric_quiz_answers_come_from_macros():
+    for slug in LESSONS:
+        _, body = lesson(slug)
+        for line in re.findall(r"^= .*$", body, re.M):
+            value = line[2:].split("+-")[0]
+            if re.search(r"\d{2,}", value):
+                assert "{{" in value, f"{slug}: numeric answer typed by hand: {line}"
+
+
+def test_required_questions():
+    _, body = lesson("vanishing-gradient")
+    question = "? Which model was designed to solve the vanishing gradient problem?"
+    assert question in body
+    block = body.split(question, 1)[1].split("\n\n", 1)[0]
+    assert "(x) LSTM" in block
+    assert "@ generate rnn-h2" in lesson("hidden-state")[1]
+    assert "@ generate lstm-c1" in lesson("lstm")[1]
+
+
+# ------------------------------------------------------------------------------------------------ computed numbers
+MACRO_CALL = re.compile(r"\{\{\s*([a-z_]\w*)\s*\(")
+
+
+@pytest.mark.parametrize("page", sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")))
+def test_every_macro_exists_and_renders(page):
+    path = DOCS / page
+    text = path.read_text(encoding="utf-8")
+    env = jinja_env()
+    for name in MACRO_CALL.findall(text):
+        assert name in env.globals, f"{page}: unknown macro {name}()"
+    if text.startswith("---\n"):
+        out = rendered(path)
+        assert "{{" not in out and "{%" not in out
+
+
+SIZE_MENTION = re.compile(r"\$?[IH]\s*=\s*\d+\$?|(input|hidden) sizes? (of )?\d+|\d+-dimensional|\d+ (units|layers?)")
+
+
+def test_parameter_counts_are_not_typed_by_hand():
+    """No number in a sentence about parameters may equal a parameter count of any sizes the page mentions."""
+    for slug in LESSONS + ["../index", "../faq"]:
+        _, body = read(DOCS / "lessons" / f"{slug}.md")
+        text = prose(body)
+        numbers = {int(n.replace(",", "")) for n in re.findall(r"\b\d[\d,]*\b", text) if n.replace(",", "").isdigit()}
+        sizes = sorted(n for n in numbers if 1 <= n <= 4096)
+        counts = set()
+        for cell, (i, h), bi in itertools.product(macros.GATES, itertools.product(sizes, sizes), (False, True)):
+            counts.add(macros._param_count_formula(cell, i, h, bi, 1))
+        for sentence in re.split(r"(?<=[.!?:])\s", text):
+            if "param" not in sentence.lower():
+                continue
+            sentence = SIZE_MENTION.sub(" ", sentence)          # "H = 512", "input size 3", "300-dimensional"
+            typed = {int(n.replace(",", "")) for n in re.findall(r"\b\d[\d,]*\b", sentence)}
+            bad = {n for n in typed if n >= 10} & counts
+            assert not bad, f"{slug}: parameter count typed by hand in: {sentence.strip()[:120]}"
+
+
+@pytest.mark.parametrize("cell,gates", [("rnn", 1), ("gru", 3), ("lstm", 4)])
+@pytest.mark.parametrize("i,h", [(1, 1), (3, 4), (10, 20), (300, 512)])
+def test_param_count_formula(cell, gates, i, h):
+    assert macros.param_count(cell, i, h) == gates * h * (i + h + 2)
+    assert macros.param_count(cell, i, h, bidirectional=True) == 2 * gates * h * (i + h + 2)
+    assert macros.param_count(cell, i, h, bidirectional=True, num_layers=2) == \
+        2 * gates * h * (i + h + 2) + 2 * gates * h * (2 * h + h + 2)
+
+
+def test_param_count_matches_the_core():
+    rnncore = pytest.importorskip("rnncore")
+    if not hasattr(rnncore, "LSTM"):
+        pytest.skip("rnncore's model classes are not built")
+    for cell in ("rnn", "gru", "lstm"):
+        model = getattr(rnncore, cell.upper())(input_size=3, hidden_size=4)
+        size = sum(macros._size(p) for p in model.params.values())
+        assert size == macros._param_count_formula(cell, 3, 4, False, 1)
+
+
+def test_worked_examples_follow_the_equations():
+    import numpy as np
+
+    ref = macros._rnn_trace_numpy()
+    for t in range(1, len(macros.RNN_EXAMPLE["x"]) + 1):
+        for unit in range(2):
+            assert float(macros.rnn_h(t, unit, 6)) == pytest.approx(ref[t][unit], abs=1e-6)
+    lstm = macros._lstm_trace_numpy()
+    for t, row in enumerate(lstm, start=1):
+        for key in "ifgoch":
+            assert float(macros.lstm_value(t, key, 6)) == pytest.approx(row[key], abs=1e-6)
+    assert lstm[0]["c"] == pytest.approx(lstm[0]["i"] * lstm[0]["g"])    # c_1 = i_1 g_1 when c_0 = 0
+    assert float(macros.example_spectral_radius(6)) == pytest.approx(
+        max(abs(np.linalg.eigvals(np.array(macros.RNN_EXAMPLE["W_hh"])))), abs=1e-6)
+
+
+def test_deployment_numbers():
+    assert macros.rnn_state_bytes("lstm", 512, 2) == 2 * 512 * 2 * 2
+    assert macros.rnn_state_bytes("gru", 512, 2) == 512 * 2 * 2
+    assert macros.kv_cache_bytes(1000, 12, 768) == 2 * 12 * 1000 * 768 * 2
+    assert macros.human_bytes(4096) == "4 KiB"
+    assert float(macros.clip_scale(50, 5)) == pytest.approx(0.1)
+    assert float(macros.dtanh_max()) == 1 and float(macros.dsigmoid_max()) == pytest.approx(0.25)
+
+
+def test_gradient_decays_faster_for_smaller_spectral_radius():
+    def value(tex):
+        mant, _, exp = tex.partition(r" \times 10^")
+        return float(mant) * (10 ** int(exp.strip("{}")) if exp else 1)
+
+    assert value(macros.grad_ratio(0.5)) < value(macros.grad_ratio(0.9)) < 1
+
+
+# ------------------------------------------------------------------------------------------------ FAQ, glossary
+def test_faq_questions_have_answers():
+    _, body = read(DOCS / "faq.md")
+    sections = re.split(r"^## ", body, flags=re.M)[1:]
+    assert len(sections) >= 12
+    for section in sections:
+        heading, _, answer = section.partition("\n")
+        assert heading.strip().endswith("?"), heading
+        assert len(answer.strip()) > 120, f"FAQ answer too short: {heading}"
+    headings = " ".join(s.partition("\n")[0].lower() for s in sections)
+    for topic in ("machine learning", "neural network", "nlp", "cell state", "tanh", "gru", "vanish",
+                  "transformer", "hidden size", "teacher forcing", "nan", "offline"):
+        assert topic in headings, f"FAQ lacks a question about {topic}"
+
+
+GLOSSARY_ENTRY = re.compile(
+    r"^### (?P<term>[^\n{]+?) \{ #(?P<id>[a-z0-9-]+) \}\n"
+    r"\*\*Definition:\*\* (?P<definition>[^\n]+)\n"
+    r"\*\*Code:\*\* `(?P<code>[^`\n]+)`\n"
+    r"\*\*Taught in:\*\* \[(?P<where>[^\]]+)\]\((?P<href>[^)\s]+)\)\n"
+    r"\*\*Also:\*\* (?P<also>[^\n]+)$", re.M)
+
+
+def test_glossary_entries_follow_the_contract():
+    _, body = read(DOCS / "glossary.md")
+    headings = re.findall(r"^### ", body, re.M)
+    entries = list(GLOSSARY_ENTRY.finditer(body))
+    assert len(entries) == len(headings), "every ### entry must match the contract's five-line format"
+    assert len(entries) >= 18
+    ids = [e["id"] for e in entries]
+    assert ids[:5] == GLOSSARY_FIRST
+    assert len(set(ids)) == len(ids)
+    for e in entries:
+        target = (DOCS / e["href"].split("#")[0]).resolve()
+        assert target.is_file(), f"{e['term']}: Taught in link {e['href']} is broken"
+        assert e["definition"].endswith("."), e["term"]
+        assert all(alias.strip() for alias in e["also"].split(","))
+
+
+# ------------------------------------------------------------------------------------------------ overview, diagrams
+def test_overview_page():
+    meta, body = read(DOCS / "index.md")
+    assert meta.get("title") and meta.get("description")
+    for slug in LESSONS:
+        assert f"lessons/{slug}.md" in body
+    assert "WebAssembly" in body and "server" in body
+
+
+@pytest.mark.parametrize("svg", sorted(p.name for p in (DOCS / "assets" / "diagrams").glob("*.svg")))
+def test_diagram_is_accessible_and_theme_neutral(svg):
+    text = (DOCS / "assets" / "diagrams" / svg).read_text(encoding="utf-8")
+    root = ET.fromstring(text)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.get("role") == "img" and root.get("aria-labelledby")
+    title = root.find(f"{ns}title")
+    assert title is not None and title.text.strip()
+    assert root.find(f"{ns}desc") is not None
+    assert "currentColor" in text
+    assert not re.search(r'(fill|stroke|color)="(#000(000)?|#fff(fff)?|black|white)"', text, re.I), \
+        "hard-coded black/white breaks one of the two palettes"
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert all(i.startswith("sh-") for i in ids), "inline SVG ids share the page's namespace: prefix them"
+    assert "\n\n" not in text, "a blank line would end the raw HTML block the diagram is inlined in"
+
+
+# ------------------------------------------------------------------------------------------------ the built site
+SITE = Path(os.environ.get("SEQUENCEHUB_SITE", ROOT / "site"))
+built = pytest.mark.skipif(not (SITE / "lessons" / "hidden-state" / "index.html").is_file(),
+                           reason="site not built (make site)")
+
+
+@built
+@pytest.mark.parametrize("url", ["", "lessons/hidden-state/", "lessons/vanishing-gradient/", "lessons/lstm/",
+                                 "lessons/gru/", "lessons/bidirectional/", "faq/", "glossary/"])
+def test_built_urls_exist(url):
+    assert (SITE / url / "index.html").is_file()
+
+
+@built
+@pytest.mark.parametrize("slug", LESSONS)
+def test_built_lesson(slug):
+    html = (SITE / "lessons" / slug / "index.html").read_text(encoding="utf-8")
+    assert "admonition abstract" in html
+    assert 'class="arithmatex"' in html, "equations are marked up for the math renderer"
+    assert re.search(r"<svg[^>]+sh-diagram", html), "the diagram is inlined (currentColor follows the theme)"
+    assert 'data-demo="' in html
+    assert "md-button--primary" in html
+    assert "{{" not in html.split("<main", 1)[-1].split("</main>", 1)[0].replace("{{ super() }}", "")
