@@ -35,12 +35,18 @@ def _cell(cell: str) -> str:
 
 
 def _core():
-    """The rnncore module if it is importable, else None."""
+    """The compiled core's public API (``rnncore``, or ``rnncore.api`` while the package does not re-export it)."""
     try:
         import rnncore  # noqa: PLC0415 - optional at build time while the core is written
     except ImportError:
         return None
-    return rnncore
+    if hasattr(rnncore, "LSTM") and hasattr(rnncore, "param_count"):
+        return rnncore
+    try:
+        from rnncore import api  # noqa: PLC0415
+    except ImportError:
+        return None
+    return api
 
 
 def _reference():
@@ -173,19 +179,16 @@ def _rnn_trace_numpy() -> list[np.ndarray]:
 
 
 def _rnn_trace_core(core) -> list[np.ndarray] | None:
+    """The tiny RNN run by the compiled core: [h_0, h_1, ..., h_T]."""
     try:
         ex = RNN_EXAMPLE
         model = core.RNN(input_size=1, hidden_size=2, dtype="float64", seed=0)
-        p = model.params
-        np.asarray(p["weight_ih_l0"])[...] = ex["W_ih"]
-        np.asarray(p["weight_hh_l0"])[...] = ex["W_hh"]
-        np.asarray(p["bias_ih_l0"])[...] = ex["b"]
-        np.asarray(p["bias_hh_l0"])[...] = 0.0
-        x = np.array(ex["x"], dtype=np.float64).reshape(len(ex["x"]), 1, 1)
-        y, _ = model.forward(x)
+        model.load_state_dict({"weight_ih_l0": ex["W_ih"], "weight_hh_l0": ex["W_hh"], "bias_ih_l0": ex["b"],
+                               "bias_hh_l0": [0.0, 0.0]})
+        y, _ = model.forward([[[x]] for x in ex["x"]])
         y = np.asarray(y).reshape(len(ex["x"]), 2)
         return [np.zeros(2)] + [y[t] for t in range(len(ex["x"]))]
-    except Exception:  # noqa: BLE001 - core API still landing: use the numpy equations
+    except Exception:  # noqa: BLE001 - core API still landing: the reference computes it instead
         return None
 
 
@@ -196,7 +199,7 @@ def _rnn_trace() -> list[np.ndarray]:
         if trace is not None:
             ref = _rnn_trace_numpy()
             if all(np.allclose(a, b, atol=1e-9) for a, b in zip(trace, ref)):
-                _SOURCES["rnn_example"] = "rnncore.RNN"
+                _SOURCES["rnn_example"] = "rnncore.RNN (compiled), checked against the equations"
                 return trace
     ref = _reference()
     if ref is not None:
@@ -270,22 +273,24 @@ def _lstm_trace_numpy() -> list[dict[str, float]]:
 
 
 def _lstm_trace_core(core) -> list[dict[str, float]] | None:
+    """The one-unit LSTM run by the compiled core: gates i, f, g, o, states c, h per step."""
     try:
         ex = LSTM_EXAMPLE
         model = core.LSTM(input_size=1, hidden_size=1, dtype="float64", seed=0)
-        p = model.params
-        np.asarray(p["weight_ih_l0"])[...] = np.array([[ex["w_ih"][k]] for k in "ifgo"])
-        np.asarray(p["weight_hh_l0"])[...] = np.array([[ex["w_hh"][k]] for k in "ifgo"])
-        np.asarray(p["bias_ih_l0"])[...] = np.array([ex["b"][k] for k in "ifgo"])
-        np.asarray(p["bias_hh_l0"])[...] = 0.0
-        x = np.array(ex["x"], dtype=np.float64).reshape(len(ex["x"]), 1, 1)
-        y, _ = model.forward(x)
+        model.load_state_dict({"weight_ih_l0": [[ex["w_ih"][k]] for k in "ifgo"],
+                               "weight_hh_l0": [[ex["w_hh"][k]] for k in "ifgo"],
+                               "bias_ih_l0": [ex["b"][k] for k in "ifgo"], "bias_hh_l0": [0.0] * 4})
+        y, _ = model.forward([[[x]] for x in ex["x"]])
         y = np.asarray(y).reshape(-1)
+        gates = {k: np.asarray(v).reshape(-1) for k, v in model.gates.items()}
+        trace = [{"i": float(gates["i"][t]), "f": float(gates["f"][t]), "g": float(gates["g"][t]),
+                  "o": float(gates["o"][t]), "c": float(gates["c"][t]), "h": float(y[t]), "x": x}
+                 for t, x in enumerate(ex["x"])]
         ref = _lstm_trace_numpy()
-        if not np.allclose(y, [r["h"] for r in ref], atol=1e-9):
+        if not all(abs(a[k] - b[k]) < 1e-9 for a, b in zip(trace, ref) for k in "ifgoch"):
             return None
-        return ref
-    except Exception:  # noqa: BLE001 - core API still landing: use the numpy equations
+        return trace
+    except Exception:  # noqa: BLE001 - core API still landing: the reference computes it instead
         return None
 
 
@@ -294,7 +299,7 @@ def _lstm_trace() -> list[dict[str, float]]:
     if core is not None and hasattr(core, "LSTM"):
         trace = _lstm_trace_core(core)
         if trace is not None:
-            _SOURCES["lstm_example"] = "rnncore.LSTM (checked against the equations)"
+            _SOURCES["lstm_example"] = "rnncore.LSTM (compiled), checked against the equations"
             return trace
     ref = _reference()
     trace = _lstm_trace_numpy()
@@ -412,6 +417,22 @@ def _grad_norms_numpy(cell: str, rho: float, steps: int, hidden: int, seed: int)
 
 def _grad_norms(rho: float, steps: int, hidden: int, seed: int) -> np.ndarray:
     """||dL/dh_t||, t = 1..T, for L = sum(h_T): from rnncore.reference's BPTT when importable."""
+    core = _core()
+    if core is not None and hasattr(core, "RNN"):
+        try:
+            rng = np.random.default_rng(seed + 1)
+            w_hh = _scaled_whh(hidden, rho, seed)
+            w_ih = rng.standard_normal((hidden, 1)) * 0.5
+            xs = rng.standard_normal((steps, 1)).reshape(steps, 1, 1)
+            model = core.RNN(input_size=1, hidden_size=hidden, dtype="float64", seed=0)
+            model.load_state_dict({"weight_ih_l0": w_ih, "weight_hh_l0": w_hh, "bias_ih_l0": np.zeros(hidden),
+                                   "bias_hh_l0": np.zeros(hidden)})
+            model.forward(xs)
+            model.backward(np.zeros((steps, 1, hidden)), np.ones((1, 1, hidden)))
+            _SOURCES["grad_ratio"] = "rnncore.RNN.backward (compiled) grad_h_norms"
+            return np.asarray(model.grad_h_norms)
+        except Exception:  # noqa: BLE001 - core API still landing: the reference computes it instead
+            pass
     ref = _reference()
     if ref is None:
         _SOURCES["grad_ratio"] = "numpy"

@@ -263,14 +263,21 @@ def test_param_count_formula(cell, gates, i, h):
         2 * gates * h * (i + h + 2) + 2 * gates * h * (2 * h + h + 2)
 
 
-def test_param_count_matches_the_core():
-    rnncore = pytest.importorskip("rnncore")
-    if not hasattr(rnncore, "LSTM"):
-        pytest.skip("rnncore's model classes are not built")
+def test_numbers_come_from_the_compiled_core_when_it_is_built():
+    core = macros._core()
+    if core is None or not hasattr(core, "LSTM"):
+        pytest.skip("rnncore's compiled classes are not importable")
     for cell in ("rnn", "gru", "lstm"):
-        model = getattr(rnncore, cell.upper())(input_size=3, hidden_size=4)
+        model = getattr(core, cell.upper())(input_size=3, hidden_size=4)
         size = sum(macros._size(p) for p in model.params.values())
-        assert size == macros._param_count_formula(cell, 3, 4, False, 1)
+        assert size == macros.param_count(cell, 3, 4) == macros._param_count_formula(cell, 3, 4, False, 1)
+    macros.rnn_h(1, 0)
+    macros.lstm_value(1, "c")
+    macros.grad_ratio(0.9)
+    sources = macros.core_status()
+    assert sources["param_count"] == "rnncore.param_count"
+    for family in ("rnn_example", "lstm_example", "grad_ratio"):
+        assert "compiled" in sources[family], (family, sources[family])
 
 
 def test_worked_examples_follow_the_equations():
