@@ -44,6 +44,11 @@ __all__ = ["HAVE_NUMPY", "mse_loss", "softmax_cross_entropy", "softmax", "Linear
            "SGD", "Adam", "train_step", "Trainer", "fit", "to_list"]
 
 HAVE_NUMPY = np is not None
+
+try:                                    # the core's small matrix kernels (compiled, also in the wasm wheel): the
+    from . import _ops                  # readout's products without numpy; plain Python when they are missing
+except ImportError:
+    _ops = None
 _FORMAT = {"float64": "d", "float32": "f"}
 _DTYPE = {"d": "float64", "f": "float32"}
 CLIP_EPS = 1e-6                         # torch.nn.utils.clip_grad_norm_ adds this to the norm
@@ -87,6 +92,21 @@ def _flat(a):
         except (TypeError, ValueError):         # not C-contiguous, or a format cast() refuses
             return _flat(m.tolist())[0], tuple(m.shape)
     return m.tolist(), tuple(m.shape)
+
+
+def _shape_of(a):
+    """Shape of an array-like without copying it (nested lists: walked along their first elements)."""
+    if isinstance(a, (list, tuple)):
+        shape = []
+        while isinstance(a, (list, tuple)):
+            shape.append(len(a))
+            if not a:
+                break
+            a = a[0]
+        return tuple(shape)
+    if isinstance(a, (int, float)):
+        return ()
+    return tuple(a.shape) if hasattr(a, "shape") else tuple(memoryview(a).shape)
 
 
 def _format_of(a, default="d"):
@@ -151,6 +171,19 @@ def _writable_flat(a):
         raise ValueError("parameter buffer must be C-contiguous")
     fmt = "f" if m.format == "f" else "d"
     return m.cast("B").cast(fmt) if (m.ndim != 1 or m.format != fmt) else m
+
+
+def _as_buffer(a, fmt, shape):
+    """A C-contiguous memoryview of struct format ``fmt`` and ``shape`` over ``a`` (zero-copy when ``a`` already is
+    such a buffer, else a fresh copy)."""
+    if not isinstance(a, (list, tuple)):
+        try:
+            m = a if isinstance(a, memoryview) else memoryview(a)
+            if m.format == fmt and m.c_contiguous:
+                return m.cast("B").cast(fmt, shape)
+        except (TypeError, ValueError):
+            pass
+    return memoryview(array(fmt, _flat(a)[0])).cast("B").cast(fmt, shape)
 
 
 def _entries(tree):
@@ -331,9 +364,17 @@ class Linear:
             h2 = h.reshape(-1, H)
             self._h = (h2, h.shape)
             return (h2 @ W.T + b).reshape(h.shape[:-1] + (O,))
-        flat, shape = _flat(h)
+        shape = _shape_of(h)
         if not shape or shape[-1] != H:
             raise ValueError(f"h must have shape (..., {H}); got {shape}")
+        fmt = _FORMAT[self.dtype]
+        out_shape = shape[:-1] + (O,)
+        if _ops is not None:
+            try:
+                return self._forward_ops(h, shape, fmt)
+            except (TypeError, ValueError, AttributeError):         # kernels of another signature: plain Python
+                pass
+        flat = _flat(h)[0]
         w, _ = _flat(self.params["weight"])
         b, _ = _flat(self.params["bias"])
         rows = [w[o * H:(o + 1) * H] for o in range(O)]
@@ -342,7 +383,20 @@ class Linear:
             x = flat[r:r + H]
             out.extend([_dot(x, wr) + bo for wr, bo in zip(rows, b)])
         self._h = (flat, shape)
-        return _shaped(out, shape[:-1] + (O,), _FORMAT[self.dtype])
+        return _shaped(out, out_shape, fmt)
+
+    def _forward_ops(self, h, shape, fmt):
+        H, O = self.in_features, self.out_features
+        n = 1
+        for s in shape[:-1]:
+            n *= s
+        hb = _as_buffer(h, fmt, (n, 1, H))
+        w, _ = _flat(self.params["weight"])
+        w_t = _shaped([w[o * H + j] for j in range(H) for o in range(O)], (H, O), fmt)
+        out = _zeros((n, 1, O), fmt)
+        _ops.linear_fwd(hb, w_t, _as_buffer(self.params["bias"], fmt, (O,)), out)
+        self._h = (hb, shape)
+        return out.cast("B").cast(fmt, shape[:-1] + (O,))
 
     def backward(self, dout):
         """dout : array of shape (..., out_features) -> (grads {weight, bias}, dh of h's shape)."""
@@ -359,12 +413,20 @@ class Linear:
             grads = {"weight": d2.T @ h2, "bias": d2.sum(axis=0)}
             return grads, (d2 @ W).reshape(hshape)
         hflat, hshape = self._h
+        fmt = _FORMAT[self.dtype]
+        if isinstance(hflat, memoryview):                            # forward ran the kernels
+            n = hflat.shape[0]
+            db_ = _as_buffer(dout, fmt, (n, 1, O))
+            dW, db, dh = _zeros((O, H), fmt), _zeros((O,), fmt), _zeros((n, 1, H), fmt)
+            _ops.outer_acc(db_, hflat, dW)                           # dW[o, j] = sum_n dout[n, o] h[n, j]
+            _ops.sum_tb(db_, db)                                     # db[o] = sum_n dout[n, o]
+            _ops.linear_bwd_x(db_, _as_buffer(self.params["weight"], fmt, (O, H)), dh, False)   # dh = dout W
+            return {"weight": dW, "bias": db}, dh.cast("B").cast(fmt, hshape)
         d, _ = _flat(dout)
         n = len(hflat) // H
         if len(d) != n * O:
             raise ValueError(f"dout must have shape {hshape[:-1] + (O,)}")
         w, _ = _flat(self.params["weight"])
-        fmt = _FORMAT[self.dtype]
         hcols = [hflat[j::H] for j in range(H)]                     # column j of h: (N,)
         dcols = [d[o::O] for o in range(O)]                          # column o of dout: (N,)
         dW = [_dot(dc, hc) for dc in dcols for hc in hcols]          # dW[o, j] = sum_n dout[n, o] h[n, j]
@@ -608,8 +670,10 @@ def _last_step(y):
     npm = _numpy()
     if npm is not None:
         return npm.asarray(y)[-1]
-    flat, (T, B, K) = _flat(y)
-    return _shaped(flat[(T - 1) * B * K:], (B, K), _format_of(y))
+    T, B, K = _shape_of(y)
+    fmt = _format_of(y)
+    last = _as_buffer(y, fmt, (T * B * K,))[(T - 1) * B * K:]     # a view of the last step, no copy
+    return last.cast("B").cast(fmt, (B, K))
 
 
 def _dy_last(dh, y):

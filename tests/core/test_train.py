@@ -25,10 +25,21 @@ needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed
 CORE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "core")
 
 
-@pytest.fixture(params=["numpy", "python"])
+PATHS = ["numpy", "kernels", "python"]
+
+
+def use_path(monkeypatch, name):
+    """numpy: the fast path; kernels: no numpy, the readout on the core's compiled kernels (as in Pyodide);
+    python: no numpy and no kernels, plain Python only."""
+    monkeypatch.setattr(train, "HAVE_NUMPY", name == "numpy")
+    if name == "python":
+        monkeypatch.setattr(train, "_ops", None)
+
+
+@pytest.fixture(params=PATHS)
 def path(request, monkeypatch):
-    """Run a test on the numpy fast path and on the plain-Python path (numpy stays importable for the test)."""
-    monkeypatch.setattr(train, "HAVE_NUMPY", request.param == "numpy")
+    """Run a test on each path (numpy stays importable for the test itself)."""
+    use_path(monkeypatch, request.param)
     return request.param
 
 
@@ -176,10 +187,24 @@ def test_linear_forward_backward(path, lead, global_random_seed):
     np.testing.assert_allclose(arr(grads["bias"]), w_out.reshape(-1, O).sum(0), rtol=1e-13, atol=1e-14)
 
 
+def test_linear_float32(path, global_random_seed):
+    rng = np.random.default_rng(global_random_seed)
+    lin = train.Linear(6, 4, dtype="float32", seed=global_random_seed)
+    W, b = arr(lin.params["weight"]), arr(lin.params["bias"])
+    h = rng.normal(size=(3, 2, 6)).astype(np.float32)
+    out = lin.forward(h)
+    assert train.dtype_of(out) == "float32"
+    np.testing.assert_allclose(arr(out), h @ W.T + b, rtol=1e-5, atol=1e-6)
+    grads, dh = lin.backward(np.ones((3, 2, 4), dtype=np.float32))
+    assert train.dtype_of(dh) == "float32" and train.dtype_of(grads["weight"]) == "float32"
+    np.testing.assert_allclose(arr(dh), np.ones((3, 2, 4)) @ W, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(arr(grads["weight"]), np.ones((4, 6)) @ h.reshape(6, 6) * 1.0, rtol=1e-5, atol=1e-5)
+
+
 def test_linear_seeded_identically_on_both_paths(monkeypatch):
-    monkeypatch.setattr(train, "HAVE_NUMPY", True)
+    use_path(monkeypatch, "numpy")
     a = train.Linear(4, 2, dtype="float32", seed=7)
-    monkeypatch.setattr(train, "HAVE_NUMPY", False)
+    use_path(monkeypatch, "python")
     b = train.Linear(4, 2, dtype="float32", seed=7)
     assert isinstance(b.params["weight"], memoryview) and b.params["weight"].format == "f"
     for k in a.params:
@@ -343,17 +368,18 @@ def test_optimizer_bad_input(path):
 def test_python_path_trains_like_numpy_path(monkeypatch, task):
     """Same seeds, same steps: the plain-Python path gives the numpy path's losses and parameters."""
     runs = []
-    for flag in (True, False):
-        monkeypatch.setattr(train, "HAVE_NUMPY", flag)
+    for name in PATHS:
+        use_path(monkeypatch, name)
         task.reset()
         model = make_model("lstm", task.input_size, 4, seed=3)
         tr = train.Trainer(model, task, batch_size=3, lr=0.02, max_norm=0.5, seed=2)
         losses = tr.run(4)
         runs.append((losses, {k: arr(v) for k, v in {**model.params, **tr.readout.params}.items()}))
-    (la, pa), (lb, pb) = runs
-    np.testing.assert_allclose(la, lb, rtol=1e-12)
-    for k in pa:
-        np.testing.assert_allclose(pa[k], pb[k], rtol=1e-11, atol=1e-13)
+    (la, pa) = runs[0]
+    for lb, pb in runs[1:]:
+        np.testing.assert_allclose(la, lb, rtol=1e-12)
+        for k in pa:
+            np.testing.assert_allclose(pa[k], pb[k], rtol=1e-11, atol=1e-13)
 
 
 def test_trainer_records_losses_and_norms():
