@@ -176,6 +176,21 @@ def write_wheel(path, version, abi, entries):
     os.replace(tmp, path)
 
 
+def retag_wheel(src, out_dir, abi):
+    """Copy of the wheel ``src`` for another Pyodide ABI (e.g. 2025_0 for Pyodide 0.29): the same .so and .py
+    files (abi3 serves both), a new file name, WHEEL tag and RECORD. Returns the new path."""
+    m = re.match(rf"{PKG}-([^-]+)-cp311-abi3-pyemscripten_[0-9_]+_wasm32\.whl$", os.path.basename(src))
+    if not m:
+        raise BuildError(f"not an rnncore wasm wheel: {src}")
+    version = m.group(1)
+    with zipfile.ZipFile(src) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist() if ".dist-info/" not in n}
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, wheel_name(version, abi))
+    write_wheel(path, version, abi, entries)
+    return path
+
+
 def up_to_date(wheel_path):
     if not os.path.exists(wheel_path):
         return False

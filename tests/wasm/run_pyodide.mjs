@@ -56,8 +56,8 @@ async function main() {
   } catch (err) {
     out.error = String(err && err.stack ? err.stack : err);
   }
-  process.stdout.write(JSON.stringify(out) + "\n");
-  process.exit(0);
+  // exit only once the pipe has taken the whole line (a large result is written asynchronously)
+  process.stdout.write(JSON.stringify(out) + "\n", () => process.exit(0));
 }
 
 main();

@@ -1,0 +1,76 @@
+"""Run inside Pyodide by tests/wasm/test_wheel_in_node.py: the cases of a golden file through rnncore's public API,
+without numpy. Not a test module itself.
+
+Each case: build the model, overwrite its parameters with the native run's (so the parity does not depend on the
+two paths drawing the same random numbers), forward, backward; return every output as nested lists.
+"""
+import json
+import sys
+
+
+def tolist(v):
+    if hasattr(v, "tolist"):
+        return v.tolist()
+    if isinstance(v, dict):
+        return {k: tolist(w) for k, w in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [tolist(w) for w in v]
+    return v
+
+
+def flat(nested):
+    out = []
+    stack = [nested]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(reversed(v))
+        else:
+            out.append(v)
+    return out
+
+
+def set_param(buf, values):
+    """Write ``values`` (nested lists) into the model's parameter buffer ``buf`` (a shaped memoryview) in place."""
+    mv = memoryview(buf)
+    view = mv.cast("B").cast(mv.format)
+    vals = flat(values)
+    if len(vals) != len(view):
+        raise ValueError(f"parameter size {len(view)} != {len(vals)}")
+    for i, v in enumerate(vals):
+        view[i] = v
+
+
+def run_case(case):
+    import rnncore
+    cls = {"rnn": rnncore.RNN, "lstm": rnncore.LSTM, "gru": rnncore.GRU}[case["cell"]]
+    m = cls(input_size=case["I"], hidden_size=case["H"], bidirectional=case["bidirectional"],
+            dtype=case["dtype"], seed=case["seed"])
+    for name, values in case["params"].items():
+        set_param(m.params[name], values)
+    state = case["state"]
+    if state is not None and case["cell"] == "lstm":
+        state = tuple(state)
+    y, final = m.forward(case["x"], state=state)
+    dstate = case["dstate"]
+    if dstate is not None and case["cell"] == "lstm":
+        dstate = tuple(dstate)
+    grads, dx, dstate0 = m.backward(case["dy"], dstate=dstate)
+    return {"y": tolist(y), "state": tolist(final), "grads": tolist(grads), "dx": tolist(dx),
+            "dstate0": tolist(dstate0), "grad_h_norms": tolist(m.grad_h_norms),
+            "param_types": sorted({type(v).__name__ for v in m.params.values()})}
+
+
+def main(path):
+    with open(path) as f:
+        cases = json.load(f)
+    assert "numpy" not in sys.modules, "numpy got imported"
+    out = {}
+    for key, case in cases.items():
+        try:
+            out[key] = run_case(case)
+        except Exception as e:                      # report per case, keep the others running
+            import traceback
+            out[key] = {"error": "".join(traceback.format_exception(e))[-2000:]}
+    out["_numpy_imported"] = "numpy" in sys.modules
+    return json.dumps(out)
