@@ -258,6 +258,46 @@ def rnn_example_table(digits: int = 3) -> str:
     return "\n".join(rows)
 
 
+def _rnn_states(xs: list[float]) -> np.ndarray:
+    """h_1..h_T of the tiny RNN for any input list: the compiled core when importable, else the equations."""
+    ex = RNN_EXAMPLE
+    core = _core()
+    if core is not None and hasattr(core, "RNN"):
+        try:
+            model = core.RNN(input_size=1, hidden_size=2, dtype="float64", seed=0)
+            model.load_state_dict({"weight_ih_l0": ex["W_ih"], "weight_hh_l0": ex["W_hh"], "bias_ih_l0": ex["b"],
+                                   "bias_hh_l0": [0.0, 0.0]})
+            y, _ = model.forward([[[x]] for x in xs])
+            return np.asarray(y).reshape(len(xs), 2)
+        except Exception:  # noqa: BLE001 - core API still landing
+            pass
+    w_ih, w_hh, b = np.array(ex["W_ih"]), np.array(ex["W_hh"]), np.array(ex["b"])
+    h, out = np.zeros(2), []
+    for x in xs:
+        h = np.tanh(w_ih @ np.array([x]) + w_hh @ h + b)
+        out.append(h)
+    return np.array(out)
+
+
+def rnn_memory_table(steps=(1, 2, 5, 10, 20), digits: int = 2) -> str:
+    """How much flipping x_1 from +1 to -1 still changes the tiny RNN's state t steps later (inputs after it 0)."""
+    T = max(steps)
+    plus = _rnn_states([1.0] + [0.0] * (T - 1))
+    minus = _rnn_states([-1.0] + [0.0] * (T - 1))
+    diff = np.linalg.norm(plus - minus, axis=1)
+    head = "| step $t$ | " + " | ".join(str(t) for t in steps) + " |"
+    rule = "|:--|" + "|".join("--:" for _ in steps) + "|"
+    row = "| $\\lVert h_t(x_1{=}1) - h_t(x_1{=}{-1})\\rVert$ | " + " | ".join(
+        _sci_md(float(diff[t - 1]), digits) for t in steps) + " |"
+    return "\n".join([head, rule, row])
+
+
+def _sci_md(v: float, digits: int) -> str:
+    """A number for a Markdown table cell: plain when moderate, else $m \\times 10^{e}$."""
+    s = _sci(v, digits)
+    return f"${s}$" if "times" in s else s
+
+
 def _lstm_trace_numpy() -> list[dict[str, float]]:
     ex = LSTM_EXAMPLE
     h = c = 0.0
@@ -548,7 +588,7 @@ def core_status() -> dict[str, str]:
 
 
 MACROS = [param_count, param_ratio, param_table, param_breakdown, rnn_example_latex, rnn_h, rnn_preact,
-          rnn_example_table, lstm_value, lstm_example_latex, lstm_example_table, decay, decay_value, steps_until,
+          rnn_example_table, rnn_memory_table, lstm_value, lstm_example_latex, lstm_example_table, decay, decay_value, steps_until,
           dtanh_max, dsigmoid_max, dtanh_at, grad_ratio, spectral_radius_of, example_spectral_radius, clip_scale,
           forget_retention, sigmoid, reference_source, rnn_state_bytes, kv_cache_bytes, step_flops, human_bytes, memory_table, fmt, core_status]
 
