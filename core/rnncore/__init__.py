@@ -1,1 +1,63 @@
-"""rnncore (being written)."""
+"""rnncore: RNN (tanh), LSTM and GRU with backpropagation through time, compiled with Cython.
+
+Design
+------
+A. ``api.py`` (the only module the site and the tests import, re-exported here): the public classes ``RNN``,
+   ``LSTM``, ``GRU``. It validates every argument (rank, shape, dtype, contiguity, writability, NaN/inf, sizes,
+   call order) and raises ValueError/TypeError naming the argument with the expected and actual shape, because
+   the kernels run with bounds checks off. It allocates every output, and hands the large all-steps products
+   (input projection, weight gradients, ``dx``) and, at large sizes, each step's recurrent product to numpy's
+   BLAS when numpy is present.
+B. ``cells/{rnn,lstm,gru}.pyx``: one time loop per phase and cell, ``<cell>_seq_fwd`` / ``<cell>_seq_bwd`` (whole
+   sequence, own small matrix products: they also run in WebAssembly without BLAS) and ``<cell>_step_fwd`` /
+   ``<cell>_step_bwd`` (one step's elementwise part). The ``.pxd`` beside each holds the per-row step functions
+   with the numbered equations; backward comments cite those numbers.
+C. ``_activations.pxd``: branch-free sigmoid/tanh/exp the compiler vectorises (no libm in hot loops), with their
+   tested error bound; ``_ops.pxd``: vectorisable axpy / gemv / outer-product blocks; ``_ops.pyx``: array kernels
+   for the API without numpy (projections, copies, finite checks); ``_types.pxd``: ``real`` = float | double.
+D. ``_buffers.py``: arrays with or without numpy (ndarrays, or shaped memoryviews over ``array.array``).
+E. ``reference.py``: the readable numpy oracle the tests trust and the lessons quote.
+F. ``train.py``, ``tasks.py`` (losses, optimisers, toy tasks) and ``demos.py`` (JSON functions for the site's demos)
+   build on A only.
+
+Conventions (stated once, here)
+-------------------------------
+- Time-major data: ``x`` of shape (T, B, I) (steps, batch, input size); outputs ``y`` of shape (T, B, D*H) with
+  D = 2 when bidirectional (forward direction in columns [0, H), reverse direction in [H, 2H), each at the time
+  step of the input it read); states ``h`` (and LSTM ``c``) of shape (D, B, H).
+- Parameters are PyTorch's, by name, shape and gate order: ``weight_ih_l0`` (G*H, I), ``weight_hh_l0`` (G*H, H),
+  ``bias_ih_l0`` (G*H,), ``bias_hh_l0`` (G*H,), plus the same names with ``_reverse`` when bidirectional; G = 1
+  (RNN), 4 (LSTM, gate blocks i, f, g, o), 3 (GRU, gate blocks r, z, n, with r multiplying ``W_hn h + b_hn``).
+  A PyTorch ``state_dict`` exported with numpy loads as is (``load_state_dict``, ``LSTM.load("f.npz")``).
+- dtype float32 or float64, chosen per model; inputs of a floating array type must have the model's dtype
+  (nested lists are converted).
+- Without numpy: inputs may be nested lists or buffers (``array.array``, ``memoryview``); outputs, ``params`` and
+  gradients are shaped ``memoryview``s: ``.tolist()`` equals the numpy result's, elements read and write with
+  ``m.params[name][i, j] = v`` (row/column slices are not supported by memoryview: use ``load_state_dict``).
+
+Equations::
+
+    RNN:   h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+    LSTM:  i_t = sigmoid(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)
+           f_t = sigmoid(W_if x_t + b_if + W_hf h_{t-1} + b_hf)
+           g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)
+           o_t = sigmoid(W_io x_t + b_io + W_ho h_{t-1} + b_ho)
+           c_t = f_t * c_{t-1} + i_t * g_t
+           h_t = o_t * tanh(c_t)
+    GRU:   r_t = sigmoid(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)
+           z_t = sigmoid(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
+           n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))
+           h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+Usage::
+
+    import rnncore
+    m = rnncore.LSTM(input_size=3, hidden_size=8, dtype="float64", seed=0)
+    y, (h, c) = m.forward(x)                       # x (T, B, 3) -> y (T, B, 8)
+    grads, dx, (dh0, dc0) = m.backward(dy)         # dy (T, B, 8)
+    m.gates["f"], m.grad_h_norms
+"""
+from rnncore.api import GRU, LSTM, RNN, param_count
+
+__all__ = ["RNN", "LSTM", "GRU", "param_count"]
+__version__ = "0.1.0"

@@ -1,0 +1,195 @@
+"""Arrays with or without numpy: the few operations ``rnncore.api`` needs, on ndarrays or shaped memoryviews.
+
+With numpy, arrays are C-contiguous ``ndarray``s. Without it (Pyodide here has no numpy), they are shaped
+``memoryview``s over an ``array.array`` (``memoryview(array.array('d', ...)).cast('B').cast('d', shape)``): they have
+``.shape``, ``.ndim``, ``.format``, ``.tolist()`` and element indexing ``mv[i, j]`` (read and write), but no
+slicing in more than one dimension and no arithmetic. Typed memoryviews in the Cython kernels accept both.
+
+Everything here that allocates returns C-contiguous, writable arrays; ``take`` returns a view of one entry along
+the first axis (no copy), which is how per-direction states and per-step blocks are handed to the kernels.
+"""
+import array
+import math
+import numbers
+
+try:
+    import numpy as np
+except ImportError:                                      # Pyodide without numpy, or numpy blocked on purpose
+    np = None
+
+HAVE_NUMPY = np is not None
+CODES = {"float32": "f", "float64": "d"}                 # dtype name -> array/struct format code
+ITEMSIZE = {"float32": 4, "float64": 8}
+_FORMATS = {"f": "float32", "d": "float64", "<f": "float32", "<d": "float64", "=f": "float32", "=d": "float64",
+            "@f": "float32", "@d": "float64"}
+
+
+def dtype_name(a):
+    """'float32' / 'float64' / another description of an array's element type."""
+    if HAVE_NUMPY and isinstance(a, np.ndarray):
+        return str(a.dtype)
+    if isinstance(a, memoryview):
+        return _FORMATS.get(a.format, "format %r" % a.format)
+    return type(a).__name__
+
+
+def shape_of(a):
+    return tuple(a.shape)
+
+
+def size_of(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def zeros(shape, dtype):
+    """A new zero-filled C-contiguous array of ``shape`` and ``dtype`` ('float32' or 'float64')."""
+    shape = tuple(int(s) for s in shape)
+    if HAVE_NUMPY:
+        return np.zeros(shape, dtype=dtype)
+    code = CODES[dtype]
+    buf = array.array(code, bytes(size_of(shape) * ITEMSIZE[dtype]))
+    return memoryview(buf).cast("B").cast(code, shape)
+
+
+def from_flat(values, shape, dtype):
+    """An array of ``shape`` filled row-major from the iterable of numbers ``values``."""
+    shape = tuple(int(s) for s in shape)
+    if HAVE_NUMPY:
+        return np.array(values, dtype=dtype).reshape(shape)
+    code = CODES[dtype]
+    return memoryview(array.array(code, values)).cast("B").cast(code, shape)
+
+
+def flat(a):
+    """A 1-D view of a C-contiguous array (for kernels that scan every element)."""
+    if HAVE_NUMPY and isinstance(a, np.ndarray):
+        return a.reshape(-1)
+    return a.cast("B").cast(a.format.lstrip("<=@"))
+
+
+def take(a, i):
+    """View of ``a[i]`` along the first axis (no copy), for ndarrays and shaped memoryviews alike."""
+    if HAVE_NUMPY and isinstance(a, np.ndarray):
+        return a[i]
+    shape = a.shape[1:]
+    step = size_of(shape) * a.itemsize
+    raw = a.cast("B")
+    return raw[i * step:(i + 1) * step].cast(a.format.lstrip("<=@"), shape)
+
+
+def copy_into(dst, src):
+    """dst[...] = src for two C-contiguous arrays of the same shape and dtype."""
+    if HAVE_NUMPY and isinstance(dst, np.ndarray):
+        dst[...] = src
+    else:
+        dst.cast("B")[:] = src.cast("B")
+
+
+def copy(a):
+    out = zeros(a.shape, dtype_name(a))
+    copy_into(out, a)
+    return out
+
+
+def tolist(a):
+    return a.tolist()
+
+
+# ------------------------------------------------------------------------------------------------ input conversion
+def _nested_shape(obj, name):
+    """Shape of a nested list/tuple of numbers; ValueError if ragged."""
+    shape = []
+    level = obj
+    while isinstance(level, (list, tuple)):
+        shape.append(len(level))
+        if not level:
+            break
+        level = level[0]
+    return tuple(shape)
+
+
+def _flatten(obj, shape, depth, out, name):
+    if depth == len(shape):
+        if isinstance(obj, (list, tuple)):
+            raise ValueError("%s: ragged nested list (more levels than %d at some entry)" % (name, len(shape)))
+        if isinstance(obj, bool) or not isinstance(obj, numbers.Real):
+            raise TypeError("%s: expected real numbers, got an entry of type %s" % (name, type(obj).__name__))
+        out.append(float(obj))
+        return
+    if not isinstance(obj, (list, tuple)) or len(obj) != shape[depth]:
+        got = len(obj) if isinstance(obj, (list, tuple)) else type(obj).__name__
+        raise ValueError("%s: ragged nested list: expected length %d at depth %d, got %s"
+                         % (name, shape[depth], depth, got))
+    for item in obj:
+        _flatten(item, shape, depth + 1, out, name)
+
+
+def as_array(obj, name, dtype, cast=False):
+    """``obj`` as a C-contiguous array of ``dtype`` (may share memory with ``obj``); TypeError on a wrong kind.
+
+    Accepted: ndarrays (when numpy is present) and buffers (``memoryview``, ``array.array``) of a floating type
+    equal to ``dtype`` (any floating type when ``cast``), nested lists/tuples of real numbers (converted).
+    The caller checks shape and finiteness.
+    """
+    if HAVE_NUMPY and isinstance(obj, np.ndarray):
+        if obj.dtype.kind != "f" or obj.dtype.itemsize not in (4, 8):
+            raise TypeError("%s: expected a float32 or float64 array, got dtype %s" % (name, obj.dtype))
+        if str(obj.dtype) != dtype:
+            if not cast:
+                raise TypeError("%s: expected dtype %s (the model's), got %s" % (name, dtype, obj.dtype))
+            return np.ascontiguousarray(obj, dtype=dtype)
+        return np.ascontiguousarray(obj)
+    if isinstance(obj, (list, tuple)):
+        shape = _nested_shape(obj, name)
+        values = []
+        _flatten(obj, shape, 0, values, name)
+        return from_flat(values, shape, dtype)
+    if isinstance(obj, (str, bytes, bytearray)) or isinstance(obj, numbers.Number):
+        raise TypeError("%s: expected an array, nested list or buffer, got %s" % (name, type(obj).__name__))
+    try:
+        mv = memoryview(obj)
+    except TypeError:
+        raise TypeError("%s: expected an array, nested list or buffer, got %s" % (name, type(obj).__name__)) from None
+    got = _FORMATS.get(mv.format)
+    if got is None:
+        raise TypeError("%s: expected a float32 or float64 buffer, got format %r" % (name, mv.format))
+    if got != dtype and not cast:
+        raise TypeError("%s: expected dtype %s (the model's), got %s" % (name, dtype, got))
+    if HAVE_NUMPY:
+        return np.ascontiguousarray(np.asarray(mv), dtype=dtype)
+    if mv.ndim == 0:
+        raise ValueError("%s: expected an array, got a 0-dimensional buffer" % name)
+    if got != dtype or not mv.c_contiguous:
+        return from_flat(_iter_flat(mv.tolist()), mv.shape, dtype)
+    return mv.cast("B").cast(CODES[dtype], mv.shape)
+
+
+def _iter_flat(nested):
+    if isinstance(nested, list):
+        for item in nested:
+            yield from _iter_flat(item)
+    else:
+        yield nested
+
+
+def is_writable(a):
+    if HAVE_NUMPY and isinstance(a, np.ndarray):
+        return bool(a.flags.writeable)
+    return not a.readonly
+
+
+def is_c_contiguous(a):
+    if HAVE_NUMPY and isinstance(a, np.ndarray):
+        return bool(a.flags.c_contiguous)
+    return a.c_contiguous
+
+
+def is_array(a):
+    return (HAVE_NUMPY and isinstance(a, np.ndarray)) or isinstance(a, memoryview)
+
+
+def sqrt_list(values):
+    return [math.sqrt(v) for v in values]

@@ -1,0 +1,130 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Array kernels ``rnncore.api`` needs besides the cells, usable without numpy (any buffer in, typed memoryviews).
+
+Natively, with numpy and large sizes, the API hands the big products to numpy's BLAS instead; below that size, and
+always without numpy, these run, so both paths give bit-identical results where they take the same route.
+Shapes: time-major (T, B, .) blocks; ``w_t`` means a weight matrix stored transposed (in, out).
+"""
+from rnncore._types cimport real
+from rnncore._ops cimport axpy, gemv_acc
+from rnncore._activations cimport sigmoid, tanh_
+
+
+def linear_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
+               const real[:, ::1] w_t,        # IN (I, K): the weight transposed
+               const real[::1] bias,          # IN (K,)
+               real[:, :, ::1] out):          # OUT (T, B, K): out[t, b] = x[t, b] @ w_t + bias
+    cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], K = w_t.shape[1], t, b, k
+    cdef real* o
+    with nogil:
+        for t in range(T):
+            for b in range(B):
+                o = &out[t, b, 0]
+                for k in range(K):
+                    o[k] = bias[k]
+                gemv_acc(I, K, &x[t, b, 0], &w_t[0, 0], o)
+
+
+def linear_bwd_x(const real[:, :, ::1] dg,    # IN (T, B, K): gradient of the layer's output
+                 const real[:, ::1] w,        # IN (K, I): the weight
+                 real[:, :, ::1] dx,          # INOUT (T, B, I): dx[t, b] (+)= dg[t, b] @ w
+                 bint accumulate):            # IN add to dx instead of overwriting it
+    cdef Py_ssize_t T = dg.shape[0], B = dg.shape[1], K = dg.shape[2], I = w.shape[1], t, b, i
+    cdef real* o
+    with nogil:
+        for t in range(T):
+            for b in range(B):
+                o = &dx[t, b, 0]
+                if not accumulate:
+                    for i in range(I):
+                        o[i] = 0
+                gemv_acc(K, I, &dg[t, b, 0], &w[0, 0], o)
+
+
+def outer_acc(const real[:, :, ::1] dg,       # IN (T, B, K)
+              const real[:, :, ::1] x,        # IN (T, B, N)
+              real[:, ::1] dw):               # INOUT (K, N): dw += sum_{t, b} outer(dg[t, b], x[t, b])
+    cdef Py_ssize_t T = dg.shape[0], B = dg.shape[1], K = dg.shape[2], N = x.shape[2], t, b, k
+    cdef const real* g
+    cdef const real* v
+    with nogil:
+        for t in range(T):
+            for b in range(B):
+                g = &dg[t, b, 0]
+                v = &x[t, b, 0]
+                for k in range(K):
+                    axpy(N, g[k], v, &dw[k, 0])
+
+
+def sum_tb(const real[:, :, ::1] dg,          # IN (T, B, K)
+           real[::1] out):                    # INOUT (K,): out += sum_{t, b} dg[t, b]
+    cdef Py_ssize_t T = dg.shape[0], B = dg.shape[1], K = dg.shape[2], t, b, k
+    with nogil:
+        for t in range(T):
+            for b in range(B):
+                for k in range(K):
+                    out[k] += dg[t, b, k]
+
+
+def transpose(const real[:, ::1] src,         # IN (R, C)
+              real[:, ::1] dst):              # OUT (C, R)
+    cdef Py_ssize_t R = src.shape[0], C = src.shape[1], r, c
+    with nogil:
+        for r in range(R):
+            for c in range(C):
+                dst[c, r] = src[r, c]
+
+
+def copy_cols(const real[:, :, ::1] src,      # IN (T, B, Ks)
+              Py_ssize_t src_col,             # IN first column read
+              real[:, :, ::1] dst,            # OUT (T, B, Kd)
+              Py_ssize_t dst_col,             # IN first column written
+              Py_ssize_t n):                  # IN number of columns
+    cdef Py_ssize_t T = src.shape[0], B = src.shape[1], t, b, k
+    with nogil:
+        for t in range(T):
+            for b in range(B):
+                for k in range(n):
+                    dst[t, b, dst_col + k] = src[t, b, src_col + k]
+
+
+def copy_slab(const real[:, :, ::1] src, Py_ssize_t src_t, Py_ssize_t src_col,   # IN src[src_t, :, src_col:+n]
+              real[:, :, ::1] dst, Py_ssize_t dst_t, Py_ssize_t dst_col,         # OUT dst[dst_t, :, dst_col:+n]
+              Py_ssize_t n):
+    cdef Py_ssize_t B = src.shape[1], b, k
+    with nogil:
+        for b in range(B):
+            for k in range(n):
+                dst[dst_t, b, dst_col + k] = src[src_t, b, src_col + k]
+
+
+def add_into(const real[::1] src,             # IN (N,)
+             real[::1] dst):                  # INOUT (N,): dst += src
+    cdef Py_ssize_t N = src.shape[0], k
+    with nogil:
+        for k in range(N):
+            dst[k] += src[k]
+
+
+def count_nonfinite(const real[::1] x):       # IN (N,): how many entries are NaN or +-inf
+    cdef Py_ssize_t N = x.shape[0], k, bad = 0
+    cdef real v
+    with nogil:
+        for k in range(N):
+            v = x[k] - x[k]                   # 0 for a finite number, NaN for NaN and +-inf
+            bad += v != v
+    return bad
+
+
+def sigmoid_inplace(real[::1] x):             # INOUT (N,): the core's vectorised sigmoid (for tests, lessons)
+    cdef Py_ssize_t N = x.shape[0], k
+    with nogil:
+        for k in range(N):
+            x[k] = sigmoid(x[k])
+
+
+def tanh_inplace(real[::1] x):                # INOUT (N,): the core's vectorised tanh
+    cdef Py_ssize_t N = x.shape[0], k
+    with nogil:
+        for k in range(N):
+            x[k] = tanh_(x[k])

@@ -1,0 +1,529 @@
+"""The public classes ``RNN``, ``LSTM``, ``GRU``: validation, allocation, the big products, then the kernels.
+
+Every argument is checked here before a kernel runs (the kernels are compiled without bounds checks). Two
+routes, chosen by size only:
+
+- *kernel route* (small per-step products, and always without numpy): the compiled sequence kernels run the whole
+  time loop, doing the recurrent products themselves; the input projection, ``dx`` and the weight gradients are
+  single calls of ``rnncore._ops``. Bit-identical with and without numpy.
+- *BLAS route* (numpy present and ``B * G*H * H >= BLAS_MIN_MACS``): the time loop runs here, numpy's BLAS does each
+  step's recurrent product and the all-steps products; the step kernels do the elementwise gate work.
+"""
+import math
+import random
+
+from rnncore import _buffers as buf
+from rnncore import _ops
+from rnncore.cells import gru as _gru
+from rnncore.cells import lstm as _lstm
+from rnncore.cells import rnn as _rnn
+
+np = buf.np
+
+__all__ = ["RNN", "LSTM", "GRU", "param_count", "MAX_DIM", "MAX_ELEMENTS", "BLAS_MIN_MACS"]
+
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+GATE_NAMES = {"rnn": ("h",), "lstm": ("i", "f", "g", "o", "c"), "gru": ("r", "z", "n")}
+PARAM_NAMES = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+MAX_DIM = 1 << 20            # largest accepted size of any one dimension (T, B, I, H)
+MAX_ELEMENTS = 1 << 28       # largest accepted number of elements of any array the model allocates
+BLAS_MIN_MACS = 1 << 16      # B * G*H * H from which numpy's BLAS does the per-step products (numpy only)
+
+
+def param_count(cell, input_size, hidden_size, bidirectional=False):
+    """Number of parameters of a one-layer PyTorch-compatible cell: D * G*H * (I + H + 2).
+
+    >>> param_count("rnn", 3, 4)
+    36
+    """
+    if cell not in GATES:
+        raise ValueError("cell: expected one of 'rnn', 'lstm', 'gru', got %r" % (cell,))
+    I = _check_size(input_size, "input_size")
+    H = _check_size(hidden_size, "hidden_size")
+    D = 2 if bidirectional else 1
+    return D * GATES[cell] * H * (I + H + 2)
+
+
+def _check_size(v, name, lo=1, hi=MAX_DIM):
+    if isinstance(v, bool) or not isinstance(v, int):
+        if buf.HAVE_NUMPY and isinstance(v, np.integer):
+            v = int(v)
+        else:
+            raise TypeError("%s: expected an int, got %s" % (name, type(v).__name__))
+    if not lo <= v <= hi:
+        raise ValueError("%s: expected %d <= %s <= %d, got %d" % (name, lo, name, hi, v))
+    return v
+
+
+def _fmt(shape):
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+def _check_finite(a, name):
+    bad = _ops.count_nonfinite(buf.flat(a))
+    if bad:
+        raise ValueError("%s: contains %d NaN or infinite value(s)" % (name, bad))
+
+
+class _Layer:
+    """One recurrent layer (one or two directions); subclasses set ``cell``."""
+
+    cell = None
+
+    def __init__(self, input_size, hidden_size, bidirectional=False, dtype="float64", seed=0):
+        self.input_size = _check_size(input_size, "input_size")
+        self.hidden_size = _check_size(hidden_size, "hidden_size")
+        if not isinstance(bidirectional, (bool, int)) or isinstance(bidirectional, float):
+            raise TypeError("bidirectional: expected a bool, got %s" % type(bidirectional).__name__)
+        self.bidirectional = bool(bidirectional)
+        self.dtype = self._check_dtype(dtype)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise TypeError("seed: expected an int or None, got %s" % type(seed).__name__)
+        self.num_directions = 2 if self.bidirectional else 1
+        G, H, I = GATES[self.cell], self.hidden_size, self.input_size
+        if G * H * max(I, H) > MAX_ELEMENTS:
+            raise ValueError("input_size, hidden_size: a weight of %d x %d elements is larger than MAX_ELEMENTS = %d"
+                             % (G * H, max(I, H), MAX_ELEMENTS))
+        self.seed = seed
+        self.params = self._init_params(seed)
+        self._cache = None
+        self._grad_sq = None
+        self._gates = None
+
+    # ----------------------------------------------------------------------------------------------- parameters
+    @staticmethod
+    def _check_dtype(dtype):
+        name = dtype if isinstance(dtype, str) else None
+        if name is None and buf.HAVE_NUMPY:
+            try:
+                name = str(np.dtype(dtype))
+            except TypeError:
+                name = None
+        if name not in ("float32", "float64"):
+            raise ValueError("dtype: expected 'float32' or 'float64', got %r" % (dtype,))
+        return name
+
+    @property
+    def suffixes(self):
+        return ("", "_reverse") if self.bidirectional else ("",)
+
+    def param_shapes(self):
+        """{PyTorch name: shape}: weight_ih_l0 (G*H, I), weight_hh_l0 (G*H, H), bias_ih_l0 and bias_hh_l0 (G*H,)."""
+        G, H, I = GATES[self.cell], self.hidden_size, self.input_size
+        base = {"weight_ih_l0": (G * H, I), "weight_hh_l0": (G * H, H), "bias_ih_l0": (G * H,), "bias_hh_l0": (G * H,)}
+        return {name + sfx: shape for sfx in self.suffixes for name, shape in base.items()}
+
+    def _init_params(self, seed):
+        """PyTorch's default: every entry uniform on [-1/sqrt(H), 1/sqrt(H)], here from Python's ``random``
+        (so the same seed gives the same weights with and without numpy)."""
+        rng = random.Random(seed)
+        k = 1.0 / math.sqrt(self.hidden_size)
+        params = {}
+        for name, shape in self.param_shapes().items():
+            values = [rng.uniform(-k, k) for _ in range(buf.size_of(shape))]
+            params[name] = buf.from_flat(values, shape, self.dtype)
+        return params
+
+    @property
+    def num_parameters(self):
+        return param_count(self.cell, self.input_size, self.hidden_size, self.bidirectional)
+
+    def _checked_params(self):
+        """Every parameter present, of its shape and dtype, C-contiguous, writable and finite."""
+        if not isinstance(self.params, dict):
+            raise TypeError("params: expected a dict, got %s" % type(self.params).__name__)
+        shapes = self.param_shapes()
+        missing = sorted(set(shapes) - set(self.params))
+        if missing:
+            raise ValueError("params: missing %s" % ", ".join(missing))
+        for name, shape in shapes.items():
+            p = self.params[name]
+            if not buf.is_array(p):
+                raise TypeError("params[%r]: expected an array, got %s" % (name, type(p).__name__))
+            if buf.shape_of(p) != shape:
+                raise ValueError("params[%r]: expected shape %s, got %s" % (name, _fmt(shape), _fmt(p.shape)))
+            if buf.dtype_name(p) != self.dtype:
+                raise TypeError("params[%r]: expected dtype %s, got %s" % (name, self.dtype, buf.dtype_name(p)))
+            if not buf.is_c_contiguous(p):
+                raise ValueError("params[%r]: expected a C-contiguous array" % name)
+            if not buf.is_writable(p):
+                raise ValueError("params[%r]: expected a writable array, got a read-only one" % name)
+            _check_finite(p, "params[%r]" % name)
+        return self.params
+
+    def state_dict(self):
+        """A copy of the parameters: {PyTorch name: array}."""
+        return {name: buf.copy(p) for name, p in self.params.items()}
+
+    def load_state_dict(self, state_dict):
+        """Copy parameters in (PyTorch names; arrays, nested lists or buffers of any float dtype); the arrays in
+        ``params`` keep their identity. Extra or missing names raise ValueError."""
+        if not hasattr(state_dict, "keys"):
+            raise TypeError("state_dict: expected a mapping, got %s" % type(state_dict).__name__)
+        shapes = self.param_shapes()
+        keys = set(state_dict.keys())
+        if keys != set(shapes):
+            raise ValueError("state_dict: expected keys %s, got %s (missing %s, unexpected %s)"
+                             % (sorted(shapes), sorted(keys), sorted(set(shapes) - keys), sorted(keys - set(shapes))))
+        new = {}
+        for name, shape in shapes.items():
+            a = buf.as_array(state_dict[name], "state_dict[%r]" % name, self.dtype, cast=True)
+            if buf.shape_of(a) != shape:
+                raise ValueError("state_dict[%r]: expected shape %s, got %s" % (name, _fmt(shape), _fmt(a.shape)))
+            _check_finite(a, "state_dict[%r]" % name)
+            new[name] = a
+        for name, a in new.items():
+            p = self.params.get(name)
+            if p is not None and buf.is_array(p) and buf.shape_of(p) == shapes[name] and buf.is_writable(p) \
+                    and buf.dtype_name(p) == self.dtype and buf.is_c_contiguous(p):
+                buf.copy_into(p, a)
+            else:
+                self.params[name] = buf.copy(a)
+        self._cache = None
+
+    def save(self, path):
+        """Write the parameters to an ``.npz`` file with PyTorch's names (needs numpy)."""
+        if not buf.HAVE_NUMPY:
+            raise RuntimeError("save: writing .npz needs numpy")
+        np.savez(path, **{name: np.asarray(p) for name, p in self.params.items()})
+
+    @classmethod
+    def load(cls, path, dtype=None):
+        """A model from an ``.npz`` of PyTorch-named arrays (e.g. ``np.savez(f, **{k: v.numpy() for k, v in
+        torch_module.state_dict().items()})``); sizes and direction come from the shapes, dtype from the file."""
+        if not buf.HAVE_NUMPY:
+            raise RuntimeError("load: reading .npz needs numpy")
+        with np.load(path) as f:
+            arrays = {k: f[k] for k in f.files}
+        for name in PARAM_NAMES:
+            if name not in arrays:
+                raise ValueError("%s: no array named %r" % (path, name))
+        G = GATES[cls.cell]
+        w_ih, w_hh = arrays["weight_ih_l0"], arrays["weight_hh_l0"]
+        if w_ih.ndim != 2 or w_hh.ndim != 2 or w_hh.shape[0] % G or w_hh.shape[0] != G * w_hh.shape[1]:
+            raise ValueError("%s: weight_hh_l0 of shape %s is not (%d*H, H)" % (path, _fmt(w_hh.shape), G))
+        if dtype is None:
+            dtype = str(w_ih.dtype) if str(w_ih.dtype) in ("float32", "float64") else "float64"
+        m = cls(w_ih.shape[1], w_hh.shape[1], bidirectional="weight_ih_l0_reverse" in arrays, dtype=dtype)
+        m.load_state_dict(arrays)
+        return m
+
+    # ------------------------------------------------------------------------------------------------- inputs
+    def _input(self, obj, name, shape, what):
+        """``obj`` as a C-contiguous array of the model's dtype and exactly ``shape`` (entries None: any size)."""
+        a = buf.as_array(obj, name, self.dtype)
+        got = buf.shape_of(a)
+        if len(got) != len(shape) or any(s is not None and s != g for s, g in zip(shape, got)):
+            want = _fmt(["*" if s is None else s for s in shape])
+            raise ValueError("%s: expected shape %s = %s, got %s" % (name, what, want, _fmt(got)))
+        for s, g in zip(shape, got):
+            if s is None and not 1 <= g <= MAX_DIM:
+                raise ValueError("%s: expected shape %s with every size in [1, %d], got %s"
+                                 % (name, what, MAX_DIM, _fmt(got)))
+        _check_finite(a, name)
+        return a
+
+    def _state_input(self, state, name, B):
+        """The initial (or final-gradient) state: None -> zeros; h (D, B, H), or (h, c) for LSTM. Returns a list."""
+        D, H = self.num_directions, self.hidden_size
+        n = 2 if self.cell == "lstm" else 1
+        if state is None:
+            return [buf.zeros((D, B, H), self.dtype) for _ in range(n)]
+        if self.cell == "lstm":
+            if not isinstance(state, (tuple, list)) or len(state) != 2 or not (
+                    buf.is_array(state[0]) or isinstance(state[0], (list, tuple))):
+                raise TypeError("%s: expected a pair (h, c) of arrays of shape (D, B, H) = %s"
+                                % (name, _fmt((D, B, H))))
+            parts = [(state[0], name + "[0] (h)"), (state[1], name + "[1] (c)")]
+        else:
+            parts = [(state, name)]
+        return [buf.copy(self._input(s, nm, (D, B, H), "(D, B, H)")) for s, nm in parts]
+
+    def _use_blas(self, B):
+        return buf.HAVE_NUMPY and B * GATES[self.cell] * self.hidden_size * self.hidden_size >= BLAS_MIN_MACS
+
+    # ------------------------------------------------------------------------------------------------ forward
+    def forward(self, x, state=None):
+        """Run the layer over a sequence.
+
+        Parameters
+        ----------
+        x : ndarray (or nested list / buffer) of shape (T, B, I)
+        state : None (zeros), ndarray of shape (D, B, H), or for LSTM a pair (h0, c0) of them
+
+        Returns
+        -------
+        y : ndarray (or shaped memoryview) of shape (T, B, D*H): h_t of every step, forward direction first
+        state : final state, like ``state``: h (D, B, H), or (h, c) for LSTM
+        """
+        params = self._checked_params()
+        x = self._input(x, "x", (None, None, self.input_size), "(T, B, I)")
+        T, B = x.shape[0], x.shape[1]
+        D, H, G = self.num_directions, self.hidden_size, GATES[self.cell]
+        if T * B * G * H > MAX_ELEMENTS:
+            raise ValueError("x: T * B * %d*H = %d elements of gate activations is more than MAX_ELEMENTS = %d"
+                             % (G, T * B * G * H, MAX_ELEMENTS))
+        s0 = self._state_input(state, "state", B)
+        self._cache = self._gates = self._grad_sq = None
+        y = buf.zeros((T, B, D * H), self.dtype)
+        blas = self._use_blas(B)
+        dirs = []
+        for d, sfx in enumerate(self.suffixes):
+            w_ih, w_hh = params["weight_ih_l0" + sfx], params["weight_hh_l0" + sfx]
+            b_ih, b_hh = params["bias_ih_l0" + sfx], params["bias_hh_l0" + sfx]
+            h0 = buf.take(s0[0], d)
+            c0 = buf.take(s0[1], d) if self.cell == "lstm" else None
+            a = buf.zeros((T, B, G * H), self.dtype)                 # becomes the gate activations
+            aux = buf.zeros((T, B, H), self.dtype) if self.cell != "rnn" else None  # LSTM c_t, GRU hn_t
+            col, rev = d * H, d == 1
+            if blas:
+                np.matmul(x.reshape(T * B, -1), w_ih.T, out=a.reshape(T * B, G * H))   # 1: x_t W_ih^T, all t
+                a += b_ih
+                self._blas_fwd(a, w_hh, b_hh, h0, c0, aux, y, col, rev)
+            else:
+                w_ih_t = buf.zeros((x.shape[2], G * H), self.dtype)
+                _ops.transpose(w_ih, w_ih_t)
+                _ops.linear_fwd(x, w_ih_t, b_ih, a)                  # 1: x_t W_ih^T + b_ih, all steps at once
+                w_hh_t = buf.zeros((H, G * H), self.dtype)
+                _ops.transpose(w_hh, w_hh_t)
+                if self.cell == "lstm":
+                    _lstm.lstm_seq_fwd(a, w_hh_t, b_hh, h0, c0, aux, y, col, rev)
+                elif self.cell == "gru":
+                    _gru.gru_seq_fwd(a, w_hh_t, b_hh, h0, aux, y, col, rev)
+                else:
+                    _rnn.rnn_seq_fwd(a, w_hh_t, b_hh, h0, y, col, rev)
+            dirs.append({"a": a, "aux": aux, "h0": h0, "c0": c0})
+        self._cache = {"x": x, "y": y, "T": T, "B": B, "dirs": dirs, "blas": blas}
+        final = []
+        for k in range(len(s0)):                                     # h_T (and c_T) of each direction
+            out = buf.zeros((D, B, H), self.dtype)
+            for d in range(D):
+                t_last = 0 if d == 1 else T - 1
+                if k == 0:
+                    _ops.copy_slab(y, t_last, d * H, out, d, 0, H)
+                else:
+                    _ops.copy_slab(dirs[d]["aux"], t_last, 0, out, d, 0, H)
+            final.append(out)
+        return y, (tuple(final) if self.cell == "lstm" else final[0])
+
+    __call__ = forward
+
+    def _blas_fwd(self, a, w_hh, b_hh, h0, c0, aux, y, col, rev):
+        T, B, H = a.shape[0], a.shape[1], self.hidden_size
+        ah = np.empty((B, a.shape[2]), dtype=a.dtype)
+        hs = np.empty((T, B, H), dtype=a.dtype)                      # this direction's h_t, contiguous
+        h_prev, c_prev = h0, c0
+        w_hh_t = w_hh.T
+        for s in range(T):
+            t = T - 1 - s if rev else s
+            np.matmul(h_prev, w_hh_t, out=ah)                        # 1: W_hh h_{t-1} (BLAS)
+            ah += b_hh
+            if self.cell == "lstm":
+                _lstm.lstm_step_fwd(a[t], ah, c_prev, aux[t], hs[t])
+                c_prev = aux[t]
+            elif self.cell == "gru":
+                _gru.gru_step_fwd(a[t], ah, h_prev, aux[t], hs[t])
+            else:
+                _rnn.rnn_step_fwd(a[t], ah, hs[t])
+            h_prev = hs[t]
+        y[:, :, col:col + H] = hs
+
+    # ----------------------------------------------------------------------------------------------- backward
+    def backward(self, dy, dstate=None):
+        """Backpropagation through time for the last ``forward``.
+
+        Parameters
+        ----------
+        dy : ndarray of shape (T, B, D*H): dL/dy
+        dstate : None (zeros) or like the returned state: dL/d(final state)
+
+        Returns
+        -------
+        grads : dict of PyTorch names -> arrays shaped like ``params``
+        dx : ndarray of shape (T, B, I)
+        dstate0 : dL/d(initial state), like ``state``
+
+        After the call, ``grad_h_norms`` holds |dL/dh_t| per step, from the same pass.
+        """
+        if self._cache is None:
+            raise ValueError("backward: no forward pass to differentiate (call forward() first)")
+        params = self._checked_params()
+        cache = self._cache
+        T, B, x, y = cache["T"], cache["B"], cache["x"], cache["y"]
+        D, H, G, I = self.num_directions, self.hidden_size, GATES[self.cell], self.input_size
+        dy = self._input(dy, "dy", (T, B, D * H), "(T, B, D*H) of the last forward")
+        ds = self._state_input(dstate, "dstate", B)                  # copies: become dstate0 in place
+        dx = buf.zeros((T, B, I), self.dtype)
+        grads, norms = {}, []
+        for d, sfx in enumerate(self.suffixes):
+            c = cache["dirs"][d]
+            w_ih, w_hh = params["weight_ih_l0" + sfx], params["weight_hh_l0" + sfx]
+            dh = buf.take(ds[0], d)
+            dc = buf.take(ds[1], d) if self.cell == "lstm" else None
+            nsq = buf.zeros((T,), "float64")
+            dax = buf.zeros((T, B, G * H), self.dtype)
+            dah = buf.zeros((T, B, G * H), self.dtype) if self.cell == "gru" else dax
+            dw_ih = buf.zeros((G * H, I), self.dtype)
+            dw_hh = buf.zeros((G * H, H), self.dtype)
+            db_ih = buf.zeros((G * H,), self.dtype)
+            db_hh = buf.zeros((G * H,), self.dtype)
+            col, rev = d * H, d == 1
+            if cache["blas"]:
+                self._blas_bwd(c, w_hh, y, dy, dh, dc, dax, dah, nsq, col, rev)
+                hp = np.empty((T, B, H), dtype=self.dtype)           # h_{t-1} for every t
+                if rev:
+                    hp[:-1] = y[1:, :, col:col + H]
+                    hp[-1] = c["h0"]
+                else:
+                    hp[1:] = y[:-1, :, col:col + H]
+                    hp[0] = c["h0"]
+                dw_hh[...] = dah.reshape(T * B, G * H).T @ hp.reshape(T * B, H)   # back through 1: W_hh
+                dw_ih[...] = dax.reshape(T * B, G * H).T @ x.reshape(T * B, I)    # back through 1: W_ih
+                db_ih[...] = dax.sum(axis=(0, 1))
+                db_hh[...] = dah.sum(axis=(0, 1))
+                if d == 0:
+                    np.matmul(dax, w_ih, out=dx)                     # gradient into x
+                else:
+                    dx += dax @ w_ih
+            else:
+                if self.cell == "lstm":
+                    _lstm.lstm_seq_bwd(c["a"], c["aux"], c["c0"], y, c["h0"], w_hh, dy, dh, dc, dax, nsq,
+                                       dw_hh, True, col, rev)
+                elif self.cell == "gru":
+                    _gru.gru_seq_bwd(c["a"], c["aux"], y, c["h0"], w_hh, dy, dh, dax, dah, nsq, dw_hh, True, col, rev)
+                else:
+                    _rnn.rnn_seq_bwd(y, c["h0"], w_hh, dy, dh, dax, nsq, dw_hh, True, col, rev)
+                _ops.outer_acc(dax, x, dw_ih)                        # back through 1: W_ih, all steps at once
+                _ops.sum_tb(dax, db_ih)
+                _ops.sum_tb(dah, db_hh)
+                _ops.linear_bwd_x(dax, w_ih, dx, d > 0)              # gradient into x
+            grads.update({"weight_ih_l0" + sfx: dw_ih, "weight_hh_l0" + sfx: dw_hh,
+                          "bias_ih_l0" + sfx: db_ih, "bias_hh_l0" + sfx: db_hh})
+            norms.append(nsq)
+        self._grad_sq = norms
+        return grads, dx, (tuple(ds) if self.cell == "lstm" else ds[0])
+
+    def _blas_bwd(self, c, w_hh, y, dy, dh, dc, dax, dah, nsq, col, rev):
+        T, B, H = dax.shape[0], dax.shape[1], self.hidden_size
+        a, aux = c["a"], c["aux"]
+        hs = np.ascontiguousarray(y[:, :, col:col + H])              # this direction's h_t and dL/dy_t
+        dys = np.ascontiguousarray(dy[:, :, col:col + H])
+        tmp = np.empty((B, H), dtype=dax.dtype)
+        for s in range(T):
+            t = s if rev else T - 1 - s
+            first = s == T - 1                                       # the step that read the initial state
+            tp = t + 1 if rev else t - 1
+            h_prev = c["h0"] if first else hs[tp]
+            if self.cell == "lstm":
+                c_prev = c["c0"] if first else aux[tp]
+                nsq[t] = _lstm.lstm_step_bwd(a[t], aux[t], c_prev, dys[t], dh, dc, dax[t])
+            elif self.cell == "gru":
+                nsq[t] = _gru.gru_step_bwd(a[t], aux[t], h_prev, dys[t], dh, dax[t], dah[t])
+            else:
+                nsq[t] = _rnn.rnn_step_bwd(hs[t], dys[t], dh, dax[t])
+            np.matmul(dah[t], w_hh, out=tmp)                         # back through 1: dL/dh_{t-1} += da_t W_hh
+            dh += tmp
+
+    # ---------------------------------------------------------------------------------------- introspection
+    @property
+    def grad_h_norms(self):
+        """|dL/dh_t| for t = 0 .. T-1 after ``backward`` (norm over batch, hidden units and directions), shape (T,).
+
+        dL/dh_t is the full gradient reaching h_t: from the output at t and from every later step. Per direction:
+        ``grad_h_norms_by_direction``, shape (D, T).
+        """
+        if self._grad_sq is None:
+            raise ValueError("grad_h_norms: no backward pass yet (call backward() first)")
+        T = len(self._grad_sq[0])
+        vals = [math.sqrt(sum(n[t] for n in self._grad_sq)) for t in range(T)]
+        return buf.from_flat(vals, (T,), "float64")
+
+    @property
+    def grad_h_norms_by_direction(self):
+        if self._grad_sq is None:
+            raise ValueError("grad_h_norms_by_direction: no backward pass yet (call backward() first)")
+        T = len(self._grad_sq[0])
+        vals = [math.sqrt(n[t]) for n in self._grad_sq for t in range(T)]
+        return buf.from_flat(vals, (len(self._grad_sq), T), "float64")
+
+    @property
+    def gates(self):
+        """Per-step activations of the last ``forward``: dict name -> array of shape (T, B, D*H), laid out like y.
+
+        LSTM: i, f, g, o (after their sigmoid/tanh) and the cell state c; GRU: r, z, n; RNN: h (= y).
+        """
+        if self._cache is None:
+            raise ValueError("gates: no forward pass yet (call forward() first)")
+        if self._gates is None:
+            c = self._cache
+            T, B, H, D = c["T"], c["B"], self.hidden_size, self.num_directions
+            out = {}
+            for g, name in enumerate(GATE_NAMES[self.cell]):
+                arr = buf.zeros((T, B, D * H), self.dtype)
+                for d in range(D):
+                    if self.cell == "rnn":
+                        _ops.copy_cols(c["y"], d * H, arr, d * H, H)
+                    elif name == "c":
+                        _ops.copy_cols(c["dirs"][d]["aux"], 0, arr, d * H, H)
+                    else:
+                        _ops.copy_cols(c["dirs"][d]["a"], g * H, arr, d * H, H)
+                out[name] = arr
+            self._gates = out
+        return self._gates
+
+    def __repr__(self):
+        return "%s(input_size=%d, hidden_size=%d, bidirectional=%s, dtype=%r)" % (
+            type(self).__name__, self.input_size, self.hidden_size, self.bidirectional, self.dtype)
+
+
+class RNN(_Layer):
+    """Elman RNN with tanh, PyTorch-compatible (``torch.nn.RNN(nonlinearity='tanh')``, one layer).
+
+    Parameters
+    ----------
+    input_size : int, I
+    hidden_size : int, H
+    bidirectional : bool, D = 2 if True else 1
+    dtype : {"float64", "float32"}
+    seed : int or None, for the uniform(-1/sqrt(H), 1/sqrt(H)) initialisation
+
+    Equations::
+
+        h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+    """
+
+    cell = "rnn"
+
+
+class LSTM(_Layer):
+    """Long short-term memory, PyTorch-compatible (``torch.nn.LSTM``, one layer); parameters as ``RNN``.
+
+    Gate blocks in the rows of the weights: i, f, g, o.
+
+    Equations::
+
+        i_t = sigmoid(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)
+        f_t = sigmoid(W_if x_t + b_if + W_hf h_{t-1} + b_hf)
+        g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)
+        o_t = sigmoid(W_io x_t + b_io + W_ho h_{t-1} + b_ho)
+        c_t = f_t * c_{t-1} + i_t * g_t
+        h_t = o_t * tanh(c_t)
+    """
+
+    cell = "lstm"
+
+
+class GRU(_Layer):
+    """Gated recurrent unit, PyTorch-compatible (``torch.nn.GRU``, one layer); parameters as ``RNN``.
+
+    Gate blocks in the rows of the weights: r, z, n; r multiplies (W_hn h_{t-1} + b_hn).
+
+    Equations::
+
+        r_t = sigmoid(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)
+        z_t = sigmoid(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
+        n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))
+        h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+    """
+
+    cell = "gru"
