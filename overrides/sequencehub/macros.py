@@ -494,6 +494,19 @@ def grad_ratio(rho: float, steps: int = 50, hidden: int = 32, seed: int = 0) -> 
     return _sci(float(norms[0] / norms[-1]), 2)
 
 
+def lab_ratio(cell: str, length: int = 100, scale: float = 1.0, gate_bias: float = 2.0, digits: int = 2) -> str:
+    """||dL/dh_1|| / ||dL/dh_T|| exactly as the vanishing-gradient lab computes it (rnncore.demos.gradient_norms)."""
+    cell = _cell(cell)
+    try:
+        from rnncore import demos  # noqa: PLC0415
+    except ImportError as exc:
+        raise RuntimeError("lab_ratio needs the compiled core (make core)") from exc
+    result = demos.gradient_norms(length=int(length), scale=float(scale), gate_bias=float(gate_bias), cells=(cell,))
+    norms = result["norms"][cell]
+    _SOURCES["lab_ratio"] = "rnncore.demos.gradient_norms (compiled)"
+    return _sci(float(norms[0]) / float(norms[-1]), digits)
+
+
 def spectral_radius_of(matrix: list[list[float]], digits: int = 3) -> str:
     """max |eigenvalue| of a small matrix given as nested lists."""
     return _fmt(float(max(abs(np.linalg.eigvals(np.array(matrix, dtype=float))))), digits)
@@ -589,7 +602,7 @@ def core_status() -> dict[str, str]:
 
 MACROS = [param_count, param_ratio, param_table, param_breakdown, rnn_example_latex, rnn_h, rnn_preact,
           rnn_example_table, rnn_memory_table, lstm_value, lstm_example_latex, lstm_example_table, decay, decay_value, steps_until,
-          dtanh_max, dsigmoid_max, dtanh_at, grad_ratio, spectral_radius_of, example_spectral_radius, clip_scale,
+          dtanh_max, dsigmoid_max, dtanh_at, grad_ratio, lab_ratio, spectral_radius_of, example_spectral_radius, clip_scale,
           forget_retention, sigmoid, reference_source, rnn_state_bytes, kv_cache_bytes, step_flops, human_bytes, memory_table, fmt, core_status]
 
 
