@@ -14,6 +14,7 @@ Conventions match the core and the lessons: ``W_ih`` of shape (G*H, I), ``W_hh``
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -507,6 +508,48 @@ def lab_ratio(cell: str, length: int = 100, scale: float = 1.0, gate_bias: float
     return _sci(float(norms[0]) / float(norms[-1]), digits)
 
 
+@functools.lru_cache(maxsize=8)
+def _race(task: str, delay: int, updates: int) -> dict:
+    """Run the training race natively, exactly as the demo does (rnncore.demos.race_*): losses per cell."""
+    try:
+        from rnncore import demos  # noqa: PLC0415
+    except ImportError as exc:
+        raise RuntimeError("the training race needs the compiled core (make core)") from exc
+    race = demos.race_init(task=task, delay=int(delay))
+    losses: dict[str, list[float]] = {}
+    try:
+        for _ in range(0, int(updates), 20):
+            for cell, values in demos.race_step(race["id"], 20)["losses"].items():
+                losses.setdefault(cell, []).extend(values)
+    finally:
+        demos.race_stop(race["id"])
+    _SOURCES["race"] = "rnncore.demos.race_step (compiled)"
+    return {"baseline": float(race["baseline"]), "rule": race.get("baseline_rule", ""), "losses": losses}
+
+
+def race_learned_at(cell: str, task: str = "adding", delay: int = 20, updates: int = 600, window: int = 20):
+    """The first update after which ``cell``'s mean loss over ``window`` updates is below half the task's baseline
+    (the loss of a trivial guess), in a native run of the demo's race; "not within N updates" otherwise."""
+    cell = _cell(cell)
+    race = _race(task, int(delay), int(updates))
+    values = race["losses"][cell]
+    for end in range(window, len(values) + 1):
+        if sum(values[end - window:end]) / window < race["baseline"] / 2:
+            return f"after about {end} updates"
+    return f"not within {len(values)} updates"
+
+
+def race_final_loss(cell: str, task: str = "adding", delay: int = 20, updates: int = 600, window: int = 20) -> str:
+    """Mean loss over the last ``window`` updates of ``cell`` in a native run of the demo's race."""
+    values = _race(task, int(delay), int(updates))["losses"][_cell(cell)]
+    return f"{sum(values[-window:]) / window:.2g}"
+
+
+def race_baseline(task: str = "adding", delay: int = 20, updates: int = 600) -> str:
+    """The trivial-guess loss of a race task."""
+    return f"{_race(task, int(delay), int(updates))['baseline']:.2g}"
+
+
 def spectral_radius_of(matrix: list[list[float]], digits: int = 3) -> str:
     """max |eigenvalue| of a small matrix given as nested lists."""
     return _fmt(float(max(abs(np.linalg.eigvals(np.array(matrix, dtype=float))))), digits)
@@ -602,7 +645,7 @@ def core_status() -> dict[str, str]:
 
 MACROS = [param_count, param_ratio, param_table, param_breakdown, rnn_example_latex, rnn_h, rnn_preact,
           rnn_example_table, rnn_memory_table, lstm_value, lstm_example_latex, lstm_example_table, decay, decay_value, steps_until,
-          dtanh_max, dsigmoid_max, dtanh_at, grad_ratio, lab_ratio, spectral_radius_of, example_spectral_radius, clip_scale,
+          dtanh_max, dsigmoid_max, dtanh_at, grad_ratio, lab_ratio, race_learned_at, race_final_loss, race_baseline, spectral_radius_of, example_spectral_radius, clip_scale,
           forget_retention, sigmoid, reference_source, rnn_state_bytes, kv_cache_bytes, step_flops, human_bytes, memory_table, fmt, core_status]
 
 
