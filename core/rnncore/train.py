@@ -441,23 +441,30 @@ class Linear:
 
 
 # ---------------------------------------------------------------------------------------- clipping, optimisers
-def _sumsq_and_max(arr):
+def _flat_grad(a):
+    """A gradient -> flat float64 numpy vector (fast path) or flat list of floats."""
     npm = _numpy()
     if npm is not None:
-        g = npm.asarray(arr, dtype=npm.float64).reshape(-1)
-        return float(g @ g), float(npm.max(npm.abs(g))) if g.size else 0.0
-    flat, _ = _flat(arr)
-    return math.fsum([v * v for v in flat]), max(map(abs, flat), default=0.0)
+        return npm.asarray(a, dtype=npm.float64).reshape(-1)
+    return _flat(a)[0]
+
+
+def _norm_of_flats(flats, norm_type):
+    npm = _numpy()
+    if norm_type == 2 or norm_type == 2.0:
+        if npm is not None:
+            return math.sqrt(math.fsum(float(g @ g) for g in flats))
+        return math.sqrt(math.fsum(_dot(g, g) for g in flats))
+    if norm_type == math.inf:
+        if npm is not None:
+            return max((float(npm.max(npm.abs(g))) for g in flats if g.size), default=0.0)
+        return max((max(map(abs, g)) for g in flats if g), default=0.0)
+    raise ValueError(f"norm_type must be 2 or inf; got {norm_type!r}")
 
 
 def grad_norm(grads, norm_type=2.0):
     """The total norm of all gradients as if concatenated into one vector (2-norm, or ``float('inf')``)."""
-    parts = [_sumsq_and_max(a) for _, _, a in _entries(grads)]
-    if norm_type == 2 or norm_type == 2.0:
-        return math.sqrt(math.fsum(p[0] for p in parts))
-    if norm_type == math.inf:
-        return max((p[1] for p in parts), default=0.0)
-    raise ValueError(f"norm_type must be 2 or inf; got {norm_type!r}")
+    return _norm_of_flats([_flat_grad(a) for _, _, a in _entries(grads)], norm_type)
 
 
 def _clip_coef(total, max_norm):
@@ -516,27 +523,26 @@ class _Optimizer:
         before clipping.
         """
         got = self._grads_by_key(grads)
-        total = grad_norm([{f"{i}.{n}": a for (i, n), a in got.items()}])
+        flats = {key: _flat_grad(g) for key, g in got.items()}               # each gradient read once
+        total = _norm_of_flats(list(flats.values()), 2.0)
         coef = _clip_coef(total, self.max_norm) if self.max_norm is not None else 1.0
         self.steps += 1
         self.grad_norm = total
         npm = _numpy()
         for i, name, p in self._params:
-            g = got.get((i, name))
-            if g is None:
+            gf = flats.get((i, name))
+            if gf is None:
                 continue
             if npm is not None:
                 pa = npm.asarray(p)
-                gf = npm.asarray(g, dtype=npm.float64).reshape(-1)
                 if gf.size != pa.size:
-                    raise ValueError(f"grad {name!r} must have shape {pa.shape}; got {npm.shape(g)}")
+                    raise ValueError(f"grad {name!r} must have shape {pa.shape}; got {npm.shape(got[i, name])}")
                 if coef != 1.0:
                     gf = gf * coef
                 new = self._update_np(npm, (i, name), pa.reshape(-1).astype(npm.float64), gf)
                 pa[...] = new.reshape(pa.shape)
             else:
                 flat = _writable_flat(p)
-                gf, _ = _flat(g)
                 if len(gf) != len(flat):
                     raise ValueError(f"grad {name!r} must have {len(flat)} elements; got {len(gf)}")
                 if coef != 1.0:
