@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -649,8 +650,25 @@ MACROS = [param_count, param_ratio, param_table, param_breakdown, rnn_example_la
           forget_retention, sigmoid, reference_source, rnn_state_bytes, kv_cache_bytes, step_flops, human_bytes, memory_table, fmt, core_status]
 
 
+_DOCS_DIR = [Path(__file__).resolve().parents[2] / "docs"]
+
+
+def diagram(name: str) -> str:
+    """The inline SVG of docs/assets/diagrams/<name>.svg (inline, so its currentColor follows the theme)."""
+    path = _DOCS_DIR[0] / "assets" / "diagrams" / f"{name}.svg"
+    if not path.is_file():
+        raise FileNotFoundError(f"diagram {name!r}: no file {path}")
+    return path.read_text(encoding="utf-8").strip()
+
+
+MACROS.append(diagram)
+
+
 def define_env(env):
     """mkdocs-macros entry point: register every function above as a macro, and ``fmt`` as a filter too."""
+    conf = getattr(env, "conf", None)
+    if conf is not None and conf.get("docs_dir"):
+        _DOCS_DIR[0] = Path(conf["docs_dir"])
     for func in MACROS:
         env.macro(func)
     env.filter(fmt)

@@ -118,10 +118,12 @@ def test_summary_box_comes_first(slug):
 @pytest.mark.parametrize("slug", LESSONS)
 def test_lesson_has_diagram_with_title(slug):
     _, body = lesson(slug)
-    snippets = re.findall(r'--8<-- "(docs/assets/diagrams/[\w-]+\.svg)"', body)
-    assert snippets, f"{slug}: no inline diagram"
-    for rel in snippets:
-        assert (ROOT / rel).is_file(), rel
+    names = re.findall(r'^\{\{ diagram\("([\w-]+)"\) \}\}$', body, re.M)
+    assert names, f"{slug}: no inline diagram"
+    for name in names:
+        assert (DOCS / "assets" / "diagrams" / f"{name}.svg").is_file(), name
+    figure = re.search(r'<figure class="sh-figure" markdown="0">\n\{\{ diagram\([^\n]+\n<figcaption>[^<]', body)
+    assert figure, f"{slug}: the diagram sits in a <figure> with a <figcaption>"
 
 
 @pytest.mark.parametrize("slug", LESSONS)
