@@ -401,5 +401,6 @@ def test_built_lesson(slug):
     assert 'class="arithmatex"' in html, "equations are marked up for the math renderer"
     assert re.search(r"<svg[^>]+sh-diagram", html), "the diagram is inlined (currentColor follows the theme)"
     assert 'data-demo="' in html
+    assert f'data-quiz="{slug}"' in html, "the quiz fence became the quiz widget's root"
     assert "md-button--primary" in html
     assert "{{" not in html.split("<main", 1)[-1].split("</main>", 1)[0].replace("{{ super() }}", "")
