@@ -422,7 +422,7 @@ def _quiz_numbers(kind, seed):
         return {"w_x": pick(-1.5, 1.5), "w_h": pick(-1.5, 1.5), "b": pick(-0.5, 0.5),
                 "x": [pick(-1.0, 1.0), pick(-1.0, 1.0)]}
     return {"gates": {g: {"w_x": pick(-1.5, 1.5), "w_h": pick(-1.0, 1.0), "b": pick(-0.5, 0.5)} for g in "ifgo"},
-            "x": [pick(-1.0, 1.0)], "h0": pick(-0.5, 0.5), "c0": pick(-1.0, 1.0)}
+            "x": [pick(-1.0, 1.0)], "h0": 0.0, "c0": 0.0}          # the first step: c_1 = i_1 g_1
 
 
 def _quiz_expected(kind, q):
@@ -462,11 +462,10 @@ def _quiz_html(kind, q):
     return (
         "<p>A one-unit LSTM: <code>i, f, o = σ(w_x·x_1 + w_h·h_0 + b)</code> and "
         "<code>g = tanh(w_x·x_1 + w_h·h_0 + b)</code> with each gate's own weights below, then "
-        "<code>c_1 = f·c_0 + i·g</code>.</p>"
+        "<code>c_1 = f·c_0 + i·g</code>, starting from <code>h_0 = 0</code> and <code>c_0 = 0</code>.</p>"
         "<table class=\"sh-quiz-weights\"><tr><th>gate</th><th>w_x</th><th>w_h</th><th>b</th></tr>"
         f"{rows}</table>"
-        f"<p>With <code>x_1 = {_fmt(q['x'][0])}</code>, <code>h_0 = {_fmt(q['h0'])}</code> and "
-        f"<code>c_0 = {_fmt(q['c0'])}</code>, what is the cell state <code>c_1</code>? "
+        f"<p>With <code>x_1 = {_fmt(q['x'][0])}</code>, what is the cell state <code>c_1</code>? "
         f"Give 3 decimals (±{QUIZ_TOLERANCE}).</p>")
 
 
