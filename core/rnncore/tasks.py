@@ -155,6 +155,8 @@ class NoisySine(Task):
         self.length = _check_int("length", length, 1)
         if not (isinstance(noise, (int, float)) and 0 <= noise <= 10):
             raise ValueError(f"noise must be a number in [0, 10]; got {noise!r}")
+        if not (len(freq) == 2 and all(isinstance(f, (int, float)) for f in freq) and 0 < freq[0] <= freq[1] < 10):
+            raise ValueError(f"freq must be (low, high) with 0 < low <= high < 10 (radians per step); got {freq!r}")
         self.noise, self.freq = float(noise), (float(freq[0]), float(freq[1]))
         self.baseline = 0.5 + self.noise ** 2
 

@@ -234,8 +234,7 @@ def mse_loss(pred, target):
 
 def softmax(logits, temperature=1.0):
     """Softmax over the last axis of ``logits / temperature`` (numerically stable); same shape out."""
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0; got {temperature}")
+    _check_positive("temperature", temperature)
     npm = _numpy()
     if npm is not None:
         z = npm.asarray(logits, dtype=npm.float64) / temperature
@@ -467,6 +466,21 @@ def grad_norm(grads, norm_type=2.0):
     return _norm_of_flats([_flat_grad(a) for _, _, a in _entries(grads)], norm_type)
 
 
+def _check_positive(name, value, none_ok=False):
+    """A finite number > 0 (or None when ``none_ok``), else ValueError naming it."""
+    if value is None and none_ok:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
+        raise ValueError(f"{name} must be a finite number > 0{' or None' if none_ok else ''}; got {value!r}")
+    return value
+
+
+def _check_nonnegative(name, value, below=math.inf):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value < below):
+        raise ValueError(f"{name} must be a number in [0, {below}); got {value!r}")
+    return value
+
+
 def _clip_coef(total, max_norm):
     return min(max_norm / (total + CLIP_EPS), 1.0)
 
@@ -477,8 +491,7 @@ def clip_grad_norm(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
     The semantics of ``torch.nn.utils.clip_grad_norm_``: ``coef = min(max_norm / (total + 1e-6), 1)``, and every
     gradient is multiplied by ``coef`` (a no-op when the norm is already small enough).
     """
-    if not max_norm > 0:
-        raise ValueError(f"max_norm must be > 0; got {max_norm!r}")
+    _check_positive("max_norm", max_norm)
     total = grad_norm(grads, norm_type)
     if not math.isfinite(total) and error_if_nonfinite:
         raise RuntimeError(f"the total norm of order {norm_type} of the gradients is non-finite ({total})")
@@ -498,10 +511,8 @@ class _Optimizer:
     """Shared bookkeeping: the parameter entries, optional clipping, and the two update paths."""
 
     def __init__(self, params, lr, max_norm):
-        if not lr > 0:
-            raise ValueError(f"lr must be > 0; got {lr!r}")
-        if max_norm is not None and not max_norm > 0:
-            raise ValueError(f"max_norm must be > 0 or None; got {max_norm!r}")
+        _check_positive("lr", lr)
+        _check_positive("max_norm", max_norm, none_ok=True)
         self.lr, self.max_norm = lr, max_norm
         self._params = _entries(params)
         self._keys = [(i, name) for i, name, _ in self._params]
@@ -574,6 +585,9 @@ class SGD(_Optimizer):
     def __init__(self, params, lr=0.01, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
                  max_norm=None):
         super().__init__(params, lr, max_norm)
+        _check_nonnegative("momentum", momentum)
+        _check_nonnegative("dampening", dampening, 1.0 + 1e-12)
+        _check_nonnegative("weight_decay", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
         self.momentum, self.dampening, self.weight_decay, self.nesterov = momentum, dampening, weight_decay, nesterov
@@ -627,8 +641,10 @@ class Adam(_Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, max_norm=None):
         super().__init__(params, lr, max_norm)
         b1, b2 = betas
-        if not (0 <= b1 < 1 and 0 <= b2 < 1):
+        if not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in (b1, b2)):
             raise ValueError(f"betas must lie in [0, 1); got {betas!r}")
+        _check_nonnegative("eps", eps)
+        _check_nonnegative("weight_decay", weight_decay)
         self.betas, self.eps, self.weight_decay = (b1, b2), eps, weight_decay
 
     def _scalars(self):

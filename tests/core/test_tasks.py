@@ -197,6 +197,8 @@ def test_make_task_and_bad_arguments():
         tasks.RecallTask(n_symbols=1)
     with pytest.raises(ValueError, match="noise"):
         tasks.NoisySine(noise=-1)
+    with pytest.raises(ValueError, match="freq"):
+        tasks.NoisySine(freq=(0.5, 0.1))
     with pytest.raises(ValueError, match="distinct"):
         tasks.CharText("aaaa")
     with pytest.raises(ValueError, match="longer"):
