@@ -404,3 +404,33 @@ def test_built_lesson(slug):
     assert f'data-quiz="{slug}"' in html, "the quiz fence became the quiz widget's root"
     assert "md-button--primary" in html
     assert "{{" not in html.split("<main", 1)[-1].split("</main>", 1)[0].replace("{{ super() }}", "")
+
+
+@built
+def test_every_formula_typesets_with_the_vendored_katex(tmp_path):
+    """Each $...$ and $$...$$ of the built pages goes through KaTeX with throwOnError: a typo fails here."""
+    import html as html_lib
+    import json
+    import shutil
+    import subprocess
+
+    katex = ROOT / "node_modules" / "katex"
+    node = shutil.which("node")
+    if node is None or not katex.is_dir():
+        pytest.skip("node or node_modules/katex missing")
+    items = []
+    for page in SITE.rglob("index.html"):
+        text = page.read_text(encoding="utf-8")
+        for match in re.finditer(r'<(span|div) class="arithmatex">(.*?)</\1>', text, re.S):
+            tex = html_lib.unescape(match.group(2)).strip()
+            items.append([page.relative_to(SITE).as_posix(), tex[2:-2], tex.startswith("\\[")])
+    assert items, "no formulas found"
+    (tmp_path / "math.json").write_text(json.dumps(items), encoding="utf-8")
+    script = (
+        "const katex = require(process.argv[1]); const items = require(process.argv[2]); const bad = [];"
+        "for (const [page, tex, display] of items) { try { katex.renderToString(tex, {displayMode: display,"
+        " throwOnError: true}); } catch (e) { bad.push(page + ': ' + e.message.slice(0, 160)); } }"
+        "console.log(JSON.stringify(bad));")
+    out = subprocess.run([node, "-e", script, str(katex), str(tmp_path / "math.json")], capture_output=True,
+                         text=True, timeout=120, check=True)
+    assert json.loads(out.stdout) == []
