@@ -1,7 +1,9 @@
 """Build outputs of the embedding subsystem (issue 5): embed pages, service-worker manifest, SCORM packages,
-the offline bundle, the engine lookup for other sites. Reads the built site/ (make site / make test build it)."""
+the offline bundle, the engine lookup for other sites. Reads the built site/ (make site / make test build it;
+SEQUENCEHUB_SITE points at another build)."""
 import html.parser
 import json
+import os
 import pathlib
 import re
 import shutil
@@ -16,7 +18,7 @@ from sequencehub.embed import DEMOS, EMBED_VERSION, offline, packaging
 from sequencehub.embed.extract import elements_with, site_path
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SITE = ROOT / "site"
+SITE = pathlib.Path(os.environ.get("SEQUENCEHUB_SITE", ROOT / "site"))   # another build: SEQUENCEHUB_SITE=...
 CP = "{http://www.imsproject.org/xsd/imscp_rootv1p1p2}"
 ADLCP = "{http://www.adlnet.org/xsd/adlcp_rootv1p2}"
 
