@@ -61,6 +61,29 @@ def run_case(case):
             "param_types": sorted({type(v).__name__ for v in m.params.values()})}
 
 
+def demo_calls():
+    """The JSON functions the site's demos call (rnncore.demos), as a page would call them. Run natively and in
+    Pyodide by the same code: the results must agree."""
+    from rnncore import demos
+    out = {
+        "hidden_state_trace": demos.hidden_state_trace(),
+        "hidden_state_trace_lstm": demos.hidden_state_trace(sequence="hello", cell="lstm"),
+        "gate_trace_lstm": demos.gate_trace(),
+        "gate_trace_gru": demos.gate_trace(cell="gru"),
+        "gradient_norms": demos.gradient_norms(length=30),
+        "bidirectional_trace": demos.bidirectional_trace(),
+        "quiz_item_rnn": demos.quiz_item("rnn-h2", 7),
+        "quiz_grade_rnn": demos.quiz_grade("rnn-h2", 7, "0.5"),
+        "quiz_item_lstm": demos.quiz_item("lstm-c1", 3),
+        "quiz_grade_lstm": demos.quiz_grade("lstm-c1", 3, "0"),
+    }
+    race = demos.race_init(task="adding", delay=5, hidden_size=8, seed=1, batch_size=4)
+    out["race_init"] = {k: v for k, v in race.items() if k != "id"}
+    out["race_step"] = demos.race_step(race["id"], steps=3)["losses"]
+    demos.race_stop(race["id"])
+    return json.loads(json.dumps(out))
+
+
 def main(path):
     with open(path) as f:
         cases = json.load(f)
@@ -72,5 +95,10 @@ def main(path):
         except Exception as e:                      # report per case, keep the others running
             import traceback
             out[key] = {"error": "".join(traceback.format_exception(e))[-2000:]}
+    try:
+        out["_demos"] = demo_calls()
+    except Exception as e:
+        import traceback
+        out["_demos"] = {"error": "".join(traceback.format_exception(e))[-3000:]}
     out["_numpy_imported"] = "numpy" in sys.modules
     return json.dumps(out)
