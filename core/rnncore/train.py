@@ -4,10 +4,12 @@ Everything here works with or without numpy, with the same results to rounding:
 
 (A) **numpy fast path** (native): arrays in, numpy arrays out.
 (B) **plain-Python path** (Pyodide, where ``import numpy`` fails): any buffer in (``array.array``, ``memoryview``,
-    numpy arrays too) or nested lists; shaped ``memoryview``s out, whose ``.tolist()`` equals (A)'s. The work is
-    done on flat lists of floats with one comprehension per array, never an index loop per element.
+    numpy arrays too) or nested lists; shaped ``memoryview``s out, whose ``.tolist()`` equals (A)'s to rounding.
+    Elementwise work (losses, optimiser updates) runs on flat lists of floats, one comprehension per array.
+(C) **the core's kernels** (``rnncore._ops``, compiled natively and in the wasm wheel): on path (B) the readout's
+    matrix products run there, on the buffers as they are (no copies); plain Python only if they are missing.
 
-Which path runs is decided once, by whether numpy imports (``rnncore.train.HAVE_NUMPY``).
+Which path runs is decided once, by whether numpy imports (``rnncore.train.HAVE_NUMPY``; the tests flip it).
 
 Conventions
 -----------
@@ -41,7 +43,7 @@ except ImportError:                     # Pyodide without numpy: the plain-Pytho
     np = None
 
 __all__ = ["HAVE_NUMPY", "mse_loss", "softmax_cross_entropy", "softmax", "Linear", "grad_norm", "clip_grad_norm",
-           "SGD", "Adam", "train_step", "Trainer", "fit", "to_list"]
+           "SGD", "Adam", "train_step", "Trainer", "fit", "to_list", "dtype_of", "LOSSES"]
 
 HAVE_NUMPY = np is not None
 
@@ -49,6 +51,7 @@ try:                                    # the core's small matrix kernels (compi
     from . import _ops                  # readout's products without numpy; plain Python when they are missing
 except ImportError:
     _ops = None
+
 _FORMAT = {"float64": "d", "float32": "f"}
 _DTYPE = {"d": "float64", "f": "float32"}
 CLIP_EPS = 1e-6                         # torch.nn.utils.clip_grad_norm_ adds this to the norm
@@ -72,17 +75,11 @@ def _flat(a):
     if isinstance(a, (int, float)):
         return [a], ()
     if isinstance(a, (list, tuple)):
-        shape = []
-        probe = a
-        while isinstance(probe, (list, tuple)):
-            shape.append(len(probe))
-            if not probe:
-                break
-            probe = probe[0]
+        shape = _shape_of(a)
         flat = list(a)
         for _ in range(len(shape) - 1):
             flat = [v for row in flat for v in row]
-        return flat, tuple(shape)
+        return flat, shape
     m = a if isinstance(a, memoryview) else memoryview(a)
     if m.ndim == 0:
         return [m.cast("B").cast(m.format)[0]], ()
