@@ -244,6 +244,8 @@ class CharText(Task):
         Returns the generated text, without the prime.
         """
         _check_int("length", length, 0, 100000)
+        if "weight_hh_l0_reverse" in model.params:
+            raise ValueError("sampling needs a unidirectional model: a bidirectional one reads the future")
         rng = random.Random(seed)
         dtype = train.dtype_of(model.params["weight_hh_l0"])
         ids = self.encode(prime) if prime else [self.ids[rng.randrange(len(self.ids))]]

@@ -183,6 +183,10 @@ def test_char_text_trains_and_samples():
     greedy = task.sample(model, trainer.readout, prime="the ", length=20, temperature=0)
     assert greedy == task.sample(model, trainer.readout, prime="the ", length=20, temperature=0, seed=9)
     assert len(task.sample(model, trainer.readout, length=5)) == 5
+    if hasattr(rnncore, "LSTM"):
+        both = rnncore.LSTM(input_size=task.input_size, hidden_size=2, bidirectional=True)
+        with pytest.raises(ValueError, match="bidirectional"):
+            task.sample(both, train.Linear(4, task.output_size), length=3)
 
 
 def test_make_task_and_bad_arguments():

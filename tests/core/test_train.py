@@ -302,6 +302,17 @@ def test_clip_grad_norm_hand_computed(path):
         train.clip_grad_norm(g, 0.0)
 
 
+def test_clip_grad_norm_in_place_on_memoryviews(path):
+    from array import array
+    g = memoryview(array("d", [3.0, 0.0, 0.0, 4.0])).cast("B").cast("d", (2, 2))
+    h = memoryview(array("f", [0.0, 12.0]))
+    total = train.clip_grad_norm({"g": g, "h": h}, 6.5)
+    assert total == 13.0
+    coef = 6.5 / (13.0 + 1e-6)
+    np.testing.assert_allclose(g.tolist(), [[3 * coef, 0], [0, 4 * coef]], rtol=1e-15)
+    assert h.tolist()[1] == pytest.approx(12 * coef, rel=1e-7)
+
+
 def test_optimizer_clipping_equals_clip_then_step(path, global_random_seed):
     rng = np.random.default_rng(global_random_seed)
     p0 = {"w": rng.normal(size=(3, 4)), "b": rng.normal(size=4)}
@@ -434,6 +445,19 @@ def test_float32_models_train_on_every_path(monkeypatch, cell):
         assert all(math.isfinite(v) for v in losses)
         assert np.mean(losses[-10:]) < 0.5 * np.mean(losses[:5]), (name, losses[:5], losses[-10:])
         assert train.dtype_of(model.params["weight_hh_l0"]) == "float32"
+
+
+@pytest.mark.skipif(not HAVE_API, reason="needs rnncore.api (bidirectional models)")
+def test_fit_bidirectional_model(monkeypatch):
+    for name in PATHS:
+        use_path(monkeypatch, name)
+        model = rnncore.GRU(input_size=1, hidden_size=3, bidirectional=True, seed=0)
+        task = tasks.NoisySine(length=6, seed=0)
+        losses = train.fit(model, task, 30, batch_size=4, lr=0.05)
+        assert len(losses) == 30 and np.mean(losses[-5:]) < np.mean(losses[:5])
+        recall = tasks.RecallTask(delay=2, n_symbols=3, seed=0)
+        tr = train.Trainer(rnncore.LSTM(input_size=4, hidden_size=2, bidirectional=True, seed=0), recall)
+        assert tr.readout.in_features == 4 and math.isfinite(tr.step())
 
 
 def test_trainer_records_losses_and_norms():
