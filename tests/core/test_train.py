@@ -501,6 +501,9 @@ if hasattr(rnncore, "LSTM"):
         m = getattr(rnncore, cell)(input_size=2, hidden_size=4, seed=5)
         tr = train.Trainer(m, tasks.AddingProblem(7, seed=4), batch_size=3, lr=0.02)
         out[cell] = [tr.run(3), {k: L(v) for k, v in m.params.items()}]
+    m = rnncore.GRU(input_size=1, hidden_size=5, dtype="float32", seed=6)
+    tr = train.Trainer(m, tasks.NoisySine(8, seed=6), batch_size=3, lr=0.02)
+    out["float32"] = [tr.run(3), {k: L(v) for k, v in m.params.items()}]
     text = tasks.CharText("abracadabra, a cadabra bar", length=6, seed=1)
     m = rnncore.LSTM(input_size=text.input_size, hidden_size=6, seed=2)
     tr = train.Trainer(m, text, batch_size=2, lr=0.05)
@@ -542,6 +545,11 @@ def test_numpy_free_subprocess_matches_numpy_path(tmp_path):
     assert native.pop("numpy") is True
     for name in ("adding", "recall", "sine", "text"):
         assert free[name] == native[name], name                # the data: bit-identical
+    if "float32" in native:                                    # float32 kernels vs BLAS: float32 rounding apart
+        (fl, fp), (nl, npar) = free.pop("float32"), native.pop("float32")
+        np.testing.assert_allclose(fl, nl, rtol=1e-5)
+        for k in npar:
+            np.testing.assert_allclose(fp[k], npar[k], rtol=1e-4, atol=1e-6, err_msg=k)
     _close(free, native)
 
 
