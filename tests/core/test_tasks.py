@@ -141,32 +141,8 @@ def test_sample_index():
         [tasks.sample_index(logits, 1.0, random.Random(5)) for _ in range(3)]
 
 
-class _ReferenceLSTM:
-    """Stand-in for rnncore.LSTM over the numpy reference while rnncore.api has not landed."""
-
-    def __init__(self, input_size, hidden_size, seed=0):
-        from rnncore import reference as ref
-        self._ref = ref
-        rng = np.random.default_rng(seed)
-        k = 1 / math.sqrt(hidden_size)
-        self.params = {"weight_ih_l0": rng.uniform(-k, k, (4 * hidden_size, input_size)),
-                       "weight_hh_l0": rng.uniform(-k, k, (4 * hidden_size, hidden_size)),
-                       "bias_ih_l0": rng.uniform(-k, k, 4 * hidden_size),
-                       "bias_hh_l0": rng.uniform(-k, k, 4 * hidden_size)}
-
-    def forward(self, x, state=None):
-        y, state, self._c = self._ref.forward("lstm", self.params, np.asarray(x), state)
-        return y, state
-
-    def backward(self, dy, dstate=None):
-        g, dx, d0, _ = self._ref.backward("lstm", self._c, np.asarray(dy), dstate)
-        return g, dx, d0
-
-
 def _lstm(input_size, hidden_size, seed=0):
-    if hasattr(rnncore, "LSTM"):
-        return rnncore.LSTM(input_size=input_size, hidden_size=hidden_size, seed=seed)
-    return _ReferenceLSTM(input_size, hidden_size, seed)
+    return rnncore.LSTM(input_size=input_size, hidden_size=hidden_size, seed=seed)
 
 
 def test_char_text_trains_and_samples():
@@ -183,10 +159,9 @@ def test_char_text_trains_and_samples():
     greedy = task.sample(model, trainer.readout, prime="the ", length=20, temperature=0)
     assert greedy == task.sample(model, trainer.readout, prime="the ", length=20, temperature=0, seed=9)
     assert len(task.sample(model, trainer.readout, length=5)) == 5
-    if hasattr(rnncore, "LSTM"):
-        both = rnncore.LSTM(input_size=task.input_size, hidden_size=2, bidirectional=True)
-        with pytest.raises(ValueError, match="bidirectional"):
-            task.sample(both, train.Linear(4, task.output_size), length=3)
+    both = rnncore.LSTM(input_size=task.input_size, hidden_size=2, bidirectional=True)
+    with pytest.raises(ValueError, match="bidirectional"):
+        task.sample(both, train.Linear(4, task.output_size), length=3)
 
 
 def test_make_task_and_bad_arguments():

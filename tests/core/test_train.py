@@ -50,36 +50,9 @@ def arr(a):
 
 
 # ---------------------------------------------------------------------------- models: the public API of rnncore
-class _ReferenceModel:
-    """Stand-in with the public contract of rnncore.LSTM/GRU, over the numpy reference (used only while
-    rnncore.api has not landed: the tests below then still check train.py)."""
-
-    def __init__(self, cell, input_size, hidden_size, dtype="float64", seed=0):
-        from rnncore import reference as ref
-        self._ref, self.cell = ref, cell
-        rng = np.random.default_rng(seed)
-        G, k = ref.GATES[cell], 1.0 / math.sqrt(hidden_size)
-        shapes = {"weight_ih_l0": (G * hidden_size, input_size), "weight_hh_l0": (G * hidden_size, hidden_size),
-                  "bias_ih_l0": (G * hidden_size,), "bias_hh_l0": (G * hidden_size,)}
-        self.params = {n: rng.uniform(-k, k, s).astype(dtype) for n, s in shapes.items()}
-
-    def forward(self, x, state=None):
-        y, state, self._caches = self._ref.forward(self.cell, self.params, np.asarray(x), state)
-        return y, state
-
-    def backward(self, dy, dstate=None):
-        grads, dx, d0, _ = self._ref.backward(self.cell, self._caches, np.asarray(dy), dstate)
-        return grads, dx, d0
-
-
-HAVE_API = hasattr(rnncore, "LSTM")
-
-
 def make_model(cell, input_size, hidden_size, dtype="float64", seed=0):
-    if HAVE_API:
-        cls = {"rnn": rnncore.RNN, "lstm": rnncore.LSTM, "gru": rnncore.GRU}[cell]
-        return cls(input_size=input_size, hidden_size=hidden_size, dtype=dtype, seed=seed)
-    return _ReferenceModel(cell, input_size, hidden_size, dtype, seed)
+    cls = {"rnn": rnncore.RNN, "lstm": rnncore.LSTM, "gru": rnncore.GRU}[cell]
+    return cls(input_size=input_size, hidden_size=hidden_size, dtype=dtype, seed=seed)
 
 
 # ------------------------------------------------------------------------------------------------------ losses
@@ -447,7 +420,6 @@ def test_float32_models_train_on_every_path(monkeypatch, cell):
         assert train.dtype_of(model.params["weight_hh_l0"]) == "float32"
 
 
-@pytest.mark.skipif(not HAVE_API, reason="needs rnncore.api (bidirectional models)")
 def test_fit_bidirectional_model(monkeypatch):
     for name in PATHS:
         use_path(monkeypatch, name)
@@ -496,19 +468,18 @@ for _ in range(3):
     g, _ = lin.backward(train.mse_loss(o, [[0.5] * 3] * 5)[1])
     opt.step(g)
 out["adam"] = [L(lin.params["weight"]), L(lin.params["bias"])]
-if hasattr(rnncore, "LSTM"):
-    for cell in ("LSTM", "GRU"):
-        m = getattr(rnncore, cell)(input_size=2, hidden_size=4, seed=5)
-        tr = train.Trainer(m, tasks.AddingProblem(7, seed=4), batch_size=3, lr=0.02)
-        out[cell] = [tr.run(3), {k: L(v) for k, v in m.params.items()}]
-    m = rnncore.GRU(input_size=1, hidden_size=5, dtype="float32", seed=6)
-    tr = train.Trainer(m, tasks.NoisySine(8, seed=6), batch_size=3, lr=0.02)
-    out["float32"] = [tr.run(3), {k: L(v) for k, v in m.params.items()}]
-    text = tasks.CharText("abracadabra, a cadabra bar", length=6, seed=1)
-    m = rnncore.LSTM(input_size=text.input_size, hidden_size=6, seed=2)
-    tr = train.Trainer(m, text, batch_size=2, lr=0.05)
-    out["text_losses"] = tr.run(3)
-    out["sample"] = text.sample(m, tr.readout, prime="abra", length=12, temperature=0.7, seed=3)
+for cell in ("LSTM", "GRU"):
+    m = getattr(rnncore, cell)(input_size=2, hidden_size=4, seed=5)
+    tr = train.Trainer(m, tasks.AddingProblem(7, seed=4), batch_size=3, lr=0.02)
+    out[cell] = [tr.run(3), {k: L(v) for k, v in m.params.items()}]
+m = rnncore.GRU(input_size=1, hidden_size=5, dtype="float32", seed=6)
+tr = train.Trainer(m, tasks.NoisySine(8, seed=6), batch_size=3, lr=0.02)
+out["float32"] = [tr.run(3), {k: L(v) for k, v in m.params.items()}]
+text = tasks.CharText("abracadabra, a cadabra bar", length=6, seed=1)
+m = rnncore.LSTM(input_size=text.input_size, hidden_size=6, seed=2)
+tr = train.Trainer(m, text, batch_size=2, lr=0.05)
+out["text_losses"] = tr.run(3)
+out["sample"] = text.sample(m, tr.readout, prime="abra", length=12, temperature=0.7, seed=3)
 '''
 
 
@@ -545,11 +516,10 @@ def test_numpy_free_subprocess_matches_numpy_path(tmp_path):
     assert native.pop("numpy") is True
     for name in ("adding", "recall", "sine", "text"):
         assert free[name] == native[name], name                # the data: bit-identical
-    if "float32" in native:                                    # float32 kernels vs BLAS: float32 rounding apart
-        (fl, fp), (nl, npar) = free.pop("float32"), native.pop("float32")
-        np.testing.assert_allclose(fl, nl, rtol=1e-5)
-        for k in npar:
-            np.testing.assert_allclose(fp[k], npar[k], rtol=1e-4, atol=1e-6, err_msg=k)
+    (fl, fp), (nl, npar) = free.pop("float32"), native.pop("float32")   # float32: kernels vs BLAS rounding
+    np.testing.assert_allclose(fl, nl, rtol=1e-5)
+    for k in npar:
+        np.testing.assert_allclose(fp[k], npar[k], rtol=1e-4, atol=1e-6, err_msg=k)
     _close(free, native)
 
 
