@@ -56,7 +56,8 @@ def _check_size(v, name, lo=1, hi=MAX_DIM):
 
 
 def _fmt(shape):
-    return "(" + ", ".join(str(s) for s in shape) + ")"
+    shape = tuple(shape)
+    return "(%s,)" % shape[0] if len(shape) == 1 else "(" + ", ".join(str(s) for s in shape) + ")"
 
 
 def _check_finite(a, name):

@@ -1,0 +1,145 @@
+"""Native benchmark of the compiled core (``make bench``): rnncore vs the numpy reference vs PyTorch CPU.
+
+For LSTM and GRU, forward and forward+backward, float32, at (B, I, H, T) in SIZES, it prints the time of each and
+the ratios, and writes the table to tests/bench/results-core.md (date, machine, versions). Every contender runs
+on one thread: torch.set_num_threads(1), and OPENBLAS_NUM_THREADS=1 for numpy's BLAS (set before numpy loads).
+Times are the best of several repeats of a loop lasting at least MIN_TIME seconds.
+
+Usage: python tests/bench/bench_core.py [--quick] [--no-write]
+"""
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import datetime  # noqa: E402
+import platform  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import rnncore  # noqa: E402
+from rnncore import reference as ref  # noqa: E402
+
+try:
+    import torch
+    torch.set_num_threads(1)
+except ImportError:
+    torch = None
+
+SIZES = [(1, 8, 32, 100), (1, 1, 16, 1000), (16, 32, 128, 200), (64, 128, 256, 100)]   # (B, I, H, T)
+CELLS = ["lstm", "gru"]
+MIN_TIME = 0.15
+REPEATS = 3
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results-core.md")
+
+
+def timeit(fn, min_time=MIN_TIME, repeats=REPEATS):
+    """Best per-call time in seconds over ``repeats`` loops of at least ``min_time`` each."""
+    fn()                                                             # warm-up
+    n, t0 = 1, time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - t0, 1e-7)
+    n = max(1, int(min_time / one))
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / n)
+    return best
+
+
+def contenders(cell, B, I, H, T):
+    """{name: (forward fn, forward+backward fn)} for one size."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(T, B, I)).astype(np.float32)
+    dy = rng.normal(size=(T, B, H)).astype(np.float32)
+    m = getattr(rnncore, cell.upper())(I, H, dtype="float32", seed=0)
+
+    def core_f():
+        m.forward(x)
+
+    def core_fb():
+        m.forward(x)
+        m.backward(dy)
+
+    params = {k: np.asarray(v) for k, v in m.params.items()}
+
+    def ref_f():
+        ref.forward(cell, params, x)
+
+    def ref_fb():
+        _, _, caches = ref.forward(cell, params, x)
+        ref.backward(cell, caches, dy)
+
+    out = {"core": (core_f, core_fb), "reference": (ref_f, ref_fb)}
+    if torch is not None:
+        mod = getattr(torch.nn, cell.upper())(I, H)
+        xt = torch.from_numpy(x).requires_grad_(True)
+        dyt = torch.from_numpy(dy)
+
+        def torch_f():
+            with torch.no_grad():
+                mod(xt)
+
+        def torch_fb():
+            y, _ = mod(xt)
+            y.backward(dyt)
+
+        out["torch"] = (torch_f, torch_fb)
+    return out
+
+
+def main(argv):
+    quick = "--quick" in argv
+    sizes = SIZES[:2] if quick else SIZES
+    rows = []
+    header = ("cell", "phase", "B,I,H,T", "core ms", "reference ms", "torch ms", "ref/core", "torch/core")
+    print(" | ".join(header))
+    for cell in CELLS:
+        for (B, I, H, T) in sizes:
+            fns = contenders(cell, B, I, H, T)
+            for phase, k in (("fwd", 0), ("fwd+bwd", 1)):
+                min_time = MIN_TIME if B * H < 4096 else 0.3
+                tm = {name: timeit(f[k], min_time=min_time) * 1e3 for name, f in fns.items()}
+                tt = tm.get("torch")
+                row = (cell, phase, "%d,%d,%d,%d" % (B, I, H, T), "%.3f" % tm["core"], "%.3f" % tm["reference"],
+                       "%.3f" % tt if tt else "-", "%.1fx" % (tm["reference"] / tm["core"]),
+                       "%.2fx" % (tt / tm["core"]) if tt else "-")
+                rows.append(row)
+                print(" | ".join(row), flush=True)
+    if "--no-write" in argv:
+        return
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    lines = [
+        "# rnncore native benchmark",
+        "",
+        "Written by `tests/bench/bench_core.py` (`make bench`). float32, one thread for every contender "
+        "(torch.set_num_threads(1); OPENBLAS_NUM_THREADS=1). Best of %d loops of >= %.2f s. "
+        "ratio > 1: the core is faster." % (REPEATS, MIN_TIME),
+        "",
+        "- date: %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "- machine: %s, %d CPUs, %s" % (cpu, os.cpu_count() or 0, platform.platform()),
+        "- versions: Python %s, numpy %s, rnncore %s, torch %s" % (
+            platform.python_version(), np.__version__, rnncore.__version__,
+            torch.__version__ if torch is not None else "not installed"),
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    with open(OUT, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("written", OUT)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
