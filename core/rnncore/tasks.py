@@ -1,7 +1,9 @@
 """The classic toy tasks for recurrent networks, as seeded batch generators.
 
 Every task draws its numbers from its own ``random.Random(seed)``, so the same seed gives the same batches with or
-without numpy (numpy arrays natively, shaped ``memoryview``s in Pyodide; ``.tolist()`` is identical). Each one says
+without numpy (numpy arrays natively, shaped ``memoryview``s in Pyodide; ``.tolist()`` is identical, and identical
+across platforms too, except ``NoisySine``, whose ``sin`` and Gaussian noise come from the platform's libm and may
+differ in the last bit between native CPython and Pyodide). Each one says
 what a network must read out (``readout``: the last step or every step), with which loss, and the loss of the best
 *trivial* predictor (``baseline``), the number a network must beat to show it learned anything.
 
