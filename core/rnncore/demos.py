@@ -268,8 +268,12 @@ RACE_TASKS = ("adding", "copy")
 MAX_RACES = 4
 
 
-def race_init(task="copy", delay=10, cells=CELLS, hidden_size=16, seed=0, batch_size=16, lr=0.01):
+def race_init(task="adding", delay=20, cells=CELLS, hidden_size=16, seed=0, batch_size=16, lr=0.01,
+              lstm_forget_bias=1.0):
     """Start a training race: one model per cell, trained on the same stream of batches of the same task.
+
+    Every cell starts from PyTorch's default initialisation, except the LSTM's forget-gate bias, set to
+    `lstm_forget_bias` (1.0: the usual practice, Gers et al. 2000; Jozefowicz et al. 2015).
 
     task "copy" (recall the symbol shown `delay` steps earlier; cross-entropy) or "adding" (the sum of two marked
     values in a sequence of `delay` + 2 steps; mean squared error). Returns {id, task, delay, cells, baseline,
@@ -283,6 +287,7 @@ def race_init(task="copy", delay=10, cells=CELLS, hidden_size=16, seed=0, batch_
     seed = _check_int("seed", seed, 0, 2**31 - 1)
     batch_size = _check_int("batch_size", batch_size, 1, 256)
     lr = _check_float("lr", lr, 1e-6, 1.0)
+    lstm_forget_bias = _check_float("lstm_forget_bias", lstm_forget_bias, -10, 10)
     cells = [_check_choice("cell", c, CELLS) for c in cells]
     trainers = {}
     for cell in cells:
@@ -291,6 +296,8 @@ def race_init(task="copy", delay=10, cells=CELLS, hidden_size=16, seed=0, batch_
         else:
             t = tasks.AddingProblem(length=delay + 2, seed=seed)
         m = _model(cell, t.input_size, hidden_size, seed)
+        if cell == "lstm":
+            _apply_overrides(m, cell, hidden_size, {"f": lstm_forget_bias}, None)
         trainers[cell] = train.Trainer(m, t, optimizer="adam", lr=lr, max_norm=1.0, batch_size=batch_size,
                                        seed=seed)
     race_id = f"race-{seed}-{task}-{delay}-{len(_RACES) + 1}"

@@ -1,6 +1,6 @@
 // Training race: RNN, LSTM and GRU trained live, side by side, on the copy (recall) or adding task with the delay
 // the reader picks; their loss curves update as they learn and the reader can stop them at any time.
-// Settings: data-task (copy|adding, default copy), data-delay (default 20).
+// Settings: data-task (adding|copy, default adding), data-delay (default 20).
 
 import { axisStyle, baseOption, call, chart, choice, fmt, frame, h, ready, fail, slider, whenVisible } from "./common.js";
 
@@ -22,7 +22,7 @@ function smooth(values) {
 export function mount(el) {
   const ui = frame(el, "Training race: RNN vs LSTM vs GRU");
   const state = {
-    task: el.dataset.task === "adding" ? "adding" : "copy",
+    task: el.dataset.task === "copy" ? "copy" : "adding",
     delay: Number(el.dataset.delay) || 20,
     race: null,
     losses: {},
@@ -37,7 +37,7 @@ export function mount(el) {
 
   ui.controls.append(
     choice({ label: "Task", name: "task", value: state.task,
-      options: [["copy", "copy (recall a symbol)"], ["adding", "adding"]],
+      options: [["adding", "adding"], ["copy", "copy (recall a symbol)"]],
       onChange: (v) => { state.task = v; init(); } }),
     slider({ label: "Delay (steps)", name: "delay", min: 2, max: 80, step: 1, value: state.delay,
       onInput: (v) => { state.delay = v; init(); } }),
@@ -53,7 +53,8 @@ export function mount(el) {
       ? `Each sequence shows one of 4 symbols, then ${r.delay} empty steps, then asks for the symbol.`
       : `Each sequence has ${r.sequence_length} random numbers, two of them marked; the answer is their sum.`)
       + ` The dashed line is the loss of a model that learned nothing (${r.baseline_rule}): a curve that stays `
-      + "there has not bridged the delay. Curves show a moving average of the training loss.";
+      + "there has not bridged the delay. Curves show a moving average of the training loss; every cell starts "
+      + "from PyTorch's default weights (the LSTM with its forget-gate bias at 1, the usual practice).";
   }
 
   async function draw() {
