@@ -166,7 +166,9 @@ def _writable_flat(a):
         raise ValueError("parameter buffer is read-only; the optimiser writes into it")
     if not m.c_contiguous:
         raise ValueError("parameter buffer must be C-contiguous")
-    fmt = "f" if m.format == "f" else "d"
+    fmt = {"d": "d", "<d": "d", "f": "f", "<f": "f"}.get(m.format)
+    if fmt is None:
+        raise TypeError(f"parameter buffer must hold float32 or float64; got format {m.format!r}")
     return m.cast("B").cast(fmt) if (m.ndim != 1 or m.format != fmt) else m
 
 
@@ -217,6 +219,8 @@ def mse_loss(pred, target):
             raise ValueError(f"target must have {p.size} elements like pred {p.shape}; got {t.shape}")
         d = p - t.reshape(p.shape)
         n = d.size
+        if n == 0:
+            raise ValueError("pred is empty: the mean of no errors is undefined")
         loss = float(npm.sum(d * d)) / n
         return loss, (d * (2.0 / n)).astype(npm.float32 if fmt == "f" else npm.float64)
     p, shape = _flat(pred)
@@ -225,6 +229,8 @@ def mse_loss(pred, target):
         raise ValueError(f"target must have {len(p)} elements like pred {shape}; got {tshape}")
     d = [a - b for a, b in zip(p, t)]
     n = len(d)
+    if n == 0:
+        raise ValueError("pred is empty: the mean of no errors is undefined")
     scale = 2.0 / n
     return math.fsum([v * v for v in d]) / n, _shaped([v * scale for v in d], shape, fmt)
 
@@ -272,13 +278,15 @@ def softmax_cross_entropy(logits, targets):
     npm = _numpy()
     if npm is not None:
         z = npm.asarray(logits, dtype=npm.float64)
+        if z.ndim < 1 or z.size == 0:
+            raise ValueError(f"logits must have shape (..., V) with at least one row; got {z.shape}")
         V = z.shape[-1]
         z = z.reshape(-1, V)
         t = npm.asarray(targets).reshape(-1)
         if t.shape[0] != z.shape[0]:
             raise ValueError(f"targets must have one class index per row ({z.shape[0]}); got {t.shape[0]}")
-        if t.size and (t.min() < 0 or t.max() >= V):
-            raise ValueError(f"targets must lie in [0, {V}); got values in [{t.min()}, {t.max()}]")
+        if t.min() < 0 or t.max() >= V or npm.any(t != npm.floor(t)):
+            raise ValueError(f"targets must be class indices in [0, {V}); got values in [{t.min()}, {t.max()}]")
         t = t.astype(npm.int64)
         n = z.shape[0]
         rows = npm.arange(n)
@@ -291,6 +299,8 @@ def softmax_cross_entropy(logits, targets):
         g *= 1.0 / n
         return loss, g.reshape(npm.shape(logits)).astype(npm.float32 if fmt == "f" else npm.float64)
     flat, shape = _flat(logits)
+    if not shape or not flat:
+        raise ValueError(f"logits must have shape (..., V) with at least one row; got {shape}")
     V = shape[-1]
     t, _ = _flat(targets)
     n = len(flat) // V
@@ -302,8 +312,8 @@ def softmax_cross_entropy(logits, targets):
     for r in range(n):
         row = flat[r * V:(r + 1) * V]
         k = int(t[r])
-        if not 0 <= k < V:
-            raise ValueError(f"targets must lie in [0, {V}); got {k}")
+        if not 0 <= k < V or k != t[r]:
+            raise ValueError(f"targets must be class indices in [0, {V}); got {t[r]!r}")
         top = max(row)
         z = [v - top for v in row]
         e = [math.exp(v) for v in z]
@@ -512,6 +522,10 @@ class _Optimizer:
         _check_positive("max_norm", max_norm, none_ok=True)
         self.lr, self.max_norm = lr, max_norm
         self._params = _entries(params)
+        for _, name, p in self._params:
+            kind = str(p.dtype) if hasattr(p, "dtype") else getattr(p, "format", None) or memoryview(p).format
+            if kind not in ("float64", "float32", "d", "f", "<d", "<f"):
+                raise TypeError(f"parameter {name!r} must hold float32 or float64; got {kind!r}")
         self._keys = [(i, name) for i, name, _ in self._params]
         self.state = {}                     # (group, name) -> per-parameter state (float64 arrays or lists)
         self.steps = 0

@@ -105,15 +105,19 @@ def test_cross_entropy_uniform_logits_give_log_vocab(path):
     assert loss == pytest.approx(math.log(7), rel=1e-14)
 
 
-@pytest.mark.parametrize("bad", [[0, 3], [-1, 0]])
-def test_cross_entropy_rejects_out_of_range_targets(path, bad):
+@pytest.mark.parametrize("bad", [[0, 3], [-1, 0], [0.5, 1]])
+def test_cross_entropy_rejects_bad_targets(path, bad):
     with pytest.raises(ValueError, match="targets"):
         train.softmax_cross_entropy([[0.0, 1.0, 2.0]] * 2, bad)
+    with pytest.raises(ValueError, match="logits"):
+        train.softmax_cross_entropy([], [])
 
 
-def test_mse_rejects_size_mismatch(path):
+def test_mse_rejects_size_mismatch_and_empty(path):
     with pytest.raises(ValueError, match="target"):
         train.mse_loss([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="empty"):
+        train.mse_loss([], [])
 
 
 @needs_torch
@@ -383,6 +387,8 @@ def test_optimizer_bad_input(path):
         train.SGD(p).step({"w": [1.0, 2.0]})
     with pytest.raises(TypeError, match="dict"):
         train.SGD([np.zeros(3)])
+    with pytest.raises(TypeError, match="float32 or float64"):
+        train.SGD({"w": np.zeros(3, dtype=np.int64)})
 
 
 # -------------------------------------------------------------------------------------------------- the loop
