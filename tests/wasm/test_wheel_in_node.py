@@ -133,6 +133,17 @@ def test_build_is_incremental(monkeypatch, tmp_path):
     assert not build_wheel.up_to_date(str(tmp_path / "missing.whl"))
 
 
+def test_build_fails_loudly_without_emcc(tmp_path):
+    import subprocess
+    import sys
+    env = dict(os.environ, EMCC="/nonexistent/emcc")
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "build", "wasm", "build_wheel.py"), "--force",
+                           "--out", str(tmp_path)], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode != 0
+    assert "emcc not found: apt-get install emscripten" in proc.stderr
+    assert not list(tmp_path.iterdir())
+
+
 def test_inputs_cover_sources_and_build_scripts():
     files = set(build_wheel.input_files())
     for rel in ("build/wasm/build_wheel.py", "build/wasm/toolchain.py", "node_modules/pyodide/pyodide.asm.wasm"):
