@@ -98,6 +98,7 @@ export function choice({ label, options, value, onChange, name }) {
 /** The skeleton of a demo: title, controls row, figure area, a status line and an error box. */
 export function frame(el, title) {
   ensureStyles();
+  echarts().catch(() => { echartsPromise = null; });   // fetch the chart library while the engine starts
   el.textContent = "";
   el.classList.add("sh-demo");
   el.dataset.status = "loading";
