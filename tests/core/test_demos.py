@@ -218,3 +218,27 @@ def test_demos_run_without_numpy():
     r = demos.gate_trace(cell="lstm", gate_bias={"f": 2.0})
     np.testing.assert_allclose(h, r["h"][-1], rtol=1e-12)
     assert g0 == pytest.approx(demos.gradient_norms(length=12)["norms"]["gru"][0], rel=1e-9)
+
+
+def test_training_race_gated_cells_bridge_the_delay_the_rnn_does_not():
+    race = demos.race_init(task="adding", delay=20, hidden_size=16, seed=0)
+    assert race["cells"] == ["rnn", "lstm", "gru"] and race["loss"] == "mse"
+    losses = {cell: [] for cell in race["cells"]}
+    for _ in range(8):
+        step = demos.race_step(race["id"], 100)
+        for cell, values in step["losses"].items():
+            losses[cell] += values
+    _json_roundtrip(step)
+    assert step["step"] == 800
+    late = {cell: sum(v[-100:]) / 100 for cell, v in losses.items()}
+    assert late["lstm"] < 0.1 * race["baseline"] and late["gru"] < 0.1 * race["baseline"], late
+    assert late["rnn"] > 0.5 * race["baseline"], late
+    demos.race_stop(race["id"])
+    with pytest.raises(ValueError, match="no training race"):
+        demos.race_step(race["id"], 1)
+
+
+def test_training_race_is_reproducible():
+    a = demos.race_init(task="copy", delay=5, seed=3)
+    b = demos.race_init(task="copy", delay=5, seed=3)
+    assert demos.race_step(a["id"], 5)["losses"] == demos.race_step(b["id"], 5)["losses"]

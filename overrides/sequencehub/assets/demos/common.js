@@ -231,10 +231,19 @@ export async function chart(parent, { height = 260, label = "chart" } = {}) {
   box.style.height = `${height}px`;
   parent.appendChild(box);
   const instance = lib.init(box, null, { renderer: "canvas" });
-  new ResizeObserver(() => instance.resize()).observe(box);
+  const resize = new ResizeObserver(() => instance.resize());
+  resize.observe(box);
   let lastOption = null;
-  const redraw = () => { if (lastOption) instance.setOption(lastOption(theme()), true); };
-  onThemeChange(redraw);
+  const redraw = () => {
+    if (!box.isConnected) {              // the page was swapped (instant navigation): let the chart go
+      unsubscribe();
+      resize.disconnect();
+      instance.dispose();
+      return;
+    }
+    if (lastOption) instance.setOption(lastOption(theme()), true);
+  };
+  const unsubscribe = onThemeChange(redraw);
   return {
     box,
     instance,
