@@ -73,10 +73,11 @@ export function mount(el) {
     gatesChart.setLabel(`${r.cell.toUpperCase()} gate activations per step: ${GATES[r.cell].map((g) => g[0]).join(", ")}`);
     let panels;
     if (r.cell === "lstm") {
-      const cmax = Math.max(1, ...r.c.flat().map(Math.abs));
+      const cabs = Math.max(...r.c.flat().map(Math.abs));
+      const cmax = Math.max(1, cabs);
       panels = [{ title: "cell state c_t", values: r.c, min: -cmax, max: cmax },
         { title: "hidden state h_t = o·tanh(c_t)", values: r.h, min: -1, max: 1 }];
-      statesNote.textContent = `The cell state c is the LSTM's memory (unbounded: here up to ${fmt(cmax, 2)}); `
+      statesNote.textContent = `The cell state c is the LSTM's memory (unbounded: here |c| reaches ${fmt(cabs, 2)}); `
         + "the hidden state h is what it shows the next layer, a gated, squashed view of c.";
     } else {
       panels = [{ title: "hidden state h_t (a GRU's only state)", values: r.h, min: -1, max: 1 }];
