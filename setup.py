@@ -12,30 +12,49 @@ from setuptools import setup, Extension, find_packages
 def core_extensions():
     """Every core/rnncore/**/*.pyx as an extension rnncore.<dotted path>, compiled -O3 for the baseline CPU.
 
-    RNNCORE_DEBUG=1: bounds/wraparound/initialisation checks back on, -O0 -g.
-    RNNCORE_NATIVE=1: also -march=native (faster on this machine, not portable: never for shipped builds).
+    On x86-64 the kernel modules (cells/*.pyx, _ops.pyx) are also built a second time with -mavx2 -mfma as
+    rnncore.<...>_avx2 (from copies in .build/simd); rnncore.api picks them at import when the CPU has AVX2 and FMA
+    (RNNCORE_SIMD=baseline forces the portable ones). The WebAssembly build compiles only the sources in core/.
+    RNNCORE_DEBUG=1: bounds/wraparound/initialisation checks back on, -O0 -g, no AVX2 copies.
+    RNNCORE_NATIVE=1: -march=native for the baseline modules too (not portable: never for shipped builds).
     """
+    import platform
+    import shutil
     from Cython.Build import cythonize
 
     debug = os.environ.get("RNNCORE_DEBUG") == "1"
     if debug:
         cflags = ["-O0", "-g"]
     else:
-        # -O3 vectorises the gate loops; no -ffast-math (the exp() range reduction needs IEEE rounding).
+        # -O3 vectorises the gate loops; no -ffast-math (the exp() range reduction needs IEEE rounding);
         # --param: allow the runtime alias checks the multi-array gate loops need (the default 10 is too few).
         cflags = ["-O3", "-fno-math-errno", "-fno-trapping-math", "--param=vect-max-version-for-alias-checks=64",
                   "-DNDEBUG"]
         if os.environ.get("RNNCORE_NATIVE") == "1":
             cflags.append("-march=native")
+    directives = {"language_level": 3}
+    if debug:
+        directives.update(boundscheck=True, wraparound=True, initializedcheck=True)
     exts = []
     for path in sorted(glob.glob("core/rnncore/**/*.pyx", recursive=True)):
         rel = os.path.relpath(path, "core")[:-len(".pyx")]
         exts.append(Extension(rel.replace(os.sep, "."), [path], extra_compile_args=cflags))
-    directives = {"language_level": 3}
-    if debug:
-        directives.update(boundscheck=True, wraparound=True, initializedcheck=True)
-    return cythonize(exts, include_path=["core"], compiler_directives=directives, quiet=True,
-                     build_dir=".build/cython")
+    out = cythonize(exts, include_path=["core"], compiler_directives=directives, quiet=True,
+                    build_dir=".build/cython")
+    if debug or platform.machine().lower() not in ("x86_64", "amd64"):
+        return out
+    simd = []
+    for path in sorted(glob.glob("core/rnncore/cells/*.pyx")) + ["core/rnncore/_ops.pyx"]:
+        rel = os.path.relpath(path, "core")[:-len(".pyx")] + "_avx2"
+        os.makedirs(os.path.dirname(os.path.join(".build/simd", rel)), exist_ok=True)
+        for ext in (".pyx", ".pxd"):                                 # the copy needs its own .pxd under its name
+            src, dst = path[:-4] + ext, os.path.join(".build/simd", rel + ext)
+            if os.path.exists(src) and (not os.path.exists(dst) or open(src).read() != open(dst).read()):
+                shutil.copyfile(src, dst)
+        simd.append(Extension(rel.replace(os.sep, "."), [os.path.join(".build/simd", rel + ".pyx")],
+                              extra_compile_args=cflags + ["-mavx2", "-mfma"]))
+    return out + cythonize(simd, include_path=[".build/simd", "core"], compiler_directives=directives, quiet=True,
+                           build_dir=".build/cython")
 
 
 setup(

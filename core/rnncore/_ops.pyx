@@ -128,3 +128,22 @@ def tanh_inplace(real[::1] x):                # INOUT (N,): the core's vectorise
     with nogil:
         for k in range(N):
             x[k] = tanh_(x[k])
+
+
+cdef extern from *:
+    """
+    #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+    static int rnncore_cpu_avx2_fma(void) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    #else
+    static int rnncore_cpu_avx2_fma(void) { return 0; }
+    #endif
+    """
+    int rnncore_cpu_avx2_fma() nogil
+
+
+def cpu_has_avx2_fma():
+    """True on an x86-64 CPU (and OS) with AVX2 and FMA: rnncore.api then loads the *_avx2 kernel modules."""
+    return bool(rnncore_cpu_avx2_fma())

@@ -10,17 +10,34 @@ routes, chosen by size only:
   step's recurrent product and the all-steps products; the step kernels do the elementwise gate work.
 """
 import math
+import os
 import random
 
 from rnncore import _buffers as buf
 from rnncore import _ops
-from rnncore.cells import gru as _gru
-from rnncore.cells import lstm as _lstm
-from rnncore.cells import rnn as _rnn
+
+
+def _kernel_modules():
+    """The kernel modules: the *_avx2 builds where the CPU has AVX2 + FMA (x86-64 only), else the portable ones.
+
+    RNNCORE_SIMD=baseline forces the portable modules (the WebAssembly build only has those).
+    """
+    if os.environ.get("RNNCORE_SIMD", "auto") != "baseline" and _ops.cpu_has_avx2_fma():
+        try:
+            from rnncore import _ops_avx2
+            from rnncore.cells import gru_avx2, lstm_avx2, rnn_avx2
+            return "avx2", _ops_avx2, rnn_avx2, lstm_avx2, gru_avx2
+        except ImportError:
+            pass
+    from rnncore.cells import gru, lstm, rnn
+    return "baseline", _ops, rnn, lstm, gru
+
+
+SIMD, _ops, _rnn, _lstm, _gru = _kernel_modules()
 
 np = buf.np
 
-__all__ = ["RNN", "LSTM", "GRU", "param_count", "MAX_DIM", "MAX_ELEMENTS", "BLAS_MIN_MACS"]
+__all__ = ["RNN", "LSTM", "GRU", "param_count", "MAX_DIM", "MAX_ELEMENTS", "BLAS_MIN_MACS", "SIMD"]
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 GATE_NAMES = {"rnn": ("h",), "lstm": ("i", "f", "g", "o", "c"), "gru": ("r", "z", "n")}
@@ -86,6 +103,8 @@ class _Layer:
             raise ValueError("input_size, hidden_size: a weight of %d x %d elements is larger than MAX_ELEMENTS = %d"
                              % (G * H, max(I, H), MAX_ELEMENTS))
         self.seed = seed
+        self._shapes = self.param_shapes()
+        self._checked_key = None
         self.params = self._init_params(seed)
         self._cache = None
         self._grad_sq = None
@@ -130,26 +149,35 @@ class _Layer:
         return param_count(self.cell, self.input_size, self.hidden_size, self.bidirectional)
 
     def _checked_params(self):
-        """Every parameter present, of its shape and dtype, C-contiguous, writable and finite."""
+        """Every parameter present, of its shape and dtype, C-contiguous, writable and finite.
+
+        The structural checks are redone only when an entry of ``params`` was replaced (identity changed);
+        the NaN/inf scan runs every time, since values may be written in place.
+        """
         if not isinstance(self.params, dict):
             raise TypeError("params: expected a dict, got %s" % type(self.params).__name__)
-        shapes = self.param_shapes()
-        missing = sorted(set(shapes) - set(self.params))
-        if missing:
-            raise ValueError("params: missing %s" % ", ".join(missing))
-        for name, shape in shapes.items():
-            p = self.params[name]
-            if not buf.is_array(p):
-                raise TypeError("params[%r]: expected an array, got %s" % (name, type(p).__name__))
-            if buf.shape_of(p) != shape:
-                raise ValueError("params[%r]: expected shape %s, got %s" % (name, _fmt(shape), _fmt(p.shape)))
-            if buf.dtype_name(p) != self.dtype:
-                raise TypeError("params[%r]: expected dtype %s, got %s" % (name, self.dtype, buf.dtype_name(p)))
-            if not buf.is_c_contiguous(p):
-                raise ValueError("params[%r]: expected a C-contiguous array" % name)
-            if not buf.is_writable(p):
-                raise ValueError("params[%r]: expected a writable array, got a read-only one" % name)
-            _check_finite(p, "params[%r]" % name)
+        shapes = self._shapes
+        key = tuple(id(self.params.get(name)) for name in shapes)
+        if key != self._checked_key:
+            self._checked_key = None
+            missing = sorted(set(shapes) - set(self.params))
+            if missing:
+                raise ValueError("params: missing %s" % ", ".join(missing))
+            for name, shape in shapes.items():
+                p = self.params[name]
+                if not buf.is_array(p):
+                    raise TypeError("params[%r]: expected an array, got %s" % (name, type(p).__name__))
+                if buf.shape_of(p) != shape:
+                    raise ValueError("params[%r]: expected shape %s, got %s" % (name, _fmt(shape), _fmt(p.shape)))
+                if buf.dtype_name(p) != self.dtype:
+                    raise TypeError("params[%r]: expected dtype %s, got %s" % (name, self.dtype, buf.dtype_name(p)))
+                if not buf.is_c_contiguous(p):
+                    raise ValueError("params[%r]: expected a C-contiguous array" % name)
+                if not buf.is_writable(p):
+                    raise ValueError("params[%r]: expected a writable array, got a read-only one" % name)
+        for name in shapes:
+            _check_finite(self.params[name], "params[%r]" % name)
+        self._checked_key = key
         return self.params
 
     def state_dict(self):

@@ -4,6 +4,12 @@ import pytest
 
 from rnncore import _ops
 
+try:                                        # the AVX2 + FMA build of the same kernels (x86-64 only)
+    from rnncore import _ops_avx2
+    OPS = [_ops, _ops_avx2] if _ops.cpu_has_avx2_fma() else [_ops]
+except ImportError:
+    OPS = [_ops]
+
 # Documented bounds: max relative error (vs float64/long-double numpy), max absolute error.
 BOUNDS = {"float32": (2.5e-7, 1.2e-7), "float64": (2e-15, 5e-16)}
 
@@ -15,15 +21,16 @@ def grid():
     return np.concatenate([dense, tiny, -tiny, edges, -edges])
 
 
+@pytest.mark.parametrize("ops", OPS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name", ["sigmoid", "tanh"])
-def test_activation_error_bound(name, dtype):
+def test_activation_error_bound(name, dtype, ops):
     x = grid().astype(dtype)
     x64 = x.astype(np.longdouble)
     with np.errstate(over="ignore"):
         exact = 1.0 / (1.0 + np.exp(-x64)) if name == "sigmoid" else np.tanh(x64)
     got = x.copy()
-    getattr(_ops, name + "_inplace")(got)
+    getattr(ops, name + "_inplace")(got)
     assert np.all(np.isfinite(got))
     err = np.abs(got.astype(np.longdouble) - exact)
     normal = np.abs(exact) >= np.finfo(dtype).tiny                 # relative error where the result is a normal number
@@ -36,7 +43,7 @@ def test_activation_error_bound(name, dtype):
         assert got[x == 40.0][0] == 1.0 and got[x == -40.0][0] == -1.0
         pos = x > 0
         xn = -x[pos]
-        getattr(_ops, "tanh_inplace")(xn)
+        ops.tanh_inplace(xn)
         np.testing.assert_array_equal(xn, -got[pos])
     else:
         assert got[x == 88.0][0] == 1.0 and 0.0 <= got[x == -1e30][0] < 1e-30

@@ -26,10 +26,32 @@ def cat(s):
     return np.concatenate(s) if isinstance(s, tuple) else s
 
 
-@pytest.fixture(params=["kernel", "blas"])
+def kernel_sets():
+    """The compiled kernel modules: the portable build, and the AVX2 + FMA build where this CPU runs it."""
+    from rnncore import _ops
+    from rnncore.cells import gru, lstm, rnn
+    sets = {"baseline": (_ops, rnn, lstm, gru)}
+    if _ops.cpu_has_avx2_fma():
+        try:
+            from rnncore import _ops_avx2
+            from rnncore.cells import gru_avx2, lstm_avx2, rnn_avx2
+            sets["avx2"] = (_ops_avx2, rnn_avx2, lstm_avx2, gru_avx2)
+        except ImportError:
+            pass
+    return sets
+
+
+KERNELS = kernel_sets()
+ROUTES = ["kernel-" + k for k in KERNELS] + ["blas"]
+
+
+@pytest.fixture(params=ROUTES)
 def route(request, monkeypatch):
-    """Run each test through the sequence kernels and through the BLAS step loop."""
-    monkeypatch.setattr(api, "BLAS_MIN_MACS", 1 << 62 if request.param == "kernel" else 0)
+    """Run each test through the sequence kernels (each build) and through the BLAS step loop."""
+    monkeypatch.setattr(api, "BLAS_MIN_MACS", 0 if request.param == "blas" else 1 << 62)
+    simd = request.param.split("-")[1] if "-" in request.param else api.SIMD
+    for name, mod in zip(("_ops", "_rnn", "_lstm", "_gru"), KERNELS[simd]):
+        monkeypatch.setattr(api, name, mod)
     return request.param
 
 
