@@ -1,7 +1,7 @@
 // Shared pieces of the demo widgets: the root's status life cycle, lazy start, controls, theme-aware charts.
 // Not a demo itself (no [data-demo="common"] exists); each demos/<name>.js imports what it needs.
 
-import { call, loadingIndicator, warmUp } from "../engine/client.js";
+import { call, globalIndicator, loadingIndicator, warmUp } from "../engine/client.js";
 
 const ECHARTS_URL = new URL("../../vendor/echarts/echarts.esm.min.js", import.meta.url);
 let echartsPromise = null;
@@ -109,6 +109,7 @@ export function frame(el, title) {
   const error = h("p", { class: "sh-demo-error", role: "alert", hidden: true });
   el.append(heading, controls);
   const indicator = loadingIndicator(el);
+  globalIndicator();
   el.append(error, figure, note);
   return { el, controls, figure, note, error, indicator };
 }

@@ -160,3 +160,17 @@ export function loadingIndicator(el) {
   el.appendChild(line);
   return line;
 }
+
+let globalLine = null;
+/** One page-wide status pill (bottom corner) while the engine loads; idempotent. Demos call it when they mount. */
+export function globalIndicator() {
+  if (globalLine && globalLine.isConnected) return globalLine;
+  globalLine = loadingIndicator(document.body);
+  globalLine.classList.add("sh-engine-status--global");
+  Object.assign(globalLine.style, {
+    position: "fixed", left: "1rem", bottom: "1rem", zIndex: "5", margin: "0", padding: "0.3em 0.8em",
+    borderRadius: "1em", fontSize: "0.75rem", boxShadow: "0 1px 4px rgba(0, 0, 0, 0.25)",
+    background: "var(--md-default-bg-color, #fff)", color: "var(--md-default-fg-color, #222)",
+  });
+  return globalLine;
+}
