@@ -39,8 +39,10 @@ OTHER_PYODIDES = [os.path.join(ROOT, "node_modules", "pyodide-0.29")]   # checke
 WORK = os.path.join(ROOT, ".build", "wasm")
 OUT = os.path.join(ROOT, ".build", "engine", "wheels")
 SKIP_DIRS = {"__pycache__", "tests", "demos_tests"}
-# SIMD128: measured (tests/bench/... see build/wasm/README in the report): on by default, RNNCORE_WASM_SIMD=0 turns it off.
+# -msimd128 is on by default: 1.4-3x faster LSTM fwd+bwd in Pyodide (tests/wasm/bench_simd.py, figures in
+# build/wasm/README.md); RNNCORE_WASM_SIMD=0 builds without it.
 SIMD_DEFAULT = os.environ.get("RNNCORE_WASM_SIMD", "1") != "0"
+OPT = os.environ.get("RNNCORE_WASM_OPT", "-O2")          # -O3 measured no faster than -O2 (README.md)
 # Zip entries get this fixed time so that the same sources give the same wheel, byte for byte.
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
@@ -231,8 +233,8 @@ def _build(emcc, version, abi, wheel_path, simd, out, jobs):
     inc = os.path.join(WORK, "include")
     py_inc = toolchain.python_include_tree(stdlib_zip, os.path.join(inc, "python"))
     shadow = toolchain.shadow_alltypes(toolchain.emscripten_sysroot(emcc), os.path.join(inc, "shadow"))
-    cflags = toolchain.compile_flags(shadow, py_inc, simd=simd)
-    ldflags = toolchain.link_flags(simd=simd)
+    cflags = toolchain.compile_flags(shadow, py_inc, simd=simd, opt=OPT)
+    ldflags = toolchain.link_flags(simd=simd, opt=OPT)
     log(f"rnncore {version}: {len(pyx)} Cython modules, {len(py)} Python files; emcc {'-msimd128' if simd else '(no SIMD)'}")
 
     # cythonize (cheap, sequential), then compile+link in parallel (2 cores on this machine kind)
