@@ -2,8 +2,16 @@
 // input moved it. Settings: data-cell (rnn|lstm|gru, default rnn), data-sequence (default "hello").
 
 import {
-  axisStyle, baseOption, chart, choice, engineLink, fmt, frame, h, heatmapData, slider, textField, whenVisible,
+  axisStyle, baseOption, chart, choice, engineLink, fmt, frame, h, heatmapData, nextId, slider, textField,
+  whenVisible,
 } from "./common.js";
+
+const PRESETS = [
+  ["hello", "hello"],
+  ["aaaaaaaaaa", "the same token again and again"],
+  ["abcabcabcabc", "a repeating pattern"],
+  ["a.........", "one token, then silence"],
+];
 
 export function mount(el) {
   const ui = frame(el, "Hidden state, step by step");
@@ -26,10 +34,22 @@ export function mount(el) {
   next.addEventListener("click", () => setStep(state.step + 1));
   first.addEventListener("click", () => setStep(0));
 
+  const field = textField({ label: "Sequence", name: "sequence", value: state.sequence, onChange: (v) => {
+    state.sequence = v; request();
+  } });
+  const presetId = nextId("preset");
+  const preset = h("select", { id: presetId, name: "preset" },
+    h("option", { value: "" }, "pick one…"),
+    ...PRESETS.map(([value, label]) => h("option", { value }, label)));
+  preset.addEventListener("change", () => {
+    if (!preset.value) return;
+    field.input.value = preset.value;
+    state.sequence = preset.value;
+    request();
+  });
   ui.controls.append(
-    textField({ label: "Sequence", name: "sequence", value: state.sequence, onChange: (v) => {
-      state.sequence = v; request();
-    } }),
+    field,
+    h("div", { class: "sh-demo-field" }, h("label", { for: presetId }, "or"), preset),
     choice({ label: "Cell", name: "cell", value: state.cell,
       options: [["rnn", "RNN"], ["lstm", "LSTM"], ["gru", "GRU"]],
       onChange: (v) => { state.cell = v; request(); } }),
@@ -62,7 +82,7 @@ export function mount(el) {
       grid: { left: 48, right: 16, top: 12, bottom: 64 },
       xAxis: { type: "category", data: tokens, name: "t", ...axisStyle(th), splitArea: { show: false } },
       yAxis: { type: "category", data: Array.from({ length: H }, (_, u) => `h${u + 1}`), ...axisStyle(th) },
-      visualMap: { min: -1, max: 1, calculable: false, orient: "horizontal", left: "center", bottom: 0,
+      visualMap: { min: -1, max: 1, calculable: false, orient: "horizontal", left: "center", bottom: 0, text: ["+1", "−1"],
         itemHeight: 120, itemWidth: 10, inRange: { color: th.diverging }, textStyle: { color: th.fg } },
       series: [{ type: "heatmap", data: heatmapData(r.h, t), label: { show: T <= 12 && H <= 8, color: th.fg,
         formatter: (p) => p.value[2].toFixed(2) } }],
