@@ -21,6 +21,8 @@ PYODIDE_029 = os.path.join(ROOT, "node_modules", "pyodide-0.29")
 PYTEST_DISTS = ["pytest", "pluggy", "iniconfig", "packaging", "pygments"]
 
 sys.path.insert(0, os.path.join(ROOT, "build", "wasm"))
+if HERE not in sys.path:                 # pyodide_parity is imported natively too (also under --import-mode=importlib)
+    sys.path.insert(0, HERE)
 import build_wheel  # noqa: E402
 import toolchain  # noqa: E402
 
