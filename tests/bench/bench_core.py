@@ -21,6 +21,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import rnncore  # noqa: E402
+import rnncore.api  # noqa: E402
 from rnncore import reference as ref  # noqa: E402
 
 try:
@@ -32,23 +33,27 @@ except ImportError:
 SIZES = [(1, 8, 32, 100), (1, 1, 16, 1000), (16, 32, 128, 200), (64, 128, 256, 100)]   # (B, I, H, T)
 CELLS = ["lstm", "gru"]
 MIN_TIME = 0.15
-REPEATS = 3
+REPEATS = 5
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results-core.md")
 
 
-def timeit(fn, min_time=MIN_TIME, repeats=REPEATS):
-    """Best per-call time in seconds over ``repeats`` loops of at least ``min_time`` each."""
-    fn()                                                             # warm-up
-    n, t0 = 1, time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - t0, 1e-7)
-    n = max(1, int(min_time / one))
-    best = float("inf")
-    for _ in range(repeats):
+def timeit(fns, min_time=MIN_TIME, repeats=REPEATS):
+    """{name: best per-call seconds}: each fn is looped for >= ``min_time``; the contenders take turns for
+    ``repeats`` rounds (interleaved, so a busy machine slows them alike) and the best round counts."""
+    loops = {}
+    for name, fn in fns.items():
+        fn()                                                         # warm-up
         t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / n)
+        fn()
+        loops[name] = max(1, int(min_time / max(time.perf_counter() - t0, 1e-7)))
+    best = {name: float("inf") for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            n = loops[name]
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - t0) / n)
     return best
 
 
@@ -103,8 +108,10 @@ def main(argv):
         for (B, I, H, T) in sizes:
             fns = contenders(cell, B, I, H, T)
             for phase, k in (("fwd", 0), ("fwd+bwd", 1)):
-                min_time = MIN_TIME if B * H < 4096 else 0.3
-                tm = {name: timeit(f[k], min_time=min_time) * 1e3 for name, f in fns.items()}
+                small = B * H < 4096
+                tm = timeit({name: f[k] for name, f in fns.items()}, min_time=MIN_TIME if small else 0.3,
+                            repeats=REPEATS if small else 3)
+                tm = {name: v * 1e3 for name, v in tm.items()}
                 tt = tm.get("torch")
                 row = (cell, phase, "%d,%d,%d,%d" % (B, I, H, T), "%.3f" % tm["core"], "%.3f" % tm["reference"],
                        "%.3f" % tt if tt else "-", "%.1fx" % (tm["reference"] / tm["core"]),
@@ -128,9 +135,11 @@ def main(argv):
         "",
         "- date: %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "- machine: %s, %d CPUs, %s" % (cpu, os.cpu_count() or 0, platform.platform()),
-        "- versions: Python %s, numpy %s, rnncore %s, torch %s" % (
-            platform.python_version(), np.__version__, rnncore.__version__,
+        "- versions: Python %s, numpy %s, rnncore %s (kernels: %s build), torch %s" % (
+            platform.python_version(), np.__version__, rnncore.__version__, rnncore.api.SIMD,
             torch.__version__ if torch is not None else "not installed"),
+        "- load average while measuring (other jobs share the CPU): %s" % " ".join(
+            "%.2f" % v for v in os.getloadavg()),
         "",
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
