@@ -51,11 +51,21 @@ class _Missing(types.ModuleType):
         super().__init__(name)
         self._numpy_only = numpy_only
 
+    def __bool__(self):
+        return False
+
     def __getattr__(self, attr):
         if attr.startswith("__") or attr == "_numpy_only":
             raise AttributeError(attr)
         import pytest
         caller = sys._getframe(1).f_globals.get("__name__", "")
+        if caller.split(".")[0] in ("_pytest", "pytest", "pluggy"):
+            # pytest.approx probes sys.modules["numpy"]: answer "no array here", as if numpy were absent
+            if attr == "isscalar":
+                return lambda obj: False
+            if attr in ("ndarray", "bool_", "generic", "integer", "floating"):
+                return type("_NotAnArray", (), {})
+            raise AttributeError(attr)
         if caller.split(".")[0] == "rnncore" and caller not in self._numpy_only:
             raise AssertionError(f"{caller} used {self.__name__}.{attr} inside Pyodide: the browser has no {self.__name__}")
         raise pytest.skip.Exception(f"needs {self.__name__} (not in Pyodide)", allow_module_level=True)
