@@ -2,6 +2,7 @@
 
 Selection and bookkeeping: tests/wasm/pyodide_pytest.py. Guards against a silently empty run: at least one test
 must pass, and every rnncore submodule except the numpy oracle must import without numpy.
+Pyodide 0.29 installs the wheel re-tagged for its ABI (``2025_0``), as a course author on 0.29 would.
 """
 import json
 import os

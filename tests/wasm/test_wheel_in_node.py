@@ -1,7 +1,8 @@
 """The rnncore wasm wheel in Node.js: its layout, its link against Pyodide, and its numbers against the native core.
 
 Runtimes: the pinned Pyodide as vendored into .build/engine/pyodide (so the vendored file list is proven
-sufficient) and Pyodide 0.29.x (node_modules/pyodide-0.29) with the same .so files under 0.29's wheel tag.
+sufficient) and Pyodide 0.29.x (node_modules/pyodide-0.29) loading the same wheel file (one abi3 wheel serves
+both; the copy re-tagged for 0.29's ABI is exercised by test_core_suite_in_pyodide.py).
 One Node.js process per runtime runs every parity case (tests/wasm/pyodide_parity.py); the native results are
 computed here, in the pytest process, by the natively compiled core.
 """
@@ -209,14 +210,13 @@ pyodide_parity.main("/mnt/job/golden.json")
 @pytest.fixture(scope="module", params=["pinned", "0.29"])
 def wasm_run(request, engine, golden, pyodide_runner, tmp_path_factory):
     """One Node.js process per runtime: every case's outputs from the wasm wheel."""
-    if request.param == "pinned":
-        pyodide_dir, wheel = engine["pyodide"], engine["wheel"]
-    else:
-        pyodide_dir, wheel = PYODIDE_029, request.getfixturevalue("wheel_029")
+    # 0.29 gets the very file the site ships (loadPackage does not check the tag: one abi3 wheel serves both);
+    # test_core_suite_in_pyodide.py installs the copy re-tagged 2025_0 instead.
+    pyodide_dir = engine["pyodide"] if request.param == "pinned" else PYODIDE_029
     job = tmp_path_factory.mktemp("parity")
     (job / "golden.json").write_text(json.dumps({k: {kk: vv for kk, vv in c.items() if kk != "want"}
                                                  for k, c in golden.items()}))
-    out = pyodide_runner(pyodide_dir, PY_PARITY, wheels=[wheel], mounts={"/mnt/wasmtests": HERE, "/mnt/job": str(job)})
+    out = pyodide_runner(pyodide_dir, PY_PARITY, wheels=[engine["wheel"]], mounts={"/mnt/wasmtests": HERE, "/mnt/job": str(job)})
     print(f"\n[{request.param}] Python {out['python']}: Pyodide start {out['ms']['start']} ms, "
           f"wheel {out['ms']['wheels']} ms, {len(golden)} cases {out['ms']['run']} ms")
     res = json.loads(out["result"])
