@@ -242,7 +242,7 @@ def _build(emcc, version, abi, wheel_path, simd, out, jobs):
     for rel in pyx:
         mod = rel[:-4]
         c_path = os.path.join(work, mod + ".c")
-        dt, warnings = cythonize(rel, c_path)
+        cythonize(rel, c_path)
         so_rel = mod + ".abi3.so"
         jobs_list.append((rel, c_path, os.path.join(work, so_rel), so_rel))
     with ThreadPoolExecutor(max_workers=jobs or min(2, os.cpu_count() or 1)) as ex:

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(ROOT, "build", "wasm"))
 if HERE not in sys.path:                 # pyodide_parity is imported natively too (also under --import-mode=importlib)
     sys.path.insert(0, HERE)
 import build_wheel  # noqa: E402
-import toolchain  # noqa: E402
+import toolchain  # noqa: E402,F401  (for the test modules: build/wasm is on sys.path from here)
 
 
 def _run(cmd, timeout=600):

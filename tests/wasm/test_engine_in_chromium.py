@@ -4,7 +4,6 @@ file list is what the browser needs (every request answered, none leaving 127.0.
 the native core's.
 """
 import functools
-import json
 import os
 import shutil
 import threading
