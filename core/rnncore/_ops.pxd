@@ -40,6 +40,79 @@ cdef inline void gemv_acc(Py_ssize_t n_in, Py_ssize_t n_out, const real* v, cons
         j += 1
 
 
+cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
+                          const real* v, Py_ssize_t ldv,
+                          const real* w,
+                          real* out, Py_ssize_t ldo) noexcept nogil:
+    """out[b, k] += sum_j v[b, j] * w[j, k] for b < m: out += v @ w, w row-major (n_in, n_out), v and out with row
+    strides ldv and ldo. Four rows of w stay in L1 while every row b uses them (rather than w streamed per b)."""
+    cdef Py_ssize_t j = 0, k, b
+    cdef real a0, a1, a2, a3
+    cdef const real* w0
+    cdef const real* w1
+    cdef const real* w2
+    cdef const real* w3
+    cdef const real* vb
+    cdef real* o
+    while j + 4 <= n_in:
+        w0 = w + j * n_out
+        w1 = w0 + n_out
+        w2 = w1 + n_out
+        w3 = w2 + n_out
+        for b in range(m):
+            vb = v + b * ldv + j
+            a0 = vb[0]
+            a1 = vb[1]
+            a2 = vb[2]
+            a3 = vb[3]
+            o = out + b * ldo
+            for k in range(n_out):
+                o[k] += a0 * w0[k] + a1 * w1[k] + a2 * w2[k] + a3 * w3[k]
+        j += 4
+    while j < n_in:
+        for b in range(m):
+            axpy(n_out, v[b * ldv + j], w + j * n_out, out + b * ldo)
+        j += 1
+
+
+cdef inline void gemm_tn_acc(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
+                             const real* g, Py_ssize_t ldg,
+                             const real* v, Py_ssize_t ldv,
+                             real* w) noexcept nogil:
+    """w[k, j] += sum_b g[b, k] * v[b, j] for b < m: w += g^T @ v, w row-major (n_out, n_in): a weight gradient
+    summed over m rows. Four rows of w are updated per pass over the m rows (each v row loaded once per pass)."""
+    cdef Py_ssize_t k = 0, j, b
+    cdef real g0, g1, g2, g3
+    cdef real* d0
+    cdef real* d1
+    cdef real* d2
+    cdef real* d3
+    cdef const real* gb
+    cdef const real* vb
+    while k + 4 <= n_out:
+        d0 = w + k * n_in
+        d1 = d0 + n_in
+        d2 = d1 + n_in
+        d3 = d2 + n_in
+        for b in range(m):
+            gb = g + b * ldg + k
+            g0 = gb[0]
+            g1 = gb[1]
+            g2 = gb[2]
+            g3 = gb[3]
+            vb = v + b * ldv
+            for j in range(n_in):
+                d0[j] += g0 * vb[j]
+                d1[j] += g1 * vb[j]
+                d2[j] += g2 * vb[j]
+                d3[j] += g3 * vb[j]
+        k += 4
+    while k < n_out:
+        for b in range(m):
+            axpy(n_in, g[b * ldg + k], v + b * ldv, w + k * n_in)
+        k += 1
+
+
 cdef inline void ger_acc(Py_ssize_t m, Py_ssize_t n, const real* u, const real* v, real* w) noexcept nogil:
     """w[i, j] += u[i] * v[j] for a row-major w of shape (m, n): the outer-product update of a weight gradient."""
     cdef Py_ssize_t i

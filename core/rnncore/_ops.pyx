@@ -6,7 +6,7 @@ always without numpy, these run, so both paths give bit-identical results where 
 Shapes: time-major (T, B, .) blocks; ``w_t`` means a weight matrix stored transposed (in, out).
 """
 from rnncore._types cimport real
-from rnncore._ops cimport axpy, gemv_acc
+from rnncore._ops cimport axpy, gemv_acc, gemm_acc, gemm_tn_acc
 from rnncore._activations cimport sigmoid, tanh_
 
 
@@ -14,46 +14,34 @@ def linear_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
                const real[:, ::1] w_t,        # IN (I, K): the weight transposed
                const real[::1] bias,          # IN (K,)
                real[:, :, ::1] out):          # OUT (T, B, K): out[t, b] = x[t, b] @ w_t + bias
-    cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], K = w_t.shape[1], t, b, k
-    cdef real* o
+    cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], K = w_t.shape[1], r, k
+    cdef real* o = &out[0, 0, 0]
     with nogil:
-        for t in range(T):
-            for b in range(B):
-                o = &out[t, b, 0]
-                for k in range(K):
-                    o[k] = bias[k]
-                gemv_acc(I, K, &x[t, b, 0], &w_t[0, 0], o)
+        for r in range(T * B):
+            for k in range(K):
+                o[r * K + k] = bias[k]
+        gemm_acc(T * B, I, K, &x[0, 0, 0], I, &w_t[0, 0], o, K)
 
 
 def linear_bwd_x(const real[:, :, ::1] dg,    # IN (T, B, K): gradient of the layer's output
                  const real[:, ::1] w,        # IN (K, I): the weight
                  real[:, :, ::1] dx,          # INOUT (T, B, I): dx[t, b] (+)= dg[t, b] @ w
                  bint accumulate):            # IN add to dx instead of overwriting it
-    cdef Py_ssize_t T = dg.shape[0], B = dg.shape[1], K = dg.shape[2], I = w.shape[1], t, b, i
-    cdef real* o
+    cdef Py_ssize_t T = dg.shape[0], B = dg.shape[1], K = dg.shape[2], I = w.shape[1], r
+    cdef real* o = &dx[0, 0, 0]
     with nogil:
-        for t in range(T):
-            for b in range(B):
-                o = &dx[t, b, 0]
-                if not accumulate:
-                    for i in range(I):
-                        o[i] = 0
-                gemv_acc(K, I, &dg[t, b, 0], &w[0, 0], o)
+        if not accumulate:
+            for r in range(T * B * I):
+                o[r] = 0
+        gemm_acc(T * B, K, I, &dg[0, 0, 0], K, &w[0, 0], o, I)
 
 
 def outer_acc(const real[:, :, ::1] dg,       # IN (T, B, K)
               const real[:, :, ::1] x,        # IN (T, B, N)
               real[:, ::1] dw):               # INOUT (K, N): dw += sum_{t, b} outer(dg[t, b], x[t, b])
-    cdef Py_ssize_t T = dg.shape[0], B = dg.shape[1], K = dg.shape[2], N = x.shape[2], t, b, k
-    cdef const real* g
-    cdef const real* v
+    cdef Py_ssize_t T = dg.shape[0], B = dg.shape[1], K = dg.shape[2], N = x.shape[2]
     with nogil:
-        for t in range(T):
-            for b in range(B):
-                g = &dg[t, b, 0]
-                v = &x[t, b, 0]
-                for k in range(K):
-                    axpy(N, g[k], v, &dw[k, 0])
+        gemm_tn_acc(T * B, K, N, &dg[0, 0, 0], K, &x[0, 0, 0], N, &dw[0, 0])
 
 
 def sum_tb(const real[:, :, ::1] dg,          # IN (T, B, K)

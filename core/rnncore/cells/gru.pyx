@@ -3,7 +3,7 @@
 kept apart because r multiplies only its n block, and two gradients (dax for W_ih, dah for W_hh)."""
 from libc.stdlib cimport malloc, free
 from rnncore._types cimport real
-from rnncore._ops cimport gemv_acc, ger_acc, sumsq
+from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq
 
 
 def gru_seq_fwd(real[:, :, ::1] a,             # INOUT (T, B, 3H): in ax = x_t W_ih^T + b_ih; out the gates r, z, n
@@ -14,24 +14,26 @@ def gru_seq_fwd(real[:, :, ::1] a,             # INOUT (T, B, 3H): in ax = x_t W
                 real[:, :, ::1] y,             # OUT (T, B, D*H): h_t into columns [col, col + H)
                 Py_ssize_t col,
                 bint reverse):
-    cdef Py_ssize_t T = a.shape[0], B = a.shape[1], H = h0.shape[1], G = 3 * H, s, t, tp, b, k
+    cdef Py_ssize_t T = a.shape[0], B = a.shape[1], H = h0.shape[1], G = 3 * H, DH = y.shape[2]
+    cdef Py_ssize_t s, t, tp, b, k, ldh
     cdef const real* h_prev
-    cdef real* ah = <real*>malloc(G * sizeof(real))
+    cdef real* ah = <real*>malloc(B * G * sizeof(real))
     if ah == NULL:
         raise MemoryError()
     with nogil:
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
+            if s == 0:
+                h_prev, ldh = &h0[0, 0], H
+            else:
+                h_prev, ldh = &y[tp, 0, col], DH
             for b in range(B):
-                if s == 0:
-                    h_prev = &h0[b, 0]
-                else:
-                    h_prev = &y[tp, b, col]
                 for k in range(G):
-                    ah[k] = b_hh[k]                                    # 1: ah = b_hh
-                gemv_acc(H, G, h_prev, &w_hh_t[0, 0], ah)              # 1: ah += W_hh h_{t-1}
-                gru_row_fwd(H, &a[t, b, 0], ah, h_prev, &hn[t, b, 0], &y[t, b, col])  # 1r-2b
+                    ah[b * G + k] = b_hh[k]                            # 1: ah = b_hh
+            gemm_acc(B, H, G, h_prev, ldh, &w_hh_t[0, 0], ah, G)       # 1: ah += W_hh h_{t-1}, whole batch
+            for b in range(B):
+                gru_row_fwd(H, &a[t, b, 0], ah + b * G, h_prev + b * ldh, &hn[t, b, 0], &y[t, b, col])  # 1r-2b
     free(ah)
 
 
@@ -49,33 +51,33 @@ def gru_seq_bwd(const real[:, :, ::1] gates,   # IN (T, B, 3H): r, z, n from gru
                 bint accumulate_dw,
                 Py_ssize_t col,
                 bint reverse):
-    cdef Py_ssize_t T = gates.shape[0], B = gates.shape[1], H = h0.shape[1], G = 3 * H, s, t, tp, b, k
+    cdef Py_ssize_t T = gates.shape[0], B = gates.shape[1], H = h0.shape[1], G = 3 * H, DH = y.shape[2]
+    cdef Py_ssize_t s, t, tp, b, k, ldh
     cdef const real* h_prev
-    cdef real* daht
-    cdef real* dht
+    cdef real* wb
     cdef double nsq
-    cdef real* work = <real*>malloc(H * sizeof(real))
+    cdef real* work = <real*>malloc(B * H * sizeof(real))
     if work == NULL:
         raise MemoryError()
     with nogil:
         for s in range(T):
             t = s if reverse else T - 1 - s
             tp = t + 1 if reverse else t - 1
+            if s == T - 1:
+                h_prev, ldh = &h0[0, 0], H
+            else:
+                h_prev, ldh = &y[tp, 0, col], DH
             nsq = 0.0
             for b in range(B):
-                if s == T - 1:
-                    h_prev = &h0[b, 0]
-                else:
-                    h_prev = &y[tp, b, col]
-                dht = &dh[b, 0]
+                wb = work + b * H
                 for k in range(H):
-                    work[k] = dy[t, b, col + k] + dht[k]               # dL/dh_t: output + carried from t+1
-                nsq += sumsq(H, work)
-                daht = &dah[t, b, 0]
-                gru_row_bwd(H, &gates[t, b, 0], &hn[t, b, 0], h_prev, work, &dax[t, b, 0], daht, dht)  # 2b-1r
-                gemv_acc(G, H, daht, &w_hh[0, 0], dht)                 # back through 1: dL/dh_{t-1} += dah_t W_hh
-                if accumulate_dw:
-                    ger_acc(G, H, daht, h_prev, &dw_hh[0, 0])          # back through 1: dW_hh += dah_t^T h_{t-1}
+                    wb[k] = dy[t, b, col + k] + dh[b, k]               # dL/dh_t: output + carried from t+1
+                nsq += sumsq(H, wb)
+                gru_row_bwd(H, &gates[t, b, 0], &hn[t, b, 0], h_prev + b * ldh, wb, &dax[t, b, 0], &dah[t, b, 0],
+                            &dh[b, 0])                                 # back through 2b-1r; dh = direct part
+            gemm_acc(B, G, H, &dah[t, 0, 0], G, &w_hh[0, 0], &dh[0, 0], H)  # back through 1: dL/dh_{t-1} += dah_t W_hh
+            if accumulate_dw:
+                gemm_tn_acc(B, G, H, &dah[t, 0, 0], G, h_prev, ldh, &dw_hh[0, 0])  # back through 1: dW_hh += dah^T h
             norm_sq[t] += nsq
     free(work)
 

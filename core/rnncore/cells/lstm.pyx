@@ -7,7 +7,7 @@ Direction: ``reverse`` runs t = T-1 .. 0; the state before the first processed s
 """
 from libc.stdlib cimport malloc, free
 from rnncore._types cimport real
-from rnncore._ops cimport gemv_acc, ger_acc, sumsq
+from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq
 
 
 def lstm_seq_fwd(real[:, :, ::1] a,            # INOUT (T, B, 4H): in x_t W_ih^T + b_ih; out the gates i, f, g, o
@@ -19,7 +19,8 @@ def lstm_seq_fwd(real[:, :, ::1] a,            # INOUT (T, B, 4H): in x_t W_ih^T
                  real[:, :, ::1] y,            # OUT (T, B, D*H): h_t into columns [col, col + H)
                  Py_ssize_t col,               # IN this direction's first column in y
                  bint reverse):                # IN run t = T-1 .. 0
-    cdef Py_ssize_t T = a.shape[0], B = a.shape[1], H = h0.shape[1], G = 4 * H, s, t, tp, b, k
+    cdef Py_ssize_t T = a.shape[0], B = a.shape[1], H = h0.shape[1], G = 4 * H, DH = y.shape[2]
+    cdef Py_ssize_t s, t, tp, b, k, ldh
     cdef const real* h_prev
     cdef const real* c_prev
     cdef real* at
@@ -27,18 +28,21 @@ def lstm_seq_fwd(real[:, :, ::1] a,            # INOUT (T, B, 4H): in x_t W_ih^T
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
+            if s == 0:
+                h_prev, ldh = &h0[0, 0], H
+            else:
+                h_prev, ldh = &y[tp, 0, col], DH
             for b in range(B):
-                if s == 0:
-                    h_prev = &h0[b, 0]
-                    c_prev = &c0[b, 0]
-                else:
-                    h_prev = &y[tp, b, col]
-                    c_prev = &c[tp, b, 0]
                 at = &a[t, b, 0]
                 for k in range(G):
                     at[k] += b_hh[k]                                   # 1: + b_hh
-                gemv_acc(H, G, h_prev, &w_hh_t[0, 0], at)              # 1: + W_hh h_{t-1}
-                lstm_row_fwd(H, at, c_prev, &c[t, b, 0], &y[t, b, col])  # 1i-2b
+            gemm_acc(B, H, G, h_prev, ldh, &w_hh_t[0, 0], &a[t, 0, 0], G)   # 1: + W_hh h_{t-1}, whole batch
+            for b in range(B):
+                if s == 0:
+                    c_prev = &c0[b, 0]
+                else:
+                    c_prev = &c[tp, b, 0]
+                lstm_row_fwd(H, &a[t, b, 0], c_prev, &c[t, b, 0], &y[t, b, col])  # 1i-2b
 
 
 def lstm_seq_bwd(const real[:, :, ::1] gates,  # IN (T, B, 4H): i, f, g, o from lstm_seq_fwd
@@ -56,38 +60,39 @@ def lstm_seq_bwd(const real[:, :, ::1] gates,  # IN (T, B, 4H): i, f, g, o from 
                  bint accumulate_dw,
                  Py_ssize_t col,
                  bint reverse):
-    cdef Py_ssize_t T = gates.shape[0], B = gates.shape[1], H = c.shape[2], G = 4 * H, s, t, tp, b, k
+    cdef Py_ssize_t T = gates.shape[0], B = gates.shape[1], H = c.shape[2], G = 4 * H, DH = y.shape[2]
+    cdef Py_ssize_t s, t, tp, b, k, ldh
     cdef const real* h_prev
     cdef const real* c_prev
-    cdef real* dat
-    cdef real* dht
+    cdef real* wb
     cdef double nsq
-    cdef real* work = <real*>malloc(H * sizeof(real))
+    cdef real* work = <real*>malloc(B * H * sizeof(real))
     if work == NULL:
         raise MemoryError()
     with nogil:
         for s in range(T):
             t = s if reverse else T - 1 - s
             tp = t + 1 if reverse else t - 1
+            if s == T - 1:
+                h_prev, ldh = &h0[0, 0], H
+            else:
+                h_prev, ldh = &y[tp, 0, col], DH
             nsq = 0.0
             for b in range(B):
                 if s == T - 1:
-                    h_prev = &h0[b, 0]
                     c_prev = &c0[b, 0]
                 else:
-                    h_prev = &y[tp, b, col]
                     c_prev = &c[tp, b, 0]
-                dht = &dh[b, 0]
+                wb = work + b * H
                 for k in range(H):
-                    work[k] = dy[t, b, col + k] + dht[k]               # dL/dh_t: output + carried from t+1
-                nsq += sumsq(H, work)
-                dat = &da[t, b, 0]
-                lstm_row_bwd(H, &gates[t, b, 0], &c[t, b, 0], c_prev, work, &dc[b, 0], dat)  # back through 2b-1i
-                for k in range(H):
-                    dht[k] = 0
-                gemv_acc(G, H, dat, &w_hh[0, 0], dht)                  # back through 1: dL/dh_{t-1} = da_t W_hh
-                if accumulate_dw:
-                    ger_acc(G, H, dat, h_prev, &dw_hh[0, 0])           # back through 1: dW_hh += da_t^T h_{t-1}
+                    wb[k] = dy[t, b, col + k] + dh[b, k]               # dL/dh_t: output + carried from t+1
+                nsq += sumsq(H, wb)
+                lstm_row_bwd(H, &gates[t, b, 0], &c[t, b, 0], c_prev, wb, &dc[b, 0], &da[t, b, 0])  # back 2b-1i
+            for k in range(B * H):
+                (&dh[0, 0])[k] = 0
+            gemm_acc(B, G, H, &da[t, 0, 0], G, &w_hh[0, 0], &dh[0, 0], H)  # back through 1: dL/dh_{t-1} = da_t W_hh
+            if accumulate_dw:
+                gemm_tn_acc(B, G, H, &da[t, 0, 0], G, h_prev, ldh, &dw_hh[0, 0])  # back through 1: dW_hh += da_t^T h_{t-1}
             norm_sq[t] += nsq
     free(work)
 

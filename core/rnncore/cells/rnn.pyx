@@ -2,7 +2,7 @@
 """Elman RNN time loops (steps numbered in rnn.pxd); the layout is lstm.pyx's with one gate block."""
 from libc.stdlib cimport malloc, free
 from rnncore._types cimport real
-from rnncore._ops cimport gemv_acc, ger_acc, sumsq
+from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq
 
 
 def rnn_seq_fwd(real[:, :, ::1] a,             # INOUT (T, B, H): in x_t W_ih^T + b_ih; out a_t (step 1)
@@ -12,23 +12,24 @@ def rnn_seq_fwd(real[:, :, ::1] a,             # INOUT (T, B, H): in x_t W_ih^T 
                 real[:, :, ::1] y,             # OUT (T, B, D*H): h_t into columns [col, col + H)
                 Py_ssize_t col,
                 bint reverse):
-    cdef Py_ssize_t T = a.shape[0], B = a.shape[1], H = h0.shape[1], s, t, tp, b, k
+    cdef Py_ssize_t T = a.shape[0], B = a.shape[1], H = h0.shape[1], DH = y.shape[2], s, t, tp, b, k, ldh
     cdef const real* h_prev
     cdef real* at
     with nogil:
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
+            if s == 0:
+                h_prev, ldh = &h0[0, 0], H
+            else:
+                h_prev, ldh = &y[tp, 0, col], DH
             for b in range(B):
-                if s == 0:
-                    h_prev = &h0[b, 0]
-                else:
-                    h_prev = &y[tp, b, col]
                 at = &a[t, b, 0]
                 for k in range(H):
                     at[k] += b_hh[k]                                   # 1: + b_hh
-                gemv_acc(H, H, h_prev, &w_hh_t[0, 0], at)              # 1: + W_hh h_{t-1}
-                rnn_row_fwd(H, at, &y[t, b, col])                      # 2
+            gemm_acc(B, H, H, h_prev, ldh, &w_hh_t[0, 0], &a[t, 0, 0], H)   # 1: + W_hh h_{t-1}, whole batch
+            for b in range(B):
+                rnn_row_fwd(H, &a[t, b, 0], &y[t, b, col])             # 2
 
 
 def rnn_seq_bwd(const real[:, :, ::1] y,       # IN (T, B, D*H): h_t in columns [col, col + H)
@@ -42,35 +43,33 @@ def rnn_seq_bwd(const real[:, :, ::1] y,       # IN (T, B, D*H): h_t in columns 
                 bint accumulate_dw,
                 Py_ssize_t col,
                 bint reverse):
-    cdef Py_ssize_t T = y.shape[0], B = y.shape[1], H = h0.shape[1], s, t, tp, b, k
+    cdef Py_ssize_t T = y.shape[0], B = y.shape[1], H = h0.shape[1], DH = y.shape[2], s, t, tp, b, k, ldh
     cdef const real* h_prev
-    cdef real* dat
-    cdef real* dht
+    cdef real* wb
     cdef double nsq
-    cdef real* work = <real*>malloc(H * sizeof(real))
+    cdef real* work = <real*>malloc(B * H * sizeof(real))
     if work == NULL:
         raise MemoryError()
     with nogil:
         for s in range(T):
             t = s if reverse else T - 1 - s
             tp = t + 1 if reverse else t - 1
+            if s == T - 1:
+                h_prev, ldh = &h0[0, 0], H
+            else:
+                h_prev, ldh = &y[tp, 0, col], DH
             nsq = 0.0
             for b in range(B):
-                if s == T - 1:
-                    h_prev = &h0[b, 0]
-                else:
-                    h_prev = &y[tp, b, col]
-                dht = &dh[b, 0]
+                wb = work + b * H
                 for k in range(H):
-                    work[k] = dy[t, b, col + k] + dht[k]               # dL/dh_t: output + carried from t+1
-                nsq += sumsq(H, work)
-                dat = &da[t, b, 0]
-                rnn_row_bwd(H, &y[t, b, col], work, dat)               # back through 2
-                for k in range(H):
-                    dht[k] = 0
-                gemv_acc(H, H, dat, &w_hh[0, 0], dht)                  # back through 1: dL/dh_{t-1} = da_t W_hh
-                if accumulate_dw:
-                    ger_acc(H, H, dat, h_prev, &dw_hh[0, 0])           # back through 1: dW_hh += da_t^T h_{t-1}
+                    wb[k] = dy[t, b, col + k] + dh[b, k]               # dL/dh_t: output + carried from t+1
+                nsq += sumsq(H, wb)
+                rnn_row_bwd(H, &y[t, b, col], wb, &da[t, b, 0])        # back through 2
+            for k in range(B * H):
+                (&dh[0, 0])[k] = 0
+            gemm_acc(B, H, H, &da[t, 0, 0], H, &w_hh[0, 0], &dh[0, 0], H)   # back through 1: dL/dh_{t-1} = da_t W_hh
+            if accumulate_dw:
+                gemm_tn_acc(B, H, H, &da[t, 0, 0], H, h_prev, ldh, &dw_hh[0, 0])  # back through 1: dW_hh += da_t^T h_{t-1}
             norm_sq[t] += nsq
     free(work)
 
