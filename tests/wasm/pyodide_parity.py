@@ -52,12 +52,13 @@ def run_case(case):
     if state is not None and case["cell"] == "lstm":
         state = tuple(state)
     y, final = m.forward(case["x"], state=state)
+    gates = tolist(m.gates)
     dstate = case["dstate"]
     if dstate is not None and case["cell"] == "lstm":
         dstate = tuple(dstate)
     grads, dx, dstate0 = m.backward(case["dy"], dstate=dstate)
     return {"y": tolist(y), "state": tolist(final), "grads": tolist(grads), "dx": tolist(dx),
-            "dstate0": tolist(dstate0), "grad_h_norms": tolist(m.grad_h_norms),
+            "dstate0": tolist(dstate0), "grad_h_norms": tolist(m.grad_h_norms), "gates": gates,
             "param_types": sorted({type(v).__name__ for v in m.params.values()})}
 
 

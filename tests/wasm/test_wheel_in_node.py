@@ -145,6 +145,17 @@ def test_build_fails_loudly_without_emcc(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_vendor_fails_loudly_without_a_wheel(tmp_path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("vendor_engine", os.path.join(ROOT, "build", "vendor_engine.py"))
+    vendor_engine = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vendor_engine)
+    with pytest.raises(vendor_engine.VendorError, match="build_wheel.py first"):
+        vendor_engine.the_wheel(str(tmp_path))
+    with pytest.raises(vendor_engine.VendorError, match="npm ci"):
+        vendor_engine.copy_runtime(str(tmp_path), str(tmp_path / "out"))
+
+
 def test_inputs_cover_sources_and_build_scripts():
     files = set(build_wheel.input_files())
     for rel in ("build/wasm/build_wheel.py", "build/wasm/toolchain.py", "node_modules/pyodide/pyodide.asm.wasm"):
@@ -190,12 +201,14 @@ def golden():
             state = dstate = None
         dy = _nested(rng, (T, B, D * H))
         y, final = m.forward(x, state=tuple(state) if (state and cell == "lstm") else state)
+        gates = _tolist(m.gates)
         grads, dx, dstate0 = m.backward(dy, dstate=tuple(dstate) if (dstate and cell == "lstm") else dstate)
         cases[case_id(cell, dtype, bi, (T, B, I, H))] = {
             "cell": cell, "dtype": dtype, "bidirectional": bi, "I": I, "H": H, "seed": n,
             "params": _tolist(m.params), "x": x, "state": state, "dy": dy, "dstate": dstate,
             "want": {"y": _tolist(y), "state": _tolist(final), "grads": _tolist(grads), "dx": _tolist(dx),
-                     "dstate0": _tolist(dstate0), "grad_h_norms": _tolist(m.grad_h_norms)}}
+                     "dstate0": _tolist(dstate0), "grad_h_norms": _tolist(m.grad_h_norms),
+                     "gates": gates}}
     return cases
 
 
@@ -252,7 +265,7 @@ def test_forward_backward_match_native(wasm_run, golden, key):
     assert "error" not in got, got.get("error")
     want = golden[key]["want"]
     rtol, atol = TOL[golden[key]["dtype"]]
-    for part in ("y", "state", "grads", "dx", "dstate0", "grad_h_norms"):
+    for part in ("y", "state", "gates", "grads", "dx", "dstate0", "grad_h_norms"):
         _assert_close(got[part], want[part], rtol, atol, f"{key}.{part}")
 
 
