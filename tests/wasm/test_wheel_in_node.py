@@ -109,6 +109,18 @@ def test_import_check_catches_a_32bit_time_t(tmp_path):
     assert toolchain.check_imports(str(good), main_wasm) == []
 
 
+@pytest.mark.parametrize("runtime", ["pyodide", "pyodide-0.29"])
+def test_pyconfig_is_regenerated_for_wasm32(runtime):
+    import sysconfig
+    zip_path = os.path.join(ROOT, "node_modules", runtime, "python_stdlib.zip")
+    with open(os.path.join(sysconfig.get_paths()["include"], "pyconfig.h")) as f:
+        text = toolchain.wasm_pyconfig(f.read(), toolchain.pyodide_build_vars(zip_path))
+    for line in ("#define SIZEOF_LONG 4", "#define SIZEOF_VOID_P 4", "#define SIZEOF_SIZE_T 4",
+                 "#define SIZEOF_TIME_T 8", "/* #undef WITH_PYMALLOC */", "#define Py_PYCONFIG_H"):
+        assert line in text.splitlines(), line
+    assert "#define SIZEOF_LONG 8" not in text
+
+
 def test_shadow_header_widens_time_t(tmp_path):
     import shutil
     emcc = shutil.which("emcc")
