@@ -1,0 +1,61 @@
+"""Files the plugin adds to a site: its own browser assets, the vendored libraries from node_modules, and the
+built engine and models. All are registered as MkDocs files (so `mkdocs serve` serves them and every build copies
+them), never fetched from a CDN.
+
+    overrides/sequencehub/assets/**            -> assets/sequencehub/**
+    node_modules/katex/dist/{katex.min.css, katex.mjs, contrib/auto-render.mjs, fonts/*}
+                                               -> assets/vendor/katex/...
+    node_modules/echarts/dist/echarts.esm.min.js -> assets/vendor/echarts/echarts.esm.min.js
+    <engine_dir>/**                            -> engine/**
+    <models_dir>/**                            -> engine/models/**
+"""
+from __future__ import annotations
+
+import pathlib
+
+from mkdocs.structure.files import File
+
+ASSETS = pathlib.Path(__file__).resolve().parent / "assets"
+ASSETS_DEST = "assets/sequencehub"
+VENDOR = {
+    "katex": ("katex/dist", ["katex.min.css", "katex.mjs", "contrib/auto-render.mjs", "fonts/*.woff2",
+                             "fonts/*.woff", "fonts/*.ttf"], "assets/vendor/katex"),
+    "echarts": ("echarts/dist", ["echarts.esm.min.js"], "assets/vendor/echarts"),
+}
+SKIP = {".DS_Store", "__pycache__"}
+
+
+def tree(source, dest_prefix, config):
+    """A File for every file under `source`, placed at `dest_prefix/<relative path>`."""
+    source = pathlib.Path(source)
+    out = []
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and not SKIP.intersection(path.parts) and not path.name.endswith((".pyc", ".map")):
+            rel = path.relative_to(source).as_posix()
+            out.append(File.generated(config, f"{dest_prefix}/{rel}", abs_src_path=str(path)))
+    return out
+
+
+def vendor_files(node_modules, config):
+    """(files, missing): the vendored libraries' files, and what could not be found."""
+    node_modules = pathlib.Path(node_modules)
+    files, missing = [], []
+    for name, (folder, patterns, dest) in VENDOR.items():
+        base = node_modules / folder
+        for pattern in patterns:
+            matches = sorted(base.glob(pattern))
+            if not matches and "*" not in pattern:
+                missing.append(str(base / pattern))
+            for path in matches:
+                rel = path.relative_to(base).as_posix()
+                files.append(File.generated(config, f"{dest}/{rel}", abs_src_path=str(path)))
+    return files, missing
+
+
+def add(files, new):
+    """Add files, replacing any the docs already hold at the same destination."""
+    for file in new:
+        old = files.get_file_from_path(file.src_uri)
+        if old is not None:
+            files.remove(old)
+        files.append(file)
