@@ -30,6 +30,7 @@ def other_site(tmp_path_factory):
           - sequencehub:
               engine_dir: {ENGINE}
               models_dir: {MODELS}
+              node_modules: {ROOT / "node_modules"}
         markdown_extensions:
           - attr_list
           - md_in_html
