@@ -127,3 +127,19 @@ cdef inline double sumsq(Py_ssize_t n, const real* x) noexcept nogil:
     for k in range(n):
         s += <double>x[k] * x[k]
     return s
+
+
+cdef inline void transpose(Py_ssize_t r, Py_ssize_t c, const real* src, real* dst) noexcept nogil:
+    """dst (c, r) = src (r, c)^T, both row-major."""
+    cdef Py_ssize_t i, j
+    for i in range(r):
+        for j in range(c):
+            dst[j * r + i] = src[i * c + j]
+
+
+cdef inline void sum_rows_acc(Py_ssize_t m, Py_ssize_t n, const real* g, real* out) noexcept nogil:
+    """out[k] += sum_b g[b, k] for a row-major g of shape (m, n)."""
+    cdef Py_ssize_t b, k
+    for b in range(m):
+        for k in range(n):
+            out[k] += g[b * n + k]

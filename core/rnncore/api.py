@@ -3,9 +3,9 @@
 Every argument is checked here before a kernel runs (the kernels are compiled without bounds checks). Two
 routes, chosen by size only:
 
-- *kernel route* (small per-step products, and always without numpy): the compiled sequence kernels run the whole
-  time loop, doing the recurrent products themselves; the input projection, ``dx`` and the weight gradients are
-  single calls of ``rnncore._ops``. Bit-identical with and without numpy.
+- *kernel route* (small per-step products, and always without numpy): one compiled sequence kernel per direction
+  and phase does everything: the input projection for all steps, the time loop with its own recurrent products,
+  and in backward the weight gradients and ``dx``. Bit-identical with and without numpy.
 - *BLAS route* (numpy present and ``B * G*H * H >= BLAS_MIN_MACS``): the time loop runs here, numpy's BLAS does each
   step's recurrent product and the all-steps products; the step kernels do the elementwise gate work.
 """
@@ -295,13 +295,14 @@ class _Layer:
         s0 = self._state_input(state, "state", B)
         self._cache = self._gates = self._grad_sq = None
         y = buf.zeros((T, B, D * H), self.dtype)
+        final = [buf.zeros((D, B, H), self.dtype) for _ in s0]       # h_T (and c_T) of each direction
         blas = self._use_blas(B)
         dirs = []
         for d, sfx in enumerate(self.suffixes):
             w_ih, w_hh = params["weight_ih_l0" + sfx], params["weight_hh_l0" + sfx]
             b_ih, b_hh = params["bias_ih_l0" + sfx], params["bias_hh_l0" + sfx]
-            h0 = buf.take(s0[0], d)
-            c0 = buf.take(s0[1], d) if self.cell == "lstm" else None
+            h0, hT = buf.take(s0[0], d), buf.take(final[0], d)
+            c0, cT = (buf.take(s0[1], d), buf.take(final[1], d)) if self.cell == "lstm" else (None, None)
             a = buf.zeros((T, B, G * H), self.dtype)                 # becomes the gate activations
             aux = buf.zeros((T, B, H), self.dtype) if self.cell != "rnn" else None  # LSTM c_t, GRU hn_t
             col, rev = d * H, d == 1
@@ -309,30 +310,18 @@ class _Layer:
                 np.matmul(x.reshape(T * B, -1), w_ih.T, out=a.reshape(T * B, G * H))   # 1: x_t W_ih^T, all t
                 a += b_ih
                 self._blas_fwd(a, w_hh, b_hh, h0, c0, aux, y, col, rev)
+                t_last = 0 if rev else T - 1
+                hT[...] = y[t_last, :, col:col + H]
+                if cT is not None:
+                    cT[...] = aux[t_last]
+            elif self.cell == "lstm":
+                _lstm.lstm_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, c0, a, aux, y, hT, cT, col, rev)
+            elif self.cell == "gru":
+                _gru.gru_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, a, aux, y, hT, col, rev)
             else:
-                w_ih_t = buf.zeros((x.shape[2], G * H), self.dtype)
-                _ops.transpose(w_ih, w_ih_t)
-                _ops.linear_fwd(x, w_ih_t, b_ih, a)                  # 1: x_t W_ih^T + b_ih, all steps at once
-                w_hh_t = buf.zeros((H, G * H), self.dtype)
-                _ops.transpose(w_hh, w_hh_t)
-                if self.cell == "lstm":
-                    _lstm.lstm_seq_fwd(a, w_hh_t, b_hh, h0, c0, aux, y, col, rev)
-                elif self.cell == "gru":
-                    _gru.gru_seq_fwd(a, w_hh_t, b_hh, h0, aux, y, col, rev)
-                else:
-                    _rnn.rnn_seq_fwd(a, w_hh_t, b_hh, h0, y, col, rev)
+                _rnn.rnn_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, a, y, hT, col, rev)
             dirs.append({"a": a, "aux": aux, "h0": h0, "c0": c0})
         self._cache = {"x": x, "y": y, "T": T, "B": B, "dirs": dirs, "blas": blas}
-        final = []
-        for k in range(len(s0)):                                     # h_T (and c_T) of each direction
-            out = buf.zeros((D, B, H), self.dtype)
-            for d in range(D):
-                t_last = 0 if d == 1 else T - 1
-                if k == 0:
-                    _ops.copy_slab(y, t_last, d * H, out, d, 0, H)
-                else:
-                    _ops.copy_slab(dirs[d]["aux"], t_last, 0, out, d, 0, H)
-            final.append(out)
         return y, (tuple(final) if self.cell == "lstm" else final[0])
 
     __call__ = forward
@@ -390,14 +379,14 @@ class _Layer:
             dh = buf.take(ds[0], d)
             dc = buf.take(ds[1], d) if self.cell == "lstm" else None
             nsq = buf.zeros((T,), "float64")
-            dax = buf.zeros((T, B, G * H), self.dtype)
-            dah = buf.zeros((T, B, G * H), self.dtype) if self.cell == "gru" else dax
             dw_ih = buf.zeros((G * H, I), self.dtype)
             dw_hh = buf.zeros((G * H, H), self.dtype)
             db_ih = buf.zeros((G * H,), self.dtype)
             db_hh = buf.zeros((G * H,), self.dtype)
             col, rev = d * H, d == 1
             if cache["blas"]:
+                dax = np.empty((T, B, G * H), dtype=self.dtype)
+                dah = np.empty((T, B, G * H), dtype=self.dtype) if self.cell == "gru" else dax
                 self._blas_bwd(c, w_hh, y, dy, dh, dc, dax, dah, nsq, col, rev)
                 hp = np.empty((T, B, H), dtype=self.dtype)           # h_{t-1} for every t
                 if rev:
@@ -406,26 +395,19 @@ class _Layer:
                 else:
                     hp[1:] = y[:-1, :, col:col + H]
                     hp[0] = c["h0"]
-                dw_hh[...] = dah.reshape(T * B, G * H).T @ hp.reshape(T * B, H)   # back through 1: W_hh
-                dw_ih[...] = dax.reshape(T * B, G * H).T @ x.reshape(T * B, I)    # back through 1: W_ih
-                db_ih[...] = dax.sum(axis=(0, 1))
-                db_hh[...] = dah.sum(axis=(0, 1))
-                if d == 0:
-                    np.matmul(dax, w_ih, out=dx)                     # gradient into x
-                else:
-                    dx += dax @ w_ih
+                np.matmul(dah.reshape(T * B, G * H).T, hp.reshape(T * B, H), out=dw_hh)   # back through 1: W_hh
+                np.matmul(dax.reshape(T * B, G * H).T, x.reshape(T * B, I), out=dw_ih)    # back through 1: W_ih
+                np.sum(dax, axis=(0, 1), out=db_ih)
+                np.sum(dah, axis=(0, 1), out=db_hh)
+                dx += (dax.reshape(T * B, G * H) @ w_ih).reshape(T, B, I)                  # gradient into x
+            elif self.cell == "lstm":
+                _lstm.lstm_seq_bwd(x, w_ih, w_hh, c["h0"], c["c0"], c["a"], c["aux"], y, dy, dh, dc, dx,
+                                   dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev)
+            elif self.cell == "gru":
+                _gru.gru_seq_bwd(x, w_ih, w_hh, c["h0"], c["a"], c["aux"], y, dy, dh, dx,
+                                 dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev)
             else:
-                if self.cell == "lstm":
-                    _lstm.lstm_seq_bwd(c["a"], c["aux"], c["c0"], y, c["h0"], w_hh, dy, dh, dc, dax, nsq,
-                                       dw_hh, True, col, rev)
-                elif self.cell == "gru":
-                    _gru.gru_seq_bwd(c["a"], c["aux"], y, c["h0"], w_hh, dy, dh, dax, dah, nsq, dw_hh, True, col, rev)
-                else:
-                    _rnn.rnn_seq_bwd(y, c["h0"], w_hh, dy, dh, dax, nsq, dw_hh, True, col, rev)
-                _ops.outer_acc(dax, x, dw_ih)                        # back through 1: W_ih, all steps at once
-                _ops.sum_tb(dax, db_ih)
-                _ops.sum_tb(dah, db_hh)
-                _ops.linear_bwd_x(dax, w_ih, dx, d > 0)              # gradient into x
+                _rnn.rnn_seq_bwd(x, w_ih, w_hh, c["h0"], y, dy, dh, dx, dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev)
             grads.update({"weight_ih_l0" + sfx: dw_ih, "weight_hh_l0" + sfx: dw_hh,
                           "bias_ih_l0" + sfx: db_ih, "bias_hh_l0" + sfx: db_hh})
             norms.append(nsq)

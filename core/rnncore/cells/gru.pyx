@@ -2,25 +2,40 @@
 """GRU time loops (steps numbered in gru.pxd); the layout is lstm.pyx's, with the hidden part ``ah`` of step 1
 kept apart because r multiplies only its n block, and two gradients (dax for W_ih, dah for W_hh)."""
 from libc.stdlib cimport malloc, free
+from libc.string cimport memset
 from rnncore._types cimport real
-from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq
+from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq, sum_rows_acc, transpose
 
 
-def gru_seq_fwd(real[:, :, ::1] a,             # INOUT (T, B, 3H): in ax = x_t W_ih^T + b_ih; out the gates r, z, n
-                const real[:, ::1] w_hh_t,     # IN (H, 3H): W_hh transposed
+def gru_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
+                const real[:, ::1] w_ih,       # IN (3H, I)
+                const real[::1] b_ih,          # IN (3H,)
+                const real[:, ::1] w_hh,       # IN (3H, H)
                 const real[::1] b_hh,          # IN (3H,)
                 const real[:, ::1] h0,         # IN (B, H)
+                real[:, :, ::1] a,             # OUT (T, B, 3H): the gates r, z, n
                 real[:, :, ::1] hn,            # OUT (T, B, H): W_hn h_{t-1} + b_hn (step 1h)
                 real[:, :, ::1] y,             # OUT (T, B, D*H): h_t into columns [col, col + H)
+                real[:, ::1] h_n,              # OUT (B, H): the final h
                 Py_ssize_t col,
                 bint reverse):
-    cdef Py_ssize_t T = a.shape[0], B = a.shape[1], H = h0.shape[1], G = 3 * H, DH = y.shape[2]
+    cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], G = 3 * H, DH = y.shape[2]
     cdef Py_ssize_t s, t, tp, b, k, ldh
     cdef const real* h_prev
-    cdef real* ah = <real*>malloc(B * G * sizeof(real))
-    if ah == NULL:
+    cdef real* a0 = &a[0, 0, 0]
+    cdef real* wt = <real*>malloc((I + H) * G * sizeof(real))   # W_ih^T (I, 3H), then W_hh^T (H, 3H)
+    cdef real* ah = <real*>malloc(B * G * sizeof(real))         # ah of step 1, whole batch
+    if wt == NULL or ah == NULL:
+        free(wt)
+        free(ah)
         raise MemoryError()
     with nogil:
+        transpose(G, I, &w_ih[0, 0], wt)
+        transpose(G, H, &w_hh[0, 0], wt + I * G)
+        for s in range(T * B):
+            for k in range(G):
+                a0[s * G + k] = b_ih[k]                                # 1: ax = b_ih
+        gemm_acc(T * B, I, G, &x[0, 0, 0], I, wt, a0, G)               # 1: ax += W_ih x_t, all steps at once
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
@@ -31,35 +46,54 @@ def gru_seq_fwd(real[:, :, ::1] a,             # INOUT (T, B, 3H): in ax = x_t W
             for b in range(B):
                 for k in range(G):
                     ah[b * G + k] = b_hh[k]                            # 1: ah = b_hh
-            gemm_acc(B, H, G, h_prev, ldh, &w_hh_t[0, 0], ah, G)       # 1: ah += W_hh h_{t-1}, whole batch
+            gemm_acc(B, H, G, h_prev, ldh, wt + I * G, ah, G)          # 1: ah += W_hh h_{t-1}, whole batch
             for b in range(B):
                 gru_row_fwd(H, &a[t, b, 0], ah + b * G, h_prev + b * ldh, &hn[t, b, 0], &y[t, b, col])  # 1r-2b
+        t = 0 if reverse else T - 1
+        for b in range(B):
+            for k in range(H):
+                h_n[b, k] = y[t, b, col + k]
+    free(wt)
     free(ah)
 
 
-def gru_seq_bwd(const real[:, :, ::1] gates,   # IN (T, B, 3H): r, z, n from gru_seq_fwd
+def gru_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
+                const real[:, ::1] w_ih,       # IN (3H, I)
+                const real[:, ::1] w_hh,       # IN (3H, H)
+                const real[:, ::1] h0,         # IN (B, H)
+                const real[:, :, ::1] gates,   # IN (T, B, 3H): r, z, n from gru_seq_fwd
                 const real[:, :, ::1] hn,      # IN (T, B, H)
                 const real[:, :, ::1] y,       # IN (T, B, D*H): h_t in columns [col, col + H)
-                const real[:, ::1] h0,         # IN (B, H)
-                const real[:, ::1] w_hh,       # IN (3H, H)
                 const real[:, :, ::1] dy,      # IN (T, B, D*H)
                 real[:, ::1] dh,               # INOUT (B, H): in dL/dh of the final state, out dL/dh0
-                real[:, :, ::1] dax,           # OUT (T, B, 3H): dL/dax_t
-                real[:, :, ::1] dah,           # OUT (T, B, 3H): dL/dah_t
+                real[:, :, ::1] dx,            # INOUT (T, B, I): += dL/dx through this direction
+                real[:, ::1] dw_ih,            # OUT (3H, I)
+                real[:, ::1] dw_hh,            # OUT (3H, H)
+                real[::1] db_ih,               # OUT (3H,)
+                real[::1] db_hh,               # OUT (3H,)
                 double[::1] norm_sq,           # INOUT (T,): += |dL/dh_t|^2
-                real[:, ::1] dw_hh,            # INOUT (3H, H): += sum_t dah_t^T h_{t-1} when accumulate_dw
-                bint accumulate_dw,
                 Py_ssize_t col,
                 bint reverse):
-    cdef Py_ssize_t T = gates.shape[0], B = gates.shape[1], H = h0.shape[1], G = 3 * H, DH = y.shape[2]
+    cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], G = 3 * H, DH = y.shape[2]
     cdef Py_ssize_t s, t, tp, b, k, ldh
     cdef const real* h_prev
     cdef real* wb
+    cdef real* daxt
+    cdef real* daht
     cdef double nsq
     cdef real* work = <real*>malloc(B * H * sizeof(real))
-    if work == NULL:
+    cdef real* dax = <real*>malloc(T * B * G * sizeof(real))   # dL/dax_t for every step
+    cdef real* dah = <real*>malloc(T * B * G * sizeof(real))   # dL/dah_t for every step
+    if work == NULL or dax == NULL or dah == NULL:
+        free(work)
+        free(dax)
+        free(dah)
         raise MemoryError()
     with nogil:
+        memset(&dw_ih[0, 0], 0, G * I * sizeof(real))
+        memset(&dw_hh[0, 0], 0, G * H * sizeof(real))
+        memset(&db_ih[0], 0, G * sizeof(real))
+        memset(&db_hh[0], 0, G * sizeof(real))
         for s in range(T):
             t = s if reverse else T - 1 - s
             tp = t + 1 if reverse else t - 1
@@ -67,19 +101,26 @@ def gru_seq_bwd(const real[:, :, ::1] gates,   # IN (T, B, 3H): r, z, n from gru
                 h_prev, ldh = &h0[0, 0], H
             else:
                 h_prev, ldh = &y[tp, 0, col], DH
+            daxt = dax + t * B * G
+            daht = dah + t * B * G
             nsq = 0.0
             for b in range(B):
                 wb = work + b * H
                 for k in range(H):
                     wb[k] = dy[t, b, col + k] + dh[b, k]               # dL/dh_t: output + carried from t+1
                 nsq += sumsq(H, wb)
-                gru_row_bwd(H, &gates[t, b, 0], &hn[t, b, 0], h_prev + b * ldh, wb, &dax[t, b, 0], &dah[t, b, 0],
+                gru_row_bwd(H, &gates[t, b, 0], &hn[t, b, 0], h_prev + b * ldh, wb, daxt + b * G, daht + b * G,
                             &dh[b, 0])                                 # back through 2b-1r; dh = direct part
-            gemm_acc(B, G, H, &dah[t, 0, 0], G, &w_hh[0, 0], &dh[0, 0], H)  # back through 1: dL/dh_{t-1} += dah_t W_hh
-            if accumulate_dw:
-                gemm_tn_acc(B, G, H, &dah[t, 0, 0], G, h_prev, ldh, &dw_hh[0, 0])  # back through 1: dW_hh += dah^T h
+            gemm_acc(B, G, H, daht, G, &w_hh[0, 0], &dh[0, 0], H)      # back through 1: dL/dh_{t-1} += dah_t W_hh
+            gemm_tn_acc(B, G, H, daht, G, h_prev, ldh, &dw_hh[0, 0])   # back through 1: dW_hh += dah_t^T h_{t-1}
             norm_sq[t] += nsq
+        gemm_tn_acc(T * B, G, I, dax, G, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
+        gemm_acc(T * B, G, I, dax, G, &w_ih[0, 0], &dx[0, 0, 0], I)     # back through 1: dx += dax W_ih
+        sum_rows_acc(T * B, G, dax, &db_ih[0])                          # back through 1: the biases
+        sum_rows_acc(T * B, G, dah, &db_hh[0])
     free(work)
+    free(dax)
+    free(dah)
 
 
 def gru_step_fwd(real[:, ::1] a,               # INOUT (B, 3H): in ax; out r, z, n

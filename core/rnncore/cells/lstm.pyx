@@ -1,30 +1,47 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """LSTM time loops (steps numbered in lstm.pxd). Shapes are validated by rnncore.api before any call.
 
-Sequence kernels do the recurrent product themselves (no BLAS: they also run in WebAssembly); step kernels do
-one step's elementwise part for callers that do the product with BLAS (rnncore.api at large sizes).
+Sequence kernels do all of a direction's work in one call, with their own matrix products (no BLAS: they also
+run in WebAssembly): forward the input projection for all steps then the time loop; backward the time loop, then
+dW_ih, the biases' gradients and dx for all steps at once. Step kernels do one step's elementwise part for callers
+that do the products with BLAS (rnncore.api at large sizes).
 Direction: ``reverse`` runs t = T-1 .. 0; the state before the first processed step is h0/c0.
 """
 from libc.stdlib cimport malloc, free
+from libc.string cimport memset
 from rnncore._types cimport real
-from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq
+from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq, sum_rows_acc, transpose
 
 
-def lstm_seq_fwd(real[:, :, ::1] a,            # INOUT (T, B, 4H): in x_t W_ih^T + b_ih; out the gates i, f, g, o
-                 const real[:, ::1] w_hh_t,    # IN (H, 4H): W_hh transposed
+def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
+                 const real[:, ::1] w_ih,      # IN (4H, I)
+                 const real[::1] b_ih,         # IN (4H,)
+                 const real[:, ::1] w_hh,      # IN (4H, H)
                  const real[::1] b_hh,         # IN (4H,)
                  const real[:, ::1] h0,        # IN (B, H)
                  const real[:, ::1] c0,        # IN (B, H)
+                 real[:, :, ::1] a,            # OUT (T, B, 4H): the gates i, f, g, o
                  real[:, :, ::1] c,            # OUT (T, B, H): c_t
                  real[:, :, ::1] y,            # OUT (T, B, D*H): h_t into columns [col, col + H)
+                 real[:, ::1] h_n,             # OUT (B, H): the final h
+                 real[:, ::1] c_n,             # OUT (B, H): the final c
                  Py_ssize_t col,               # IN this direction's first column in y
                  bint reverse):                # IN run t = T-1 .. 0
-    cdef Py_ssize_t T = a.shape[0], B = a.shape[1], H = h0.shape[1], G = 4 * H, DH = y.shape[2]
+    cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], G = 4 * H, DH = y.shape[2]
     cdef Py_ssize_t s, t, tp, b, k, ldh
     cdef const real* h_prev
     cdef const real* c_prev
-    cdef real* at
+    cdef real* a0 = &a[0, 0, 0]
+    cdef real* wt = <real*>malloc((I + H) * G * sizeof(real))   # W_ih^T (I, 4H), then W_hh^T (H, 4H)
+    if wt == NULL:
+        raise MemoryError()
     with nogil:
+        transpose(G, I, &w_ih[0, 0], wt)
+        transpose(G, H, &w_hh[0, 0], wt + I * G)
+        for s in range(T * B):
+            for k in range(G):
+                a0[s * G + k] = b_ih[k] + b_hh[k]                      # 1: b_ih + b_hh
+        gemm_acc(T * B, I, G, &x[0, 0, 0], I, wt, a0, G)               # 1: + W_ih x_t, all steps at once
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
@@ -32,44 +49,57 @@ def lstm_seq_fwd(real[:, :, ::1] a,            # INOUT (T, B, 4H): in x_t W_ih^T
                 h_prev, ldh = &h0[0, 0], H
             else:
                 h_prev, ldh = &y[tp, 0, col], DH
-            for b in range(B):
-                at = &a[t, b, 0]
-                for k in range(G):
-                    at[k] += b_hh[k]                                   # 1: + b_hh
-            gemm_acc(B, H, G, h_prev, ldh, &w_hh_t[0, 0], &a[t, 0, 0], G)   # 1: + W_hh h_{t-1}, whole batch
+            gemm_acc(B, H, G, h_prev, ldh, wt + I * G, &a[t, 0, 0], G)   # 1: + W_hh h_{t-1}, whole batch
             for b in range(B):
                 if s == 0:
                     c_prev = &c0[b, 0]
                 else:
                     c_prev = &c[tp, b, 0]
                 lstm_row_fwd(H, &a[t, b, 0], c_prev, &c[t, b, 0], &y[t, b, col])  # 1i-2b
+        t = 0 if reverse else T - 1
+        for b in range(B):
+            for k in range(H):
+                h_n[b, k] = y[t, b, col + k]
+                c_n[b, k] = c[t, b, k]
+    free(wt)
 
 
-def lstm_seq_bwd(const real[:, :, ::1] gates,  # IN (T, B, 4H): i, f, g, o from lstm_seq_fwd
-                 const real[:, :, ::1] c,      # IN (T, B, H)
-                 const real[:, ::1] c0,        # IN (B, H)
-                 const real[:, :, ::1] y,      # IN (T, B, D*H): h_t in columns [col, col + H)
-                 const real[:, ::1] h0,        # IN (B, H)
+def lstm_seq_bwd(const real[:, :, ::1] x,      # IN (T, B, I)
+                 const real[:, ::1] w_ih,      # IN (4H, I)
                  const real[:, ::1] w_hh,      # IN (4H, H)
+                 const real[:, ::1] h0,        # IN (B, H)
+                 const real[:, ::1] c0,        # IN (B, H)
+                 const real[:, :, ::1] gates,  # IN (T, B, 4H): i, f, g, o from lstm_seq_fwd
+                 const real[:, :, ::1] c,      # IN (T, B, H)
+                 const real[:, :, ::1] y,      # IN (T, B, D*H): h_t in columns [col, col + H)
                  const real[:, :, ::1] dy,     # IN (T, B, D*H): dL/dy, columns [col, col + H) used
                  real[:, ::1] dh,              # INOUT (B, H): in dL/dh of the final state, out dL/dh0
                  real[:, ::1] dc,              # INOUT (B, H): in dL/dc of the final state, out dL/dc0
-                 real[:, :, ::1] da,           # OUT (T, B, 4H): dL/da_t (step 1)
+                 real[:, :, ::1] dx,           # INOUT (T, B, I): += dL/dx through this direction
+                 real[:, ::1] dw_ih,           # OUT (4H, I)
+                 real[:, ::1] dw_hh,           # OUT (4H, H)
+                 real[::1] db_ih,              # OUT (4H,)
+                 real[::1] db_hh,              # OUT (4H,)
                  double[::1] norm_sq,          # INOUT (T,): += |dL/dh_t|^2 over batch and hidden units
-                 real[:, ::1] dw_hh,           # INOUT (4H, H): += sum_t da_t^T h_{t-1} when accumulate_dw
-                 bint accumulate_dw,
                  Py_ssize_t col,
                  bint reverse):
-    cdef Py_ssize_t T = gates.shape[0], B = gates.shape[1], H = c.shape[2], G = 4 * H, DH = y.shape[2]
+    cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], G = 4 * H, DH = y.shape[2]
     cdef Py_ssize_t s, t, tp, b, k, ldh
     cdef const real* h_prev
     cdef const real* c_prev
     cdef real* wb
+    cdef real* dat
     cdef double nsq
     cdef real* work = <real*>malloc(B * H * sizeof(real))
-    if work == NULL:
+    cdef real* da = <real*>malloc(T * B * G * sizeof(real))    # dL/da_t for every step (step 1)
+    if work == NULL or da == NULL:
+        free(work)
+        free(da)
         raise MemoryError()
     with nogil:
+        memset(&dw_ih[0, 0], 0, G * I * sizeof(real))
+        memset(&dw_hh[0, 0], 0, G * H * sizeof(real))
+        memset(&db_ih[0], 0, G * sizeof(real))
         for s in range(T):
             t = s if reverse else T - 1 - s
             tp = t + 1 if reverse else t - 1
@@ -77,6 +107,7 @@ def lstm_seq_bwd(const real[:, :, ::1] gates,  # IN (T, B, 4H): i, f, g, o from 
                 h_prev, ldh = &h0[0, 0], H
             else:
                 h_prev, ldh = &y[tp, 0, col], DH
+            dat = da + t * B * G
             nsq = 0.0
             for b in range(B):
                 if s == T - 1:
@@ -87,14 +118,18 @@ def lstm_seq_bwd(const real[:, :, ::1] gates,  # IN (T, B, 4H): i, f, g, o from 
                 for k in range(H):
                     wb[k] = dy[t, b, col + k] + dh[b, k]               # dL/dh_t: output + carried from t+1
                 nsq += sumsq(H, wb)
-                lstm_row_bwd(H, &gates[t, b, 0], &c[t, b, 0], c_prev, wb, &dc[b, 0], &da[t, b, 0])  # back 2b-1i
-            for k in range(B * H):
-                (&dh[0, 0])[k] = 0
-            gemm_acc(B, G, H, &da[t, 0, 0], G, &w_hh[0, 0], &dh[0, 0], H)  # back through 1: dL/dh_{t-1} = da_t W_hh
-            if accumulate_dw:
-                gemm_tn_acc(B, G, H, &da[t, 0, 0], G, h_prev, ldh, &dw_hh[0, 0])  # back through 1: dW_hh += da_t^T h_{t-1}
+                lstm_row_bwd(H, &gates[t, b, 0], &c[t, b, 0], c_prev, wb, &dc[b, 0], dat + b * G)  # back 2b-1i
+            memset(&dh[0, 0], 0, B * H * sizeof(real))
+            gemm_acc(B, G, H, dat, G, &w_hh[0, 0], &dh[0, 0], H)       # back through 1: dL/dh_{t-1} = da_t W_hh
+            gemm_tn_acc(B, G, H, dat, G, h_prev, ldh, &dw_hh[0, 0])    # back through 1: dW_hh += da_t^T h_{t-1}
             norm_sq[t] += nsq
+        gemm_tn_acc(T * B, G, I, da, G, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
+        gemm_acc(T * B, G, I, da, G, &w_ih[0, 0], &dx[0, 0, 0], I)     # back through 1: dx += da W_ih
+        sum_rows_acc(T * B, G, da, &db_ih[0])                          # back through 1: the biases
+        for k in range(G):
+            db_hh[k] = db_ih[k]
     free(work)
+    free(da)
 
 
 def lstm_step_fwd(real[:, ::1] a,              # INOUT (B, 4H): in x_t W_ih^T + b_ih; out i, f, g, o

@@ -1,21 +1,36 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Elman RNN time loops (steps numbered in rnn.pxd); the layout is lstm.pyx's with one gate block."""
 from libc.stdlib cimport malloc, free
+from libc.string cimport memset
 from rnncore._types cimport real
-from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq
+from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq, sum_rows_acc, transpose
 
 
-def rnn_seq_fwd(real[:, :, ::1] a,             # INOUT (T, B, H): in x_t W_ih^T + b_ih; out a_t (step 1)
-                const real[:, ::1] w_hh_t,     # IN (H, H): W_hh transposed
+def rnn_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
+                const real[:, ::1] w_ih,       # IN (H, I)
+                const real[::1] b_ih,          # IN (H,)
+                const real[:, ::1] w_hh,       # IN (H, H)
                 const real[::1] b_hh,          # IN (H,)
                 const real[:, ::1] h0,         # IN (B, H)
+                real[:, :, ::1] a,             # OUT (T, B, H): a_t (step 1)
                 real[:, :, ::1] y,             # OUT (T, B, D*H): h_t into columns [col, col + H)
+                real[:, ::1] h_n,              # OUT (B, H): the final h
                 Py_ssize_t col,
                 bint reverse):
-    cdef Py_ssize_t T = a.shape[0], B = a.shape[1], H = h0.shape[1], DH = y.shape[2], s, t, tp, b, k, ldh
+    cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], DH = y.shape[2]
+    cdef Py_ssize_t s, t, tp, b, k, ldh
     cdef const real* h_prev
-    cdef real* at
+    cdef real* a0 = &a[0, 0, 0]
+    cdef real* wt = <real*>malloc((I + H) * H * sizeof(real))   # W_ih^T (I, H), then W_hh^T (H, H)
+    if wt == NULL:
+        raise MemoryError()
     with nogil:
+        transpose(H, I, &w_ih[0, 0], wt)
+        transpose(H, H, &w_hh[0, 0], wt + I * H)
+        for s in range(T * B):
+            for k in range(H):
+                a0[s * H + k] = b_ih[k] + b_hh[k]                      # 1: b_ih + b_hh
+        gemm_acc(T * B, I, H, &x[0, 0, 0], I, wt, a0, H)               # 1: + W_ih x_t, all steps at once
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
@@ -23,34 +38,47 @@ def rnn_seq_fwd(real[:, :, ::1] a,             # INOUT (T, B, H): in x_t W_ih^T 
                 h_prev, ldh = &h0[0, 0], H
             else:
                 h_prev, ldh = &y[tp, 0, col], DH
-            for b in range(B):
-                at = &a[t, b, 0]
-                for k in range(H):
-                    at[k] += b_hh[k]                                   # 1: + b_hh
-            gemm_acc(B, H, H, h_prev, ldh, &w_hh_t[0, 0], &a[t, 0, 0], H)   # 1: + W_hh h_{t-1}, whole batch
+            gemm_acc(B, H, H, h_prev, ldh, wt + I * H, &a[t, 0, 0], H)   # 1: + W_hh h_{t-1}, whole batch
             for b in range(B):
                 rnn_row_fwd(H, &a[t, b, 0], &y[t, b, col])             # 2
+        t = 0 if reverse else T - 1
+        for b in range(B):
+            for k in range(H):
+                h_n[b, k] = y[t, b, col + k]
+    free(wt)
 
 
-def rnn_seq_bwd(const real[:, :, ::1] y,       # IN (T, B, D*H): h_t in columns [col, col + H)
-                const real[:, ::1] h0,         # IN (B, H)
+def rnn_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
+                const real[:, ::1] w_ih,       # IN (H, I)
                 const real[:, ::1] w_hh,       # IN (H, H)
+                const real[:, ::1] h0,         # IN (B, H)
+                const real[:, :, ::1] y,       # IN (T, B, D*H): h_t in columns [col, col + H)
                 const real[:, :, ::1] dy,      # IN (T, B, D*H)
                 real[:, ::1] dh,               # INOUT (B, H): in dL/dh of the final state, out dL/dh0
-                real[:, :, ::1] da,            # OUT (T, B, H): dL/da_t
+                real[:, :, ::1] dx,            # INOUT (T, B, I): += dL/dx through this direction
+                real[:, ::1] dw_ih,            # OUT (H, I)
+                real[:, ::1] dw_hh,            # OUT (H, H)
+                real[::1] db_ih,               # OUT (H,)
+                real[::1] db_hh,               # OUT (H,)
                 double[::1] norm_sq,           # INOUT (T,): += |dL/dh_t|^2
-                real[:, ::1] dw_hh,            # INOUT (H, H): += sum_t da_t^T h_{t-1} when accumulate_dw
-                bint accumulate_dw,
                 Py_ssize_t col,
                 bint reverse):
-    cdef Py_ssize_t T = y.shape[0], B = y.shape[1], H = h0.shape[1], DH = y.shape[2], s, t, tp, b, k, ldh
+    cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], DH = y.shape[2]
+    cdef Py_ssize_t s, t, tp, b, k, ldh
     cdef const real* h_prev
     cdef real* wb
+    cdef real* dat
     cdef double nsq
     cdef real* work = <real*>malloc(B * H * sizeof(real))
-    if work == NULL:
+    cdef real* da = <real*>malloc(T * B * H * sizeof(real))    # dL/da_t for every step
+    if work == NULL or da == NULL:
+        free(work)
+        free(da)
         raise MemoryError()
     with nogil:
+        memset(&dw_ih[0, 0], 0, H * I * sizeof(real))
+        memset(&dw_hh[0, 0], 0, H * H * sizeof(real))
+        memset(&db_ih[0], 0, H * sizeof(real))
         for s in range(T):
             t = s if reverse else T - 1 - s
             tp = t + 1 if reverse else t - 1
@@ -58,20 +86,25 @@ def rnn_seq_bwd(const real[:, :, ::1] y,       # IN (T, B, D*H): h_t in columns 
                 h_prev, ldh = &h0[0, 0], H
             else:
                 h_prev, ldh = &y[tp, 0, col], DH
+            dat = da + t * B * H
             nsq = 0.0
             for b in range(B):
                 wb = work + b * H
                 for k in range(H):
                     wb[k] = dy[t, b, col + k] + dh[b, k]               # dL/dh_t: output + carried from t+1
                 nsq += sumsq(H, wb)
-                rnn_row_bwd(H, &y[t, b, col], wb, &da[t, b, 0])        # back through 2
-            for k in range(B * H):
-                (&dh[0, 0])[k] = 0
-            gemm_acc(B, H, H, &da[t, 0, 0], H, &w_hh[0, 0], &dh[0, 0], H)   # back through 1: dL/dh_{t-1} = da_t W_hh
-            if accumulate_dw:
-                gemm_tn_acc(B, H, H, &da[t, 0, 0], H, h_prev, ldh, &dw_hh[0, 0])  # back through 1: dW_hh += da_t^T h_{t-1}
+                rnn_row_bwd(H, &y[t, b, col], wb, dat + b * H)         # back through 2
+            memset(&dh[0, 0], 0, B * H * sizeof(real))
+            gemm_acc(B, H, H, dat, H, &w_hh[0, 0], &dh[0, 0], H)       # back through 1: dL/dh_{t-1} = da_t W_hh
+            gemm_tn_acc(B, H, H, dat, H, h_prev, ldh, &dw_hh[0, 0])    # back through 1: dW_hh += da_t^T h_{t-1}
             norm_sq[t] += nsq
+        gemm_tn_acc(T * B, H, I, da, H, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
+        gemm_acc(T * B, H, I, da, H, &w_ih[0, 0], &dx[0, 0, 0], I)     # back through 1: dx += da W_ih
+        sum_rows_acc(T * B, H, da, &db_ih[0])                          # back through 1: the biases
+        for k in range(H):
+            db_hh[k] = db_ih[k]
     free(work)
+    free(da)
 
 
 def rnn_step_fwd(real[:, ::1] a,               # INOUT (B, H): in x_t W_ih^T + b_ih; out a_t
