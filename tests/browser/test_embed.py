@@ -64,9 +64,9 @@ def test_demo_embed_theme_settings_and_ready(page, site_url, tmp_path):
         assert demo.get_attribute("data-cell") == "gru" and demo.get_attribute("data-sequence") == "abc"
         assert frame.locator("body").get_attribute("data-md-color-scheme") == "slate"
         assert frame.locator("nav, .md-header, .md-sidebar").count() == 0
-        height = wait_message(page, "m.type === 'resize' && m.frame === 'd' && m.height > 100")["height"]
-        content = frame.locator("[data-sh-embed-unit]").evaluate("(e) => e.getBoundingClientRect().height")
-        assert abs(height - content) < 40
+        content = frame.locator("[data-sh-embed-unit]").evaluate("(e) => Math.ceil(e.getBoundingClientRect().bottom)")
+        page.wait_for_function("(h) => { const r = window.messages.filter((m) => m.type === 'resize'); "
+                               "return r.length && Math.abs(r[r.length - 1].height - h) <= 2; }", arg=content)
     finally:
         server.shutdown()
 

@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from conftest import SITE, serve_directory
+import conftest
+from conftest import serve_directory
 from sequencehub.embed import hooks, offline
 
 OPT_IN = "try { localStorage.setItem('sequencehub:offline', 'on'); } catch (e) {}"
@@ -27,7 +28,7 @@ def test_lesson_and_demo_work_offline(context, page, site_url):
     context.add_init_script(OPT_IN)
     page.goto(site_url + "lessons/hidden-state/")
     status = page.evaluate(WAIT_ACTIVE)
-    manifest = manifest_of(SITE)
+    manifest = manifest_of(conftest.SITE)
     assert status["state"] == "activated"
     assert status["names"] == [f"sequencehub-{manifest['version']}"]
     assert status["entries"] == len(manifest["files"])
@@ -47,7 +48,7 @@ def test_lesson_and_demo_work_offline(context, page, site_url):
 
 def test_rebuild_replaces_the_cache(context, page, tmp_path):
     site = tmp_path / "site"
-    shutil.copytree(SITE, site)
+    shutil.copytree(conftest.SITE, site)
     url, server = serve_directory(site)
     try:
         context.add_init_script(OPT_IN)

@@ -1,7 +1,8 @@
 """A lesson's SCORM 1.2 package inside a stub LMS: the quiz score reaches the SCORM API."""
 import zipfile
 
-from conftest import SITE, serve_directory
+import conftest
+from conftest import serve_directory
 from embed_helpers import answer_choice
 
 LESSON = "vanishing-gradient"
@@ -27,7 +28,7 @@ STUB_LMS = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" 
 
 
 def test_scorm_score_reaches_the_lms(page, tmp_path):
-    with zipfile.ZipFile(SITE / "scorm" / f"{LESSON}.zip") as zf:
+    with zipfile.ZipFile(conftest.SITE / "scorm" / f"{LESSON}.zip") as zf:
         zf.extractall(tmp_path / "course")
     (tmp_path / "lms.html").write_text(STUB_LMS, encoding="utf-8")
     url, server = serve_directory(tmp_path)
