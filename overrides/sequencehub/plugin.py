@@ -81,6 +81,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         self.faq_nodes = {}           # src_uri -> FAQPage node
         self.uses_engine = False
         self.engine_found = False
+        self.skills_url = None        # the page holding <div data-skill-matrix>
 
     # ------------------------------------------------------------------------------------------ config, files
     def on_startup(self, *, command, dirty):
@@ -223,6 +224,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
     def on_page_content(self, html, *, page, config, files):
         if 'data-demo="' in html:
             self.uses_engine = True
+        if "data-skill-matrix" in html:
+            self.skills_url = page.url
         if self.tooltips and self.glossary_file and page.file.src_uri != self.glossary_file.src_uri:
             glossary_url = self.glossary_file.url
             html = self.tooltips.apply(
@@ -294,7 +297,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
                 quizzes[q.id] = {"questions": len(q.questions), "xp": q.xp, "pass": q.pass_fraction, "lesson": lesson}
         lessons = [{k: v for k, v in lesson.items() if k not in ("src", "author", "description")}
                    for lesson in self.lessons]
-        return {"version": 1, "site": config.site_name, "tracks": sorted({l["track"] for l in self.lessons}),
+        return {"version": 1, "site": config.site_name, "skills_url": self.skills_url, "tracks": sorted({l["track"] for l in self.lessons}),
                 "lessons": lessons, "quizzes": quizzes}
 
     def on_page_context(self, context, *, page, config, nav):
