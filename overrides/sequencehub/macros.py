@@ -228,8 +228,10 @@ def rnn_example_latex() -> str:
         return r"\begin{bmatrix}" + r"\\".join(" & ".join(_num(v) for v in row) for row in rows) + r"\end{bmatrix}"
 
     xs = ",\\ ".join(f"x_{t + 1} = {_num(v)}" for t, v in enumerate(ex["x"]))
-    return (f"W_{{ih}} = {mat(ex['W_ih'])},\\quad W_{{hh}} = {mat(ex['W_hh'])},\\quad "
-            f"b = {mat([[v] for v in ex['b']])},\\quad h_0 = \\mathbf{{0}},\\quad {xs}")
+    return (r"\begin{gathered}"
+            f"W_{{ih}} = {mat(ex['W_ih'])},\\quad W_{{hh}} = {mat(ex['W_hh'])},\\quad "
+            f"b = {mat([[v] for v in ex['b']])},\\quad h_0 = \\mathbf{{0}},"
+            r"\\[6pt]" f"{xs}" r"\end{gathered}")
 
 
 def _num(v: float) -> str:
