@@ -27,6 +27,7 @@ def other_site(tmp_path_factory):
           name: mkdocs
           highlightjs: false
         plugins:
+          - search
           - sequencehub:
               engine_dir: {ENGINE}
               models_dir: {MODELS}
