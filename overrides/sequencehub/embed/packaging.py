@@ -4,9 +4,10 @@ A third-party site installs this project with pip and adds ``- sequencehub`` to 
 found, in order:
 
 1. the plugin option (``engine_dir:`` / ``models_dir:``), relative to the folder of ``mkdocs.yml``;
-2. the copy shipped inside the installed package (``sequencehub/engine/``, ``sequencehub/models/``), present
-   in wheels built after ``python -m sequencehub.embed.packaging ship`` (run from this project, after
-   ``make engine models``; then ``pip wheel --no-deps --no-build-isolation .``);
+2. the copy shipped inside the installed package (``sequencehub/engine/``, ``sequencehub/models/``, and the
+   vendored KaTeX + ECharts files under ``sequencehub/node_modules/``), present in wheels built after
+   ``python -m sequencehub.embed.packaging ship`` (run from this project, after ``make engine models``; then
+   ``pip wheel --no-deps --no-build-isolation .``);
 3. otherwise the build fails, naming both ways.
 
     python -m sequencehub.embed.packaging ship [--engine .build/engine] [--models .build/models]
@@ -19,8 +20,8 @@ import shutil
 import sys
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent
-SHIPPED = {"engine": PACKAGE / "engine", "models": PACKAGE / "models"}
-MARKER = {"engine": "engine.json", "models": None}
+SHIPPED = {"engine": PACKAGE / "engine", "models": PACKAGE / "models", "node_modules": PACKAGE / "node_modules"}
+MARKER = {"engine": "engine.json", "models": None, "node_modules": None}
 
 
 class MissingEngine(Exception):
@@ -53,7 +54,25 @@ def describe(engine_dir):
     return json.loads((pathlib.Path(engine_dir) / "engine.json").read_text())
 
 
-def ship(engine, models):
+def ship_vendor(node_modules):
+    """Copy the vendored libraries' files (the plugin's ``assets.VENDOR`` list) into ``sequencehub/node_modules``,
+    same layout as node_modules, for sites without an npm install."""
+    from .. import assets
+    target = SHIPPED["node_modules"]
+    if target.exists():
+        shutil.rmtree(target)
+    for folder, patterns, _dest in assets.VENDOR.values():
+        base = pathlib.Path(node_modules) / folder
+        for pattern in patterns:
+            for path in base.glob(pattern):
+                out = target / folder / path.relative_to(base)
+                out.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, out)
+    print(f"{node_modules} (vendored libraries) -> {target}")
+
+
+def ship(engine, models, node_modules="node_modules"):
+    ship_vendor(node_modules)
     for kind, source in (("engine", engine), ("models", models)):
         source = pathlib.Path(source)
         if not source.is_dir():
@@ -71,13 +90,14 @@ def main(argv=None):
     s = sub.add_parser("ship", help="copy the built engine and models into the package (for wheels)")
     s.add_argument("--engine", default=".build/engine")
     s.add_argument("--models", default=".build/models")
+    s.add_argument("--node-modules", default="node_modules")
     w = sub.add_parser("where", help="print the engine and models folders a build would use")
     w.add_argument("--engine-dir")
     w.add_argument("--models-dir")
     w.add_argument("-f", "--config-file", default="mkdocs.yml")
     args = parser.parse_args(argv)
     if args.command == "ship":
-        ship(args.engine, args.models)
+        ship(args.engine, args.models, args.node_modules)
     else:
         try:
             print("engine:", resolve("engine", args.engine_dir, args.config_file))
