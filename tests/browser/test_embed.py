@@ -77,3 +77,24 @@ def test_alias_serves_the_same_unit_light_by_default(page, site_url):
     assert page.locator("html").get_attribute("data-theme") == "light"
     canonical = page.locator("link[rel=canonical]").get_attribute("href")
     assert canonical.endswith("embed/v1/gate-inspector/")
+
+
+DEMOS = ["gate-inspector",                  # hidden-state: test_demo_embed_theme_settings_and_ready "vanishing-gradient", "training-race", "bidirectional",
+         "text-generation", "playground"]
+
+
+@pytest.mark.parametrize("demo", DEMOS)
+def test_every_demo_embed_reaches_ready_on_its_own_origin(page, site_url, demo):
+    page.goto(f"{site_url}embed/v1/{demo}/")
+    page.wait_for_function(f"document.querySelector('[data-demo=\"{demo}\"]').dataset.status === 'ready'",
+                           timeout=60_000)
+
+
+def test_every_quiz_embed_mounts(page, site_url):
+    import conftest
+    quizzes = sorted(p.name for p in (conftest.SITE / "embed" / "v1" / "quiz").iterdir())
+    assert len(quizzes) >= 5
+    for quiz in quizzes:
+        page.goto(f"{site_url}embed/v1/quiz/{quiz}/?theme=dark")
+        page.wait_for_function(f"document.querySelector('[data-quiz=\"{quiz}\"]').dataset.status === 'ready'")
+        assert page.locator("[data-question]").count() >= 1

@@ -38,6 +38,10 @@ def test_scorm_score_reaches_the_lms(page, tmp_path):
         page.wait_for_function("cmi['cmi.core.lesson_status'] === 'incomplete'")
         sco = page.frame_locator("#sco")
         assert sco.locator(".md-nav, .md-header").count() == 0
+        demo = sco.locator("[data-demo]").first                     # the engine travels in the package
+        demo.scroll_into_view_if_needed()
+        page.frame(url=lambda u: u.endswith("course/index.html")).wait_for_function(
+            "document.querySelector('[data-demo]').dataset.status === 'ready'", timeout=60_000)
         question = sco.locator("[data-question]", has_text="designed to solve").first
         answer_choice(question, "LSTM")
         page.wait_for_function("Number(cmi['cmi.core.score.raw']) > 0")
