@@ -302,6 +302,33 @@ def _sci_md(v: float, digits: int) -> str:
     return f"${s}$" if "times" in s else s
 
 
+def rnn_example_code() -> str:
+    """Python for the playground that rebuilds the worked example's RNN in rnncore and prints its states,
+    escaped for an HTML attribute (data-code)."""
+    import html  # noqa: PLC0415
+
+    ex = RNN_EXAMPLE
+    xs = ", ".join(f"[[{x}]]" for x in ex["x"])
+    code = "\n".join([
+        "import rnncore",
+        "",
+        "# The worked example's RNN (I=1, H=2); b_ih + b_hh = b",
+        "rnn = rnncore.RNN(input_size=1, hidden_size=2)",
+        "rnn.load_state_dict({",
+        f"    \"weight_ih_l0\": {ex['W_ih']},",
+        f"    \"weight_hh_l0\": {ex['W_hh']},",
+        f"    \"bias_ih_l0\": {ex['b']},",
+        "    \"bias_hh_l0\": [0.0, 0.0],",
+        "})",
+        f"x = [{xs}]  # (T, B, I) = ({len(ex['x'])}, 1, 1)",
+        "y, h_T = rnn.forward(x)",
+        "for t, h in enumerate(y.tolist(), start=1):",
+        "    print(f\"h_{t} =\", [round(v, 3) for v in h[0]])",
+        "rnn.num_parameters",
+    ])
+    return html.escape(code, quote=True).replace("\n", "&#10;")
+
+
 def _lstm_trace_numpy() -> list[dict[str, float]]:
     ex = LSTM_EXAMPLE
     h = c = 0.0
@@ -647,7 +674,7 @@ def core_status() -> dict[str, str]:
 
 
 MACROS = [param_count, param_ratio, param_table, param_breakdown, rnn_example_latex, rnn_h, rnn_preact,
-          rnn_example_table, rnn_memory_table, lstm_value, lstm_example_latex, lstm_example_table, decay, decay_value, steps_until,
+          rnn_example_table, rnn_memory_table, rnn_example_code, lstm_value, lstm_example_latex, lstm_example_table, decay, decay_value, steps_until,
           dtanh_max, dsigmoid_max, dtanh_at, grad_ratio, lab_ratio, race_learned_at, race_final_loss, race_baseline, spectral_radius_of, example_spectral_radius, clip_scale,
           forget_retention, sigmoid, reference_source, rnn_state_bytes, kv_cache_bytes, step_flops, human_bytes, memory_table, fmt, core_status]
 
