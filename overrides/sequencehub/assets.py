@@ -3,6 +3,7 @@ built engine and models. All are registered as MkDocs files (so `mkdocs serve` s
 them), never fetched from a CDN.
 
     overrides/sequencehub/assets/**            -> assets/sequencehub/**
+    node_modules (the `node_modules` option, else next to mkdocs.yml, else this project's checkout):
     node_modules/katex/dist/{katex.min.css, katex.mjs, contrib/auto-render.mjs, fonts/*}
                                                -> assets/vendor/katex/...
     node_modules/echarts/dist/echarts.esm.min.js -> assets/vendor/echarts/echarts.esm.min.js
@@ -17,6 +18,7 @@ from mkdocs.structure.files import File
 
 ASSETS = pathlib.Path(__file__).resolve().parent / "assets"
 ASSETS_DEST = "assets/sequencehub"
+CHECKOUT = ASSETS.parents[2]          # this project's checkout (editable install): its node_modules is a fallback
 VENDOR = {
     "katex": ("katex/dist", ["katex.min.css", "katex.mjs", "contrib/auto-render.mjs", "fonts/*.woff2",
                              "fonts/*.woff", "fonts/*.ttf"], "assets/vendor/katex"),

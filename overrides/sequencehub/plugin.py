@@ -76,6 +76,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         self.quiz_sites = {}          # quiz id -> "docs/<file>:<line>"
         self.page_quizzes = {}        # src_uri -> [Quiz]
         self.entries = []             # glossary entries
+        self.tooltips = None
         self.glossary_file = None
         self.lessons = []             # course model (on_env)
         self.faq_nodes = {}           # src_uri -> FAQPage node
@@ -113,7 +114,9 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
 
     def on_files(self, files, *, config):
         assets.add(files, assets.tree(assets.ASSETS, assets.ASSETS_DEST, config))
-        node_modules = self._path(self.config.node_modules or "node_modules")
+        candidates = [self._path(self.config.node_modules)] if self.config.node_modules else [
+            self.config_dir / "node_modules", assets.CHECKOUT / "node_modules"]
+        node_modules = next((p for p in candidates if p.is_dir()), candidates[0])
         vendored, missing = assets.vendor_files(node_modules, config)
         if missing:
             log.warning("sequencehub: vendored libraries missing (run `npm ci`): %s", ", ".join(missing))

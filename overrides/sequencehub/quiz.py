@@ -180,6 +180,7 @@ def parse_number(text, line, what="value"):
 def parse_body(body, first_line, generate_kinds=None):
     """Parse the lines inside a fence (first_line = line number of body[0]). Returns (questions, errors)."""
     questions, errors = [], []
+    broken = set()
     question = None
     last = None            # what an indented continuation line extends: (object, attribute)
     last_option = None
@@ -268,8 +269,11 @@ def parse_body(body, first_line, generate_kinds=None):
             raise QuizError(line_no, f"cannot read `{line[:60]}`; a quiz line starts with one of: {SYNTAX_HINT}")
         except QuizError as error:
             errors.append(error)
+            if question is not None:
+                broken.add(id(question))         # its own checks would only repeat this error
     for q in questions:
-        errors.extend(_check_question(q))
+        if id(q) not in broken:
+            errors.extend(_check_question(q))
     return questions, errors
 
 
