@@ -56,10 +56,15 @@ export function mount(el) {
   );
   ui.controls.after(biasBox);
   biasSliders();
-  ui.note.textContent = "Gates near 1 let information through, near 0 block it. Raise the forget bias and the "
-    + "cell state keeps its value across the zeros; lower it and the LSTM forgets within a step or two.";
+  const NOTES = {
+    lstm: "Gates near 1 let information through, near 0 block it. Raise the forget bias and the cell state keeps "
+      + "its value across the zeros; lower it and the LSTM forgets within a step or two.",
+    gru: "Gates near 1 let information through, near 0 block it. Raise the update bias (z near 1) and h keeps its "
+      + "value across the zeros; lower it and the GRU overwrites h with the candidate n at every step.",
+  };
 
   const update = engineLink(ui, "gate_trace", async (r) => {
+    ui.note.textContent = NOTES[r.cell];
     if (!gatesChart) {
       gatesChart = await chart(ui.figure, { height: 320, label: "gate activations" });
       statesChart = await chart(ui.figure, { height: 200, label: "cell state and hidden state" });

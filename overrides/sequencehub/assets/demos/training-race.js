@@ -74,7 +74,7 @@ export function mount(el) {
       series: cells.map((cell, k) => ({
         type: "line", name: cell.toUpperCase(), showSymbol: false, lineStyle: { width: 2 },
         itemStyle: { color: th.cells[cell] }, data: smooth(state.losses[cell] || []),
-        markLine: k === 0 ? { silent: true, symbol: "none", label: { formatter: "learned nothing", color: th.muted },
+        markLine: k === 0 ? { silent: true, symbol: "none", label: { formatter: "learned nothing", position: "insideEndTop", color: th.muted },
           lineStyle: { type: "dashed", color: th.muted }, data: [{ yAxis: Number(r.baseline.toFixed(4)) }] } : undefined,
       })),
     }));
