@@ -364,6 +364,14 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             output = embed_hooks.on_post_page(output, page, config)
         return output
 
+    def on_post_template(self, output, *, template_name, config):
+        """Theme pages that are not documents (404.html) get structured data too."""
+        if template_name == "404.html" and "</head>" in output:
+            site = self._site(config)
+            node = jsonld.web_page(site, site["url"] + "404.html", "Page not found", None)
+            output = output.replace("</head>", jsonld.script_tag(jsonld.graph([node])) + "\n</head>", 1)
+        return output
+
     def on_post_build(self, *, config):
         if self.config.exports:
             self.write_exports(config)
