@@ -646,7 +646,7 @@ def memory_table(hidden_size: int, rnn_layers: int, tf_layers: int, d_model: int
             "|-----------:|-----------:|----------:|---------------------:|----------------------:|"]
     for n in lengths:
         kv = kv_cache_bytes(n, tf_layers, d_model, bytes_per_value)
-        rows.append(f"| {n:,} | {human_bytes(lstm)} | {human_bytes(gru)} | {human_bytes(kv)} | {kv / lstm:,.0f}x |")
+        rows.append(f"| {n:,} | {human_bytes(lstm)} | {human_bytes(gru)} | {human_bytes(kv)} | {kv / lstm:,.0f}× |")
     return "\n".join(rows)
 
 
