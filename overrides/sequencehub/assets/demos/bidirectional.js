@@ -30,18 +30,22 @@ export function mount(el) {
       plot = await chart(ui.figure, { height: 380, label: "forward, backward and concatenated states" });
       ui.figure.append(readout);
     }
-    const panels = [
-      { title: "→ forward", values: r.forward, min: -1, max: 1 },
-      { title: "← backward", values: r.backward, min: -1, max: 1 },
-      { title: "[→ ; ←]", values: r.concat, min: -1, max: 1 },
-    ];
     const H = r.forward[0].length;
+    // one colour scale for all three panels, fitted to the values (small states would otherwise look blank)
+    const m = Math.max(0.05, ...r.concat.flat().map(Math.abs));
+    const fwd = Array.from({ length: H }, (_, u) => `→${u + 1}`);
+    const bwd = Array.from({ length: H }, (_, u) => `←${u + 1}`);
+    const panels = [
+      { title: "→ forward", values: r.forward, min: -m, max: m, units: fwd },
+      { title: "← backward", values: r.backward, min: -m, max: m, units: bwd },
+      { title: "[→ ; ←]", values: r.concat, min: -m, max: m, units: [...fwd, ...bwd] },
+    ];
     plot.box.style.height = `${Math.max(300, 60 + 3 * (24 * H + 20) + 24 * H)}px`;
     plot.instance.resize();
     plot.draw((th) => heatmapsOption(th, panels, r.tokens));
     const T = r.tokens.length;
     readout.textContent = `"${r.tokens[0]}" sees what follows only through ←; "${r.tokens[T - 1]}" sees what `
-      + "came before only through →.";
+      + `came before only through →. Colours span ±${m.toFixed(2)}.`;
     plot.setLabel(`Heat maps of ${r.cell.toUpperCase()} forward and backward states over ${T} words, `
       + "and their concatenation");
   });

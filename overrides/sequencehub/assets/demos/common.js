@@ -309,7 +309,8 @@ export function heatmapsOption(th, panels, tokens, { direction = "column", unitL
     }
     xAxis.push({ type: "category", gridIndex: k, data: tokens, ...axisStyle(th),
       axisLabel: { color: th.fg, show: direction !== "column" || k === n - 1 } });
-    yAxis.push({ type: "category", gridIndex: k, data: Array.from({ length: H }, (_, u) => `${unitLabel}${u + 1}`),
+    const units = panel.units || Array.from({ length: H }, (_, u) => `${unitLabel}${u + 1}`);
+    yAxis.push({ type: "category", gridIndex: k, data: units,
       name: panel.title, nameLocation: direction === "column" ? "middle" : "end", nameGap: direction === "column" ? 56 : 10,
       nameRotate: direction === "column" ? 90 : 0, nameTextStyle: { color: th.fg, fontWeight: "bold" },
       ...axisStyle(th), axisLabel: { color: th.muted, fontSize: 10 } });
