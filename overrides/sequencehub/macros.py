@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -661,6 +662,34 @@ def reference_source(name: str) -> str:
     return f"```python title=\"rnncore/reference.py\"\n{code}\n```"
 
 
+def _charlm() -> dict:
+    """The text-generation model's metadata: from the trained file (make models) when present, else from the
+    training script's settings and its corpus (the same numbers before training)."""
+    import json  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parents[2]
+    path = root / ".build" / "models" / "charlm.json"
+    if path.is_file():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {"vocab": len(data["vocab"]), "hidden": int(data["hidden_size"]),
+                "steps": int(data["training"]["steps"]), "seq_len": int(data["training"]["seq_len"]),
+                "corpus_chars": None}
+    script = (root / "build" / "train_charlm.py").read_text(encoding="utf-8")
+    setting = {k: int(re.search(rf"^{k} = (\d+)", script, re.M).group(1)) for k in ("HIDDEN", "STEPS", "SEQ_LEN")}
+    corpus = (root / "build" / "corpus.txt").read_text(encoding="utf-8")
+    return {"vocab": len(set(corpus)), "hidden": setting["HIDDEN"], "steps": setting["STEPS"],
+            "seq_len": setting["SEQ_LEN"], "corpus_chars": len(corpus)}
+
+
+def charlm(fact: str):
+    """A fact about the text-generation model: "vocab", "hidden", "steps", "seq_len" or "params" (LSTM + readout)."""
+    info = _charlm()
+    if fact == "params":
+        v, h = info["vocab"], info["hidden"]
+        return param_count("lstm", v, h) + h * v + v
+    return info[fact]
+
+
 def fmt(value, digits: int = 3) -> str:
     """Thousands separators for ints, ``digits`` significant figures for floats."""
     if isinstance(value, int):
@@ -676,7 +705,7 @@ def core_status() -> dict[str, str]:
 MACROS = [param_count, param_ratio, param_table, param_breakdown, rnn_example_latex, rnn_h, rnn_preact,
           rnn_example_table, rnn_memory_table, rnn_example_code, lstm_value, lstm_example_latex, lstm_example_table, decay, decay_value, steps_until,
           dtanh_max, dsigmoid_max, dtanh_at, grad_ratio, lab_ratio, race_learned_at, race_final_loss, race_baseline, spectral_radius_of, example_spectral_radius, clip_scale,
-          forget_retention, sigmoid, reference_source, rnn_state_bytes, kv_cache_bytes, step_flops, human_bytes, memory_table, fmt, core_status]
+          forget_retention, sigmoid, reference_source, charlm, rnn_state_bytes, kv_cache_bytes, step_flops, human_bytes, memory_table, fmt, core_status]
 
 
 _DOCS_DIR = [Path(__file__).resolve().parents[2] / "docs"]
