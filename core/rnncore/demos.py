@@ -362,8 +362,7 @@ def _charlm(model):
         raise ValueError(f"model {key!r} is not loaded: send the whole model once")
     vocab, H = model["vocab"], int(model["hidden_size"])
     lstm = _model("lstm", len(vocab), H, 0)
-    for name, value in model["lstm"].items():
-        _set_param(lstm, name, value)
+    lstm.load_state_dict(model["lstm"])
     entry = (vocab, H, lstm, model["out"]["weight"], model["out"]["bias"])
     _CHARLMS.clear()
     _CHARLMS[key] = entry
