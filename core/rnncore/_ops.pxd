@@ -40,39 +40,58 @@ cdef inline void gemv_acc(Py_ssize_t n_in, Py_ssize_t n_out, const real* v, cons
         j += 1
 
 
+cdef inline void ger_acc(Py_ssize_t m, Py_ssize_t n, const real* u, const real* v, real* w) noexcept nogil:
+    """w[i, j] += u[i] * v[j] for a row-major w of shape (m, n): the outer-product update of a weight gradient."""
+    cdef Py_ssize_t i
+    for i in range(m):
+        axpy(n, u[i], v, w + i * n)
+
+
 cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
                           const real* v, Py_ssize_t ldv,
                           const real* w,
                           real* out, Py_ssize_t ldo) noexcept nogil:
     """out[b, k] += sum_j v[b, j] * w[j, k] for b < m: out += v @ w, w row-major (n_in, n_out), v and out with row
-    strides ldv and ldo. Four rows of w stay in L1 while every row b uses them (rather than w streamed per b)."""
-    cdef Py_ssize_t j = 0, k, b
-    cdef real a0, a1, a2, a3
-    cdef const real* w0
-    cdef const real* w1
-    cdef const real* w2
-    cdef const real* w3
-    cdef const real* vb
+    strides ldv and ldo.
+
+    Register tiles: 4 rows x 16 columns of ``out`` are accumulated in a local array the compiler keeps in vector
+    registers, over all j, then added once (the shape of a BLAS micro-kernel, left to gcc/clang to vectorise);
+    columns past the last full tile take the axpy form, rows past the last full tile the gemv form."""
+    cdef Py_ssize_t b = 0, k, j, q
+    cdef real acc[64]
+    cdef real v0, v1, v2, v3
+    cdef const real* wj
     cdef real* o
-    while j + 4 <= n_in:
-        w0 = w + j * n_out
-        w1 = w0 + n_out
-        w2 = w1 + n_out
-        w3 = w2 + n_out
-        for b in range(m):
-            vb = v + b * ldv + j
-            a0 = vb[0]
-            a1 = vb[1]
-            a2 = vb[2]
-            a3 = vb[3]
-            o = out + b * ldo
-            for k in range(n_out):
-                o[k] += a0 * w0[k] + a1 * w1[k] + a2 * w2[k] + a3 * w3[k]
-        j += 4
-    while j < n_in:
-        for b in range(m):
-            axpy(n_out, v[b * ldv + j], w + j * n_out, out + b * ldo)
-        j += 1
+    while b + 4 <= m:
+        k = 0
+        while k + 16 <= n_out:
+            for q in range(64):
+                acc[q] = 0
+            for j in range(n_in):
+                wj = w + j * n_out + k
+                v0 = v[b * ldv + j]
+                v1 = v[(b + 1) * ldv + j]
+                v2 = v[(b + 2) * ldv + j]
+                v3 = v[(b + 3) * ldv + j]
+                for q in range(16):
+                    acc[q] += v0 * wj[q]
+                    acc[16 + q] += v1 * wj[q]
+                    acc[32 + q] += v2 * wj[q]
+                    acc[48 + q] += v3 * wj[q]
+            for q in range(16):
+                out[b * ldo + k + q] += acc[q]
+                out[(b + 1) * ldo + k + q] += acc[16 + q]
+                out[(b + 2) * ldo + k + q] += acc[32 + q]
+                out[(b + 3) * ldo + k + q] += acc[48 + q]
+            k += 16
+        if k < n_out:
+            for j in range(n_in):
+                for q in range(4):
+                    axpy(n_out - k, v[(b + q) * ldv + j], w + j * n_out + k, out + (b + q) * ldo + k)
+        b += 4
+    while b < m:                                     # rows left over (all of them when m < 4): gemv form
+        gemv_acc(n_in, n_out, v + b * ldv, w, out + b * ldo)
+        b += 1
 
 
 cdef inline void gemm_tn_acc(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
@@ -80,44 +99,49 @@ cdef inline void gemm_tn_acc(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
                              const real* v, Py_ssize_t ldv,
                              real* w) noexcept nogil:
     """w[k, j] += sum_b g[b, k] * v[b, j] for b < m: w += g^T @ v, w row-major (n_out, n_in): a weight gradient
-    summed over m rows. Four rows of w are updated per pass over the m rows (each v row loaded once per pass)."""
-    cdef Py_ssize_t k = 0, j, b
+    summed over m rows. Register tiles of 4 rows x 16 columns of ``w`` accumulate over all b, then are added once;
+    the remaining rows/columns take the axpy form."""
+    cdef Py_ssize_t k = 0, j, b, q
+    cdef real acc[64]
     cdef real g0, g1, g2, g3
-    cdef real* d0
-    cdef real* d1
-    cdef real* d2
-    cdef real* d3
     cdef const real* gb
     cdef const real* vb
-    while k + 4 <= n_out:
-        d0 = w + k * n_in
-        d1 = d0 + n_in
-        d2 = d1 + n_in
-        d3 = d2 + n_in
+    if m < 8:                                        # few rows (one step's batch): rank-1 updates, no tiles
         for b in range(m):
-            gb = g + b * ldg + k
-            g0 = gb[0]
-            g1 = gb[1]
-            g2 = gb[2]
-            g3 = gb[3]
-            vb = v + b * ldv
-            for j in range(n_in):
-                d0[j] += g0 * vb[j]
-                d1[j] += g1 * vb[j]
-                d2[j] += g2 * vb[j]
-                d3[j] += g3 * vb[j]
+            ger_acc(n_out, n_in, g + b * ldg, v + b * ldv, w)
+        return
+    while k + 4 <= n_out:
+        j = 0
+        while j + 16 <= n_in:
+            for q in range(64):
+                acc[q] = 0
+            for b in range(m):
+                gb = g + b * ldg + k
+                vb = v + b * ldv + j
+                g0 = gb[0]
+                g1 = gb[1]
+                g2 = gb[2]
+                g3 = gb[3]
+                for q in range(16):
+                    acc[q] += g0 * vb[q]
+                    acc[16 + q] += g1 * vb[q]
+                    acc[32 + q] += g2 * vb[q]
+                    acc[48 + q] += g3 * vb[q]
+            for q in range(16):
+                w[k * n_in + j + q] += acc[q]
+                w[(k + 1) * n_in + j + q] += acc[16 + q]
+                w[(k + 2) * n_in + j + q] += acc[32 + q]
+                w[(k + 3) * n_in + j + q] += acc[48 + q]
+            j += 16
+        if j < n_in:
+            for b in range(m):
+                for q in range(4):
+                    axpy(n_in - j, g[b * ldg + k + q], v + b * ldv + j, w + (k + q) * n_in + j)
         k += 4
     while k < n_out:
         for b in range(m):
             axpy(n_in, g[b * ldg + k], v + b * ldv, w + k * n_in)
         k += 1
-
-
-cdef inline void ger_acc(Py_ssize_t m, Py_ssize_t n, const real* u, const real* v, real* w) noexcept nogil:
-    """w[i, j] += u[i] * v[j] for a row-major w of shape (m, n): the outer-product update of a weight gradient."""
-    cdef Py_ssize_t i
-    for i in range(m):
-        axpy(n, u[i], v, w + i * n)
 
 
 cdef inline double sumsq(Py_ssize_t n, const real* x) noexcept nogil:
