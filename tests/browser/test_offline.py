@@ -13,6 +13,11 @@ from sequencehub.embed import hooks, offline
 OPT_IN = "try { localStorage.setItem('sequencehub:offline', 'on'); } catch (e) {}"
 WAIT_ACTIVE = """async () => {
   const reg = await navigator.serviceWorker.ready;
+  if (reg.active.state !== "activated") {
+    await new Promise((done) => reg.active.addEventListener("statechange", function check() {
+      if (reg.active.state === "activated") done();
+    }));
+  }
   const names = await caches.keys();
   const cache = await caches.open(names.find((n) => n.startsWith('sequencehub-')));
   return {state: reg.active.state, names, entries: (await cache.keys()).length};
