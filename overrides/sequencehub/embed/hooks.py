@@ -1,7 +1,8 @@
 """The embedding subsystem's only entry from the MkDocs plugin (``plugin.py`` calls these functions).
 
     on_startup(command)          remember the MkDocs command: `mkdocs serve` gets no service worker (an
-                                 author's browser must not keep serving yesterday's pages)
+                                 author's browser must not keep serving yesterday's pages) and no SCORM
+                                 packages (each rebuild stays fast)
     on_config(config, options)   start a build's record; options: embed, offline, scorm (all default True)
     on_post_page(output, page, config) -> output
                                  record the page's quizzes, demos, stylesheets, lesson body; inject the
@@ -44,6 +45,7 @@ def on_config(config, options=None):
     _record = _Record(options)
     if _command == "serve":
         _record.options["offline"] = False
+        _record.options["scorm"] = False
     return config
 
 
