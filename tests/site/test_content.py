@@ -434,3 +434,26 @@ def test_every_formula_typesets_with_the_vendored_katex(tmp_path):
     out = subprocess.run([node, "-e", script, str(katex), str(tmp_path / "math.json")], capture_output=True,
                          text=True, timeout=120, check=True)
     assert json.loads(out.stdout) == []
+
+
+def test_claims_the_lessons_make_about_computed_numbers_hold():
+    """The prose around some computed numbers makes a claim; if the core or the demos change, the claim must too."""
+    core = macros._core()
+    if core is None or not hasattr(core, "LSTM"):
+        pytest.skip("rnncore's compiled classes are not importable")
+
+    def value(tex):
+        mant, _, exp = tex.partition(r" \times 10^")
+        return float(mant) * (10 ** int(exp.strip("{}")) if exp else 1)
+
+    # lesson 2: "the gated cells keep many orders of magnitude more"; at gate bias 0 the LSTM falls like the RNN
+    rnn, lstm, gru = (value(macros.lab_ratio(c)) for c in ("rnn", "lstm", "gru"))
+    assert lstm > 1e3 * rnn and gru > 1e3 * rnn
+    assert value(macros.lab_ratio("lstm", gate_bias=0)) < 1e-3 * lstm
+    # lesson 2: "a tanh RNN ... even with rho = 1.1 the gradient still shrinks"
+    assert value(macros.grad_ratio(1.1)) < 1
+    # lesson 3: the plain RNN stays at the baseline, the gated cells get below half of it
+    assert macros.race_learned_at("rnn").startswith("not within")
+    assert macros.race_learned_at("gru").startswith("after") and macros.race_learned_at("lstm").startswith("after")
+    # lesson 1: the first input's trace fades, and W_hh is contractive
+    assert float(macros.example_spectral_radius()) < 1
