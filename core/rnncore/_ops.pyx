@@ -1,8 +1,10 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Array kernels ``rnncore.api`` needs besides the cells, usable without numpy (any buffer in, typed memoryviews).
+"""Array kernels besides the cells, usable without numpy (any buffer in, typed memoryviews).
 
-Natively, with numpy and large sizes, the API hands the big products to numpy's BLAS instead; below that size, and
-always without numpy, these run, so both paths give bit-identical results where they take the same route.
+``rnncore.api`` uses the checks (``count_nonfinite``), copies (``copy_cols``) and the CPU probe; ``linear_fwd``,
+``linear_bwd_x``, ``outer_acc`` and ``sum_tb`` are a dense layer's forward and gradients on time-major blocks
+(e.g. a readout y_t W^T + b in training without numpy); ``sigmoid_inplace``/``tanh_inplace`` expose the vectorised
+activations (tests, lessons). Take the module as ``rnncore.api._ops``: that is the build chosen for this CPU.
 Shapes: time-major (T, B, .) blocks; ``w_t`` means a weight matrix stored transposed (in, out).
 """
 from rnncore._types cimport real
