@@ -5,6 +5,7 @@ fails the test at teardown (tests that provoke errors on purpose clear `page.con
 """
 import functools
 import http.server
+import os
 import pathlib
 import threading
 import urllib.parse
@@ -12,7 +13,7 @@ import urllib.parse
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SITE = ROOT / "site"
+SITE = pathlib.Path(os.environ.get("SEQUENCEHUB_SITE", ROOT / "site"))   # another build: SEQUENCEHUB_SITE=...
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
