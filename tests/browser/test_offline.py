@@ -1,8 +1,14 @@
 """Offline reading: after one visit the service worker has the whole site; with the network off a lesson reloads
-and its demo runs. A rebuilt site (new content hash) replaces the cache."""
+and its demo runs. A rebuilt site (new content hash) replaces the cache. The offline bundle serves with the one
+line its README gives."""
 import json
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import zipfile
 
 import pytest
 
@@ -68,3 +74,32 @@ def test_rebuild_replaces_the_cache(context, page, tmp_path):
                                timeout=30_000, polling=200)
     finally:
         server.shutdown()
+
+
+def test_offline_bundle_serves_with_its_one_line(page, tmp_path):
+    """`make bundle`'s zip, unzipped, served by exactly the command its README gives: a lesson's demo runs."""
+    bundle = tmp_path / "bundle.zip"
+    subprocess.run([sys.executable, str(conftest.ROOT / "build" / "bundle.py"), "--site", str(conftest.SITE),
+                    "--out", str(bundle)], check=True, capture_output=True)
+    with zipfile.ZipFile(bundle) as zf:
+        zf.extractall(tmp_path)
+    folder = tmp_path / "sequencehub-site"
+    line = next(l.strip() for l in (folder / "README.txt").read_text().splitlines() if "http.server" in l)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    argv = line.replace("python3", sys.executable).replace(" 8000 ", f" {port} ").split()
+    server = subprocess.Popen(argv, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        page.goto(url + "embed/v1/bidirectional/")
+        page.wait_for_function("document.querySelector('[data-demo]').dataset.status === 'ready'", timeout=60_000)
+    finally:
+        server.terminate()
+        server.wait(10)
