@@ -10,7 +10,6 @@ import sys
 import time
 import zipfile
 
-import pytest
 
 import conftest
 from conftest import serve_directory

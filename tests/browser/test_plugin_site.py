@@ -1,7 +1,6 @@
 """The plugin on another MkDocs site: a minimal site in a temporary folder (MkDocs' own `mkdocs` theme) with the
 plugin, one quiz and one demo, built with --strict and served on its own origin; in Chromium the quiz works, the
 demo reaches ready, and nothing is requested outside that origin."""
-import pathlib
 import subprocess
 import sys
 import textwrap
