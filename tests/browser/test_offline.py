@@ -10,7 +10,6 @@ import sys
 import time
 import zipfile
 
-
 import conftest
 from conftest import serve_directory
 from sequencehub.embed import hooks, offline
