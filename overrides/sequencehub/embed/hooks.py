@@ -62,14 +62,17 @@ def on_post_page(output, page, config):
     content = page.content or ""
     title = page.title or ""
     for attrs, outer in elements_with(content, "data-quiz"):
-        quiz_id = attrs.get("data-quiz")
-        if quiz_id and quiz_id not in _record.quizzes:
+        quiz_id = attrs.get("data-quiz") or ""
+        if not pages.UNIT_ID.match(quiz_id):
+            log.warning("embed: %s: quiz id %r cannot be a URL segment; no embed page for it", dest, quiz_id)
+        elif quiz_id not in _record.quizzes:
             _record.quizzes[quiz_id] = {"html": outer, "source": dest, "assets": assets,
                                         "title": attrs.get("data-title") or title}
-    for attrs, outer in elements_with(content, "data-demo"):
-        name = attrs.get("data-demo")
-        if name and name not in _record.demos:
-            _record.demos[name] = {"html": outer, "source": dest, "assets": assets, "title": title}
+    for attrs, _ in elements_with(content, "data-demo"):
+        name = attrs.get("data-demo") or ""
+        if pages.UNIT_ID.match(name) and name not in _record.demos:
+            _record.demos[name] = {"html": pages.demo_markup(name), "source": dest, "assets": assets,
+                                   "title": title}
     if _is_lesson(page):
         slug = (page.meta or {}).get("skill") or pathlib.PurePosixPath(page.file.src_uri).stem
         _record.lessons.append({"slug": slug, "title": title, "content": content, "dest": dest, "assets": assets})

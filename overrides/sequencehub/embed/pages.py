@@ -7,6 +7,7 @@ versioned URL. Pages carry no site navigation, only the widget, the stylesheets 
 """
 import html
 import pathlib
+import re
 
 import jinja2
 import markupsafe
@@ -24,8 +25,12 @@ def unit_paths(kind, unit_id):
     return f"embed/{EMBED_VERSION}/{tail}/index.html", f"embed/{tail}/index.html"
 
 
+UNIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")   # ids that are safe as one URL path segment
+
+
 def demo_markup(name):
-    """The markup a lesson uses for a demo, for demos no page of the site holds."""
+    """A demo's bare markup. Embed pages use it rather than a lesson's copy, so a demo's embed defaults are the
+    demo's own (and its URL parameters the only settings), whatever attributes a lesson gives it."""
     return f'<div class="sh-demo" data-demo="{html.escape(name)}"></div>'
 
 
@@ -41,9 +46,9 @@ def render(kind, unit_id, body, dest, assets, site_name, title, source=None, ent
     scripts = [(src, typ) for src, typ in assets["scripts"] if _is_widget_script(src)]
     return _ENV.get_template("embed.html").render(
         lang=assets["lang"], palette=assets["palette"], version=EMBED_VERSION, title=title, site_name=site_name,
-        canonical=canonical, stylesheets=assets["stylesheets"],
-        prefix=prefix, scripts=scripts, kind=kind, unit_id=unit_id, body=markupsafe.Markup(body), source=source.removesuffix("index.html") if source else None,
-        credit=f"{title} · {site_name}", entry=entry, assets_icon=assets.get("icon"))
+        canonical=canonical, stylesheets=assets["stylesheets"], assets_icon=assets.get("icon"), prefix=prefix,
+        scripts=scripts, kind=kind, unit_id=unit_id, body=markupsafe.Markup(body), entry=entry,
+        source=source.removesuffix("index.html") if source else None, credit=f"{title} · {site_name}")
 
 
 def _is_widget_script(src):
