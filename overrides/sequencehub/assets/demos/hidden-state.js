@@ -116,8 +116,9 @@ export function mount(el) {
   }
   whenVisible(el, request);
   el.addEventListener("keydown", (e) => {
-    if (e.target.tagName === "INPUT" && e.target.type === "text") return;
-    if (e.key === "ArrowRight" && e.target.type !== "range" && e.target.type !== "radio") setStep(state.step + 1);
-    if (e.key === "ArrowLeft" && e.target.type !== "range" && e.target.type !== "radio") setStep(state.step - 1);
+    // arrow keys step through time when a step button (or the demo itself) has the focus
+    if (e.target !== el && e.target.tagName !== "BUTTON") return;
+    if (e.key === "ArrowRight") { e.preventDefault(); setStep(state.step + 1); }
+    if (e.key === "ArrowLeft") { e.preventDefault(); setStep(state.step - 1); }
   });
 }
