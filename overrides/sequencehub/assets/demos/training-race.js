@@ -117,7 +117,7 @@ export function mount(el) {
     try {
       while (state.running && generation === state.generation) {
         const total = (state.losses[state.race.cells[0]] || []).length;
-        if (total >= MAX_STEPS) break;
+        if (total >= MAX_STEPS || !el.isConnected) break;      // done, or the reader left the page
         const r = await call("race_step", { id: state.race.id, steps: CHUNK }, { budgetMs: 20000 });
         if (generation !== state.generation) return;
         for (const [cell, values] of Object.entries(r.losses)) state.losses[cell].push(...values);
