@@ -51,7 +51,13 @@ def _sh_run(code):
                 start = start.tb_next
             keep = traceback.format_exception(etype, evalue, start)
             err.write("".join(keep))
-    return json.dumps({"stdout": out.getvalue(), "stderr": err.getvalue(), "result": result})
+    return json.dumps({"stdout": _clip(out.getvalue()), "stderr": _clip(err.getvalue()), "result": _clip(result)})
+
+def _clip(text, limit=100_000):
+    # a runaway print loop must not flood the page: keep the start and say what was cut
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit] + f"\\n… ({len(text) - limit} more characters not shown)\\n"
 `;
 
 let ready = null;   // the cached promise of a Pyodide with rnncore imported
