@@ -34,14 +34,14 @@ def core_extensions():
             cflags.append("-march=native")
     directives = {"language_level": 3}
     if debug:
-        directives.update(boundscheck=True, wraparound=True, initializedcheck=True)
+        return _debug_extensions(cflags, directives)
     exts = []
     for path in sorted(glob.glob("core/rnncore/**/*.pyx", recursive=True)):
         rel = os.path.relpath(path, "core")[:-len(".pyx")]
         exts.append(Extension(rel.replace(os.sep, "."), [path], extra_compile_args=cflags))
     out = cythonize(exts, include_path=["core"], compiler_directives=directives, quiet=True,
                     build_dir=".build/cython")
-    if debug or platform.machine().lower() not in ("x86_64", "amd64"):
+    if platform.machine().lower() not in ("x86_64", "amd64"):
         return out
     simd = []
     for path in sorted(glob.glob("core/rnncore/cells/*.pyx")) + ["core/rnncore/_ops.pyx"]:
@@ -55,6 +55,34 @@ def core_extensions():
                               extra_compile_args=cflags + ["-mavx2", "-mfma"]))
     return out + cythonize(simd, include_path=[".build/simd", "core"], compiler_directives=directives, quiet=True,
                            build_dir=".build/cython")
+
+
+def _debug_extensions(cflags, directives):
+    """RNNCORE_DEBUG=1: the directives in each file's header win over cythonize's, so the sources are copied to
+    .build/debug with the checks switched on in their headers and compiled from there (C in .build/cython-debug).
+    The AVX2 copies of a previous optimised build are removed so rnncore.api loads the checked modules."""
+    import shutil
+    from Cython.Build import cythonize
+
+    for stale in glob.glob("core/rnncore/**/*_avx2.*.so", recursive=True):
+        os.remove(stale)
+    exts = []
+    for path in sorted(glob.glob("core/rnncore/**/*", recursive=True)):
+        if not path.endswith((".pyx", ".pxd", "__init__.py")):
+            continue
+        rel = os.path.relpath(path, "core")
+        dst = os.path.join(".build/debug", rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        text = open(path).read()
+        for check in ("boundscheck", "wraparound", "initializedcheck"):
+            text = text.replace(check + "=False", check + "=True")
+        if not os.path.exists(dst) or open(dst).read() != text:
+            with open(dst, "w") as f:
+                f.write(text)
+        if path.endswith(".pyx"):
+            exts.append(Extension(rel[:-len(".pyx")].replace(os.sep, "."), [dst], extra_compile_args=cflags))
+    return cythonize(exts, include_path=[".build/debug"], compiler_directives=directives, quiet=True,
+                     build_dir=".build/cython-debug")
 
 
 setup(
