@@ -38,7 +38,8 @@ def _check_choice(name, value, choices):
 
 
 def _check_int(name, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            or value != int(value)):
         raise ValueError(f"{name} must be a whole number; got {value!r}")
     value = int(value)
     if not lo <= value <= hi:

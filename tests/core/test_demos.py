@@ -192,6 +192,9 @@ def test_quiz_items_change_with_the_seed():
     (lambda: demos.gate_trace(overrides={"weight_hh_l0[9,9]": 1.0}), "outside"),
     (lambda: demos.gate_trace(overrides={"nope[0]": 1.0}), "unknown weight"),
     (lambda: demos.gradient_norms(length=10_000), "length"),
+    (lambda: demos.gradient_norms(length=float("inf")), "whole number"),
+    (lambda: demos.race_init(task="sorting"), "task"),
+    (lambda: demos.sample({"key": "never-sent"}), "not loaded"),
     (lambda: demos.gradient_norms(scale=float("nan")), "finite"),
     (lambda: demos.quiz_item("gru-h3", 0), "kind"),
 ])
