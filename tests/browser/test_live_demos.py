@@ -113,6 +113,20 @@ def test_demo_matches_native_core_and_reacts_to_a_slider(page, site_url, name):
     assert root.get_attribute("data-status") == "ready"
 
 
+def test_hidden_state_steps_through_time_by_keyboard(page, site_url):
+    root = open_demo(page, site_url, "hidden-state")
+    T = len(hook(root)["result"]["tokens"])
+    step = root.locator("output.sh-demo-value[aria-live]")
+    assert step.inner_text() == f"t = {T} of {T}"            # a new trace is shown whole
+    back = root.get_by_role("button", name="previous step")
+    back.focus()
+    back.press("ArrowLeft")
+    back.press("Enter")
+    assert step.inner_text() == f"t = {T - 2} of {T}"
+    root.get_by_role("button", name="from the start").click()
+    assert step.inner_text() == f"t = 1 of {T}"
+
+
 def test_training_race_learns_like_the_native_core(page, site_url):
     from rnncore import demos
     root = open_demo(page, site_url, "training-race")
