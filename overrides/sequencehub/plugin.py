@@ -79,7 +79,9 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         self.tooltips = None
         self.glossary_file = None
         self.lessons = []             # course model (on_env)
-        self.faq_nodes = {}           # src_uri -> FAQPage node
+        self.faq_html = {}            # src_uri -> the FAQ page's rendered content
+        self.renderers = {}           # src_uri -> that page's Markdown renderer for quiz texts
+        self.pages = []               # every documentation file (on_nav)
         self.uses_engine = False
         self.engine_found = False
         self.skills_url = None        # the page holding <div data-skill-matrix>
@@ -252,10 +254,9 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
                 return render.quiz_html(quiz, md, downloads)
 
             html = PLACEHOLDER_RE.sub(widget, html)
-            self._md_cache = getattr(self, "_md_cache", {})
-            self._md_cache[page.file.src_uri] = md
+            self.renderers[page.file.src_uri] = md
         if page.file.src_uri == self.config.faq:
-            self.faq_nodes[page.file.src_uri] = html
+            self.faq_html[page.file.src_uri] = html
         return html
 
     # ------------------------------------------------------------------------------------------ course model
@@ -314,21 +315,21 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         url = config.site_url or ""
         if url and not url.endswith("/"):
             url += "/"
-        home = next((f.page for f in self._files_pages if f.page and f.page.is_homepage), None)
+        home = next((f.page for f in self.pages if f.page and f.page.is_homepage), None)
         return {"url": url, "name": config.site_name, "language": config.theme.get("language") or "en",
                 "course_name": (home.title if home and home.title else config.site_name),
                 "description": ((home.meta or {}).get("description") if home else None)
                 or config.site_description or config.site_name}
 
     def on_nav(self, nav, *, config, files):
-        self._files_pages = list(files.documentation_pages())
+        self.pages = list(files.documentation_pages())
         return nav
 
     def page_jsonld(self, page, config):
         site = self._site(config)
         page_url = site["url"] + page.url
         meta = page.meta or {}
-        md = getattr(self, "_md_cache", {}).get(page.file.src_uri)
+        md = self.renderers.get(page.file.src_uri)
         md_text = (lambda text: _plain(md(text))) if md else glossary.plain
         quizzes = self.page_quizzes.get(page.file.src_uri, [])
         nodes = []
@@ -343,13 +344,13 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             if not page.is_homepage:
                 nodes.append(jsonld.web_page(site, page_url, page.title, meta.get("description")))
             nodes += [jsonld.quiz_node(q, page_url, md_text) for q in quizzes]
-        if page.file.src_uri in self.faq_nodes:
-            nodes.append(jsonld.faq_node(self.faq_nodes[page.file.src_uri], page_url, page.title))
+        if page.file.src_uri in self.faq_html:
+            nodes.append(jsonld.faq_node(self.faq_html[page.file.src_uri], page_url, page.title))
         if self.glossary_file is not None and page.file.src_uri == self.glossary_file.src_uri:
             def taught(entry):
                 target = (pathlib.PurePosixPath(self.glossary_file.src_uri).parent / entry.taught_href)
                 path = os.path.normpath(target.as_posix().split("#")[0]).replace(os.sep, "/")
-                match = next((f for f in self._files_pages if f.src_uri == path), None)
+                match = next((f for f in self.pages if f.src_uri == path), None)
                 return site["url"] + match.url if match else None
             nodes.append(jsonld.glossary_node(self.entries, page_url, page.title, taught))
         return jsonld.graph(nodes)
@@ -382,18 +383,12 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             embed_hooks.on_post_build(config)
 
     def write_exports(self, config):
+        """quizzes/<id>.gift and quizzes/<id>.qti.zip for every quiz (texts rendered as on the quiz's page)."""
         out = pathlib.Path(config.site_dir) / "quizzes"
-        md = markdown_lib.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs or {})
-
-        def convert(text, block=False):
-            md.reset()
-            html = md.convert(text).strip()
-            match = re.fullmatch(r"<p>(.*)</p>", html, re.S)
-            return match.group(1) if match and not block and "<p>" not in match.group(1) else html
-
-        for page_quizzes in self.page_quizzes.values():
+        for src, page_quizzes in self.page_quizzes.items():
+            md = self.renderers[src]
             for quiz in page_quizzes:
-                questions = exports.static_questions(quiz, convert, _generated_instance)
+                questions = exports.static_questions(quiz, md, _generated_instance)
                 out.mkdir(parents=True, exist_ok=True)
                 (out / f"{quiz.id}.gift").write_text(exports.gift(quiz, questions), encoding="utf-8")
                 (out / f"{quiz.id}.qti.zip").write_bytes(exports.qti_package(quiz, questions))
