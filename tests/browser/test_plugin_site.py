@@ -63,13 +63,14 @@ def test_quiz_and_demo_work_on_another_site(page, other_site):
     site, url = other_site
     assert (site / "engine" / "engine.json").is_file() and (site / "assets" / "sequencehub" / "main.js").is_file()
     page.goto(url)
+    page.locator('[data-demo="hidden-state"]').scroll_into_view_if_needed()   # demos start once visible
+    page.wait_for_function(
+        "document.querySelector('[data-demo=\"hidden-state\"]').dataset.status === 'ready'", timeout=60_000)
     question = page.locator('[data-quiz="other-site-quiz"] [data-question]').first
     answer_choice(question, "LSTM")
     feedback = question.locator("[data-feedback]").first
     feedback.wait_for()
     assert feedback.get_attribute("data-correct") == "true"
-    page.wait_for_function(
-        "document.querySelector('[data-demo=\"hidden-state\"]').dataset.status === 'ready'", timeout=60_000)
 
 
 def test_other_site_gets_embed_pages(page, other_site):
