@@ -122,8 +122,13 @@ export function mount(el) {
     summary.textContent = `${count} of ${lessons.length} skills unlocked · ${store.totalXp(data)} XP`;
     drawEdges(canvas, svg, lessons);
   }
-  store.subscribe(update);
-  new ResizeObserver(() => drawEdges(canvas, svg, lessons)).observe(canvas);
+  const resize = new ResizeObserver(() => drawEdges(canvas, svg, lessons));
+  const unsubscribe = store.subscribe(() => {
+    if (el.isConnected) return update();
+    unsubscribe();                                      // the page was swapped by instant navigation
+    resize.disconnect();
+  });
+  resize.observe(canvas);
   update();
   el.dataset.status = "ready";
 }

@@ -239,7 +239,8 @@ class Quiz {
       this.sync();
       this.questions[0]?.el.querySelector("input")?.focus();
     });
-    store.subscribe((event) => {
+    const unsubscribe = store.subscribe((event) => {
+      if (!root.isConnected) return unsubscribe();      // the page was swapped by instant navigation
       if (event.type !== "answer") this.sync();
     });
   }
