@@ -2,7 +2,7 @@
 theme and demo settings from the URL; no request outside the site's own origin."""
 import pytest
 
-from embed_helpers import answer_choice, parent_site, wait_message
+from embed_helpers import answer_all_correctly, answer_choice, parent_site, wait_message
 
 QUIZ = "vanishing-gradient"                  # docs/lessons/vanishing-gradient.md's quiz (issue 3 requires it)
 
@@ -38,7 +38,11 @@ def test_quiz_reports_to_allowed_origin_only(quiz_frames):
     page.evaluate("document.getElementById('allowed').contentWindow.postMessage("
                   "{type: 'getState', requestId: 41}, '*')")
     state = wait_message(page, "m.type === 'state' && m.requestId === 41")
-    assert state["status"] == "ready" and state["score"] >= 1 and state["answers"][0]["correct"] is True
+    assert state["status"] == "ready" and state["score"] == 1 and state["answers"][0]["correct"] is True
+
+    total = answer_all_correctly(quiz)                                  # the first one again, and the rest
+    completed = wait_message(page, "m.type === 'completed' && m.frame === 'allowed'")
+    assert completed["quiz"] == QUIZ and completed["max"] == total and completed["passed"] is True
 
     # the other frames were answered to nobody: their parent is not among their allowed origins
     other = page.frame_locator("#other").locator("[data-question]", has_text="designed to solve").first

@@ -3,7 +3,7 @@ import zipfile
 
 import conftest
 from conftest import serve_directory
-from embed_helpers import answer_choice
+from embed_helpers import answer_all_correctly, answer_choice
 
 LESSON = "vanishing-gradient"
 
@@ -48,6 +48,8 @@ def test_scorm_score_reaches_the_lms(page, tmp_path):
         calls = page.evaluate("calls")
         assert ["LMSSetValue", "cmi.core.score.max", "100"] in calls
         assert calls.index(["LMSCommit", ""]) > [c[:2] for c in calls].index(["LMSSetValue", "cmi.core.score.raw"])
+        answer_all_correctly(sco.locator("[data-quiz]").first)
+        page.wait_for_function("cmi['cmi.core.lesson_status'] === 'passed'")
         page.evaluate("document.getElementById('sco').remove()")           # the learner leaves the lesson
         page.wait_for_function("calls.some((c) => c[0] === 'LMSFinish')")
     finally:
