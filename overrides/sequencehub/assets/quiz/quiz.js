@@ -206,11 +206,15 @@ class Question {
     }
   }
 
+  restoreGenerated(saved, seed) {
+    if (!saved || this.seed !== seed) return;
+    if (typeof saved.answer === "string") this.input.value = saved.answer;
+    this.show({correct: saved.correct, answer: saved.answer}, {restored: true});
+  }
+
   startGenerated(saved) {
     const seed = saved && Number.isInteger(saved.seed) ? saved.seed : randomSeed();
-    const begin = () => this.load(seed).then(() => {
-      if (saved && this.seed === seed) this.show({correct: saved.correct, answer: saved.answer}, {restored: true});
-    });
+    const begin = () => this.load(seed).then(() => this.restoreGenerated(saved, seed));
     if (!("IntersectionObserver" in window)) return begin();
     const observer = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) {
@@ -283,9 +287,7 @@ class Quiz {
           q.startGenerated(saved);
         } else {
           const seed = saved && Number.isInteger(saved.seed) ? saved.seed : randomSeed();
-          q.load(seed).then(() => {
-            if (saved && q.seed === seed) q.show({correct: saved.correct, answer: saved.answer}, {restored: true});
-          });
+          q.load(seed).then(() => q.restoreGenerated(saved, seed));
         }
       } else if (saved) {
         q.restore(saved);
