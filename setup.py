@@ -12,9 +12,10 @@ from setuptools import setup, Extension, find_packages
 def core_extensions():
     """Every core/rnncore/**/*.pyx as an extension rnncore.<dotted path>, compiled -O3 for the baseline CPU.
 
-    On x86-64 the kernel modules (cells/*.pyx, _ops.pyx) are also built a second time with -mavx2 -mfma as
-    rnncore.<...>_avx2 (from copies in .build/simd); rnncore.api picks them at import when the CPU has AVX2 and FMA
-    (RNNCORE_SIMD=baseline forces the portable ones). The WebAssembly build compiles only the sources in core/.
+    On x86-64 the kernel modules (cells/*.pyx, _ops.pyx) are also built with -mavx2 -mfma as rnncore.<...>_avx2
+    and with AVX-512 (512-bit vectors, wider register tiles) as rnncore.<...>_avx512, from copies in .build/simd;
+    rnncore.api picks the best one this CPU runs at import (RNNCORE_SIMD=baseline|avx2 caps the choice). The
+    WebAssembly build compiles only the sources in core/.
     RNNCORE_DEBUG=1: bounds/wraparound/initialisation checks back on, -O0 -g, no AVX2 copies.
     RNNCORE_NATIVE=1: -march=native for the baseline modules too (not portable: never for shipped builds).
     """
@@ -44,15 +45,19 @@ def core_extensions():
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return out
     simd = []
-    for path in sorted(glob.glob("core/rnncore/cells/*.pyx")) + ["core/rnncore/_ops.pyx"]:
-        rel = os.path.relpath(path, "core")[:-len(".pyx")] + "_avx2"
-        os.makedirs(os.path.dirname(os.path.join(".build/simd", rel)), exist_ok=True)
-        for ext in (".pyx", ".pxd"):                                 # the copy needs its own .pxd under its name
-            src, dst = path[:-4] + ext, os.path.join(".build/simd", rel + ext)
-            if os.path.exists(src) and (not os.path.exists(dst) or open(src).read() != open(dst).read()):
-                shutil.copyfile(src, dst)
-        simd.append(Extension(rel.replace(os.sep, "."), [os.path.join(".build/simd", rel + ".pyx")],
-                              extra_compile_args=cflags + ["-mavx2", "-mfma"]))
+    variants = {"avx2": ["-mavx2", "-mfma"],
+                "avx512": ["-mavx2", "-mfma", "-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq",
+                           "-mprefer-vector-width=512", "-DRC_TILE=32"]}
+    for variant, flags in variants.items():
+        for path in sorted(glob.glob("core/rnncore/cells/*.pyx")) + ["core/rnncore/_ops.pyx"]:
+            rel = os.path.relpath(path, "core")[:-len(".pyx")] + "_" + variant
+            os.makedirs(os.path.dirname(os.path.join(".build/simd", rel)), exist_ok=True)
+            for ext in (".pyx", ".pxd"):                             # the copy needs its own .pxd under its name
+                src, dst = path[:-4] + ext, os.path.join(".build/simd", rel + ext)
+                if os.path.exists(src) and (not os.path.exists(dst) or open(src).read() != open(dst).read()):
+                    shutil.copyfile(src, dst)
+            simd.append(Extension(rel.replace(os.sep, "."), [os.path.join(".build/simd", rel + ".pyx")],
+                                  extra_compile_args=cflags + flags))
     return out + cythonize(simd, include_path=[".build/simd", "core"], compiler_directives=directives, quiet=True,
                            build_dir=".build/cython")
 
@@ -64,7 +69,7 @@ def _debug_extensions(cflags, directives):
     import shutil
     from Cython.Build import cythonize
 
-    for stale in glob.glob("core/rnncore/**/*_avx2.*.so", recursive=True):
+    for stale in glob.glob("core/rnncore/**/*_avx*.so", recursive=True):
         os.remove(stale)
     exts = []
     for path in sorted(glob.glob("core/rnncore/**/*", recursive=True)):

@@ -7,6 +7,15 @@ taken four at a time so each pass over ``out`` does four multiply-adds per load/
 """
 from rnncore._types cimport real
 
+cdef extern from *:
+    """
+    /* Columns of a register tile: 16 (two AVX2 vectors of float), 32 in the AVX-512 build (-DRC_TILE=32). */
+    #ifndef RC_TILE
+    #define RC_TILE 16
+    #endif
+    """
+    enum: RC_TILE
+
 
 cdef inline void axpy(Py_ssize_t n, real a, const real* x, real* y) noexcept nogil:
     """y[k] += a * x[k], k < n."""
@@ -54,18 +63,18 @@ cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
     """out[b, k] += sum_j v[b, j] * w[j, k] for b < m: out += v @ w, w row-major (n_in, n_out), v and out with row
     strides ldv and ldo.
 
-    Register tiles: 4 rows x 16 columns of ``out`` are accumulated in a local array the compiler keeps in vector
+    Register tiles: 4 rows x RC_TILE (16; 32 in the AVX-512 build) columns of ``out`` are accumulated in a local array the compiler keeps in vector
     registers, over all j, then added once (the shape of a BLAS micro-kernel, left to gcc/clang to vectorise);
     columns past the last full tile take the axpy form, rows past the last full tile the gemv form."""
     cdef Py_ssize_t b = 0, k, j, q
-    cdef real acc[64]
+    cdef real acc[4 * RC_TILE]
     cdef real v0, v1, v2, v3
     cdef const real* wj
     cdef real* o
     while b + 4 <= m:
         k = 0
-        while k + 16 <= n_out:
-            for q in range(64):
+        while k + RC_TILE <= n_out:
+            for q in range(4 * RC_TILE):
                 acc[q] = 0
             for j in range(n_in):
                 wj = w + j * n_out + k
@@ -73,17 +82,17 @@ cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
                 v1 = v[(b + 1) * ldv + j]
                 v2 = v[(b + 2) * ldv + j]
                 v3 = v[(b + 3) * ldv + j]
-                for q in range(16):
+                for q in range(RC_TILE):
                     acc[q] += v0 * wj[q]
-                    acc[16 + q] += v1 * wj[q]
-                    acc[32 + q] += v2 * wj[q]
-                    acc[48 + q] += v3 * wj[q]
-            for q in range(16):
+                    acc[RC_TILE + q] += v1 * wj[q]
+                    acc[2 * RC_TILE + q] += v2 * wj[q]
+                    acc[3 * RC_TILE + q] += v3 * wj[q]
+            for q in range(RC_TILE):
                 out[b * ldo + k + q] += acc[q]
-                out[(b + 1) * ldo + k + q] += acc[16 + q]
-                out[(b + 2) * ldo + k + q] += acc[32 + q]
-                out[(b + 3) * ldo + k + q] += acc[48 + q]
-            k += 16
+                out[(b + 1) * ldo + k + q] += acc[RC_TILE + q]
+                out[(b + 2) * ldo + k + q] += acc[2 * RC_TILE + q]
+                out[(b + 3) * ldo + k + q] += acc[3 * RC_TILE + q]
+            k += RC_TILE
         if k < n_out:
             for j in range(n_in):
                 for q in range(4):
@@ -99,10 +108,10 @@ cdef inline void gemm_tn_acc(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
                              const real* v, Py_ssize_t ldv,
                              real* w) noexcept nogil:
     """w[k, j] += sum_b g[b, k] * v[b, j] for b < m: w += g^T @ v, w row-major (n_out, n_in): a weight gradient
-    summed over m rows. Register tiles of 4 rows x 16 columns of ``w`` accumulate over all b, then are added once;
+    summed over m rows. Register tiles of 4 rows x RC_TILE columns of ``w`` accumulate over all b, then are added once;
     the remaining rows/columns take the axpy form."""
     cdef Py_ssize_t k = 0, j, b, q
-    cdef real acc[64]
+    cdef real acc[4 * RC_TILE]
     cdef real g0, g1, g2, g3
     cdef const real* gb
     cdef const real* vb
@@ -112,8 +121,8 @@ cdef inline void gemm_tn_acc(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
         return
     while k + 4 <= n_out:
         j = 0
-        while j + 16 <= n_in:
-            for q in range(64):
+        while j + RC_TILE <= n_in:
+            for q in range(4 * RC_TILE):
                 acc[q] = 0
             for b in range(m):
                 gb = g + b * ldg + k
@@ -122,17 +131,17 @@ cdef inline void gemm_tn_acc(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
                 g1 = gb[1]
                 g2 = gb[2]
                 g3 = gb[3]
-                for q in range(16):
+                for q in range(RC_TILE):
                     acc[q] += g0 * vb[q]
-                    acc[16 + q] += g1 * vb[q]
-                    acc[32 + q] += g2 * vb[q]
-                    acc[48 + q] += g3 * vb[q]
-            for q in range(16):
+                    acc[RC_TILE + q] += g1 * vb[q]
+                    acc[2 * RC_TILE + q] += g2 * vb[q]
+                    acc[3 * RC_TILE + q] += g3 * vb[q]
+            for q in range(RC_TILE):
                 w[k * n_in + j + q] += acc[q]
-                w[(k + 1) * n_in + j + q] += acc[16 + q]
-                w[(k + 2) * n_in + j + q] += acc[32 + q]
-                w[(k + 3) * n_in + j + q] += acc[48 + q]
-            j += 16
+                w[(k + 1) * n_in + j + q] += acc[RC_TILE + q]
+                w[(k + 2) * n_in + j + q] += acc[2 * RC_TILE + q]
+                w[(k + 3) * n_in + j + q] += acc[3 * RC_TILE + q]
+            j += RC_TILE
         if j < n_in:
             for b in range(m):
                 for q in range(4):

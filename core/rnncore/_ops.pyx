@@ -127,13 +127,25 @@ cdef extern from *:
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     }
+    static int rnncore_cpu_avx512(void) {
+        __builtin_cpu_init();
+        return rnncore_cpu_avx2_fma() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+            && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+    }
     #else
     static int rnncore_cpu_avx2_fma(void) { return 0; }
+    static int rnncore_cpu_avx512(void) { return 0; }
     #endif
     """
     int rnncore_cpu_avx2_fma() nogil
+    int rnncore_cpu_avx512() nogil
 
 
 def cpu_has_avx2_fma():
     """True on an x86-64 CPU (and OS) with AVX2 and FMA: rnncore.api then loads the *_avx2 kernel modules."""
     return bool(rnncore_cpu_avx2_fma())
+
+
+def cpu_has_avx512():
+    """True on an x86-64 CPU (and OS) with AVX-512 F/VL/BW/DQ besides AVX2 + FMA: the *_avx512 modules run there."""
+    return bool(rnncore_cpu_avx512())

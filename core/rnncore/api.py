@@ -9,6 +9,7 @@ routes, chosen by size only:
 - *BLAS route* (numpy present and ``B * G*H * H >= BLAS_MIN_MACS``): the time loop runs here, numpy's BLAS does each
   step's recurrent product and the all-steps products; the step kernels do the elementwise gate work.
 """
+import importlib
 import math
 import os
 import random
@@ -18,17 +19,20 @@ from rnncore import _ops
 
 
 def _kernel_modules():
-    """The kernel modules: the *_avx2 builds where the CPU has AVX2 + FMA (x86-64 only), else the portable ones.
-
-    RNNCORE_SIMD=baseline forces the portable modules (the WebAssembly build only has those).
-    """
-    if os.environ.get("RNNCORE_SIMD", "auto") != "baseline" and _ops.cpu_has_avx2_fma():
+    """The kernel modules: the *_avx512 or *_avx2 builds where the CPU runs them (x86-64 only), else the portable
+    ones. RNNCORE_SIMD=baseline|avx2|avx512 caps the choice (the WebAssembly build only has the portable ones)."""
+    cap = os.environ.get("RNNCORE_SIMD", "avx512")
+    order = ["avx512", "avx2"]
+    order = order[order.index(cap):] if cap in order else []
+    for simd in order:
+        if not (_ops.cpu_has_avx512() if simd == "avx512" else _ops.cpu_has_avx2_fma()):
+            continue
         try:
-            from rnncore import _ops_avx2
-            from rnncore.cells import gru_avx2, lstm_avx2, rnn_avx2
-            return "avx2", _ops_avx2, rnn_avx2, lstm_avx2, gru_avx2
+            mods = [importlib.import_module("rnncore.%s_%s" % (name, simd))
+                    for name in ("_ops", "cells.rnn", "cells.lstm", "cells.gru")]
         except ImportError:
-            pass
+            continue
+        return (simd, *mods)
     from rnncore.cells import gru, lstm, rnn
     return "baseline", _ops, rnn, lstm, gru
 

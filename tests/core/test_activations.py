@@ -1,14 +1,18 @@
 """The vectorised activations of _activations.pxd keep their documented error bound (see its docstring)."""
+import importlib
+
 import numpy as np
 import pytest
 
 from rnncore import _ops
 
-try:                                        # the AVX2 + FMA build of the same kernels (x86-64 only)
-    from rnncore import _ops_avx2
-    OPS = [_ops, _ops_avx2] if _ops.cpu_has_avx2_fma() else [_ops]
-except ImportError:
-    OPS = [_ops]
+OPS = [_ops]
+for _simd, _ok in (("avx2", _ops.cpu_has_avx2_fma()), ("avx512", _ops.cpu_has_avx512())):
+    try:                                    # the AVX2 / AVX-512 builds of the same kernels (x86-64 only)
+        if _ok:
+            OPS.append(importlib.import_module("rnncore._ops_" + _simd))
+    except ImportError:
+        pass
 
 # Documented bounds: max relative error (vs float64/long-double numpy), max absolute error.
 BOUNDS = {"float32": (2.5e-7, 1.2e-7), "float64": (2e-15, 5e-16)}

@@ -27,17 +27,18 @@ def cat(s):
 
 
 def kernel_sets():
-    """The compiled kernel modules: the portable build, and the AVX2 + FMA build where this CPU runs it."""
+    """The compiled kernel modules: the portable build, and the AVX2 / AVX-512 builds where this CPU runs them."""
+    import importlib
     from rnncore import _ops
     from rnncore.cells import gru, lstm, rnn
     sets = {"baseline": (_ops, rnn, lstm, gru)}
-    if _ops.cpu_has_avx2_fma():
-        try:
-            from rnncore import _ops_avx2
-            from rnncore.cells import gru_avx2, lstm_avx2, rnn_avx2
-            sets["avx2"] = (_ops_avx2, rnn_avx2, lstm_avx2, gru_avx2)
-        except ImportError:
-            pass
+    for simd, ok in (("avx2", _ops.cpu_has_avx2_fma()), ("avx512", _ops.cpu_has_avx512())):
+        if ok:
+            try:
+                sets[simd] = tuple(importlib.import_module("rnncore.%s_%s" % (n, simd))
+                                   for n in ("_ops", "cells.rnn", "cells.lstm", "cells.gru"))
+            except ImportError:
+                pass
     return sets
 
 
