@@ -98,7 +98,9 @@ export function choice({ label, options, value, onChange, name }) {
 /** The skeleton of a demo: title, controls row, figure area, a status line and an error box. */
 export function frame(el, title) {
   ensureStyles();
-  echarts().catch(() => { echartsPromise = null; });   // fetch the chart library while the engine starts
+  // Fetch the chart library while the engine starts, but after the worker is created: evaluating 1 MB of
+  // ECharts holds the main thread, and the engine start must not wait behind it.
+  setTimeout(() => echarts().catch(() => { echartsPromise = null; }), 0);
   el.textContent = "";
   el.classList.add("sh-demo");
   el.dataset.status = "loading";
@@ -140,6 +142,11 @@ export function whenVisible(el, start) {
     start();
   };
   if (!("IntersectionObserver" in window)) { go(); return go; }
+  const rect = el.getBoundingClientRect();
+  if (rect.bottom > -200 && rect.top < window.innerHeight + 200) {   // on screen already: start now, not a frame later
+    go();
+    return go;
+  }
   const observer = new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); go(); }
   }, { rootMargin: "200px" });

@@ -33,6 +33,7 @@ export function engineStatus() {
 }
 
 function startWorker() {
+  performance.mark("sequencehub:engine-start");
   const worker = new Worker(WORKER_URL, { type: "module", name: "sequencehub-engine" });
   let settle;
   const ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
@@ -52,7 +53,11 @@ function startWorker() {
       if (msg.stage === "error") return fail(new Error(msg.message));
       emit({ stage: msg.stage, message: msg.message });
       for (const cb of record.progress) cb({ stage: msg.stage, message: msg.message });
-      if (msg.stage === "ready") { clearTimeout(timer); settle.resolve(record); }
+      if (msg.stage === "ready") {
+        performance.mark("sequencehub:engine-ready");
+        clearTimeout(timer);
+        settle.resolve(record);
+      }
       return;
     }
     const entry = pending.get(msg.id);
