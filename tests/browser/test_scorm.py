@@ -1,4 +1,5 @@
 """A lesson's SCORM 1.2 package inside a stub LMS: the quiz score reaches the SCORM API."""
+import re
 import zipfile
 
 import conftest
@@ -52,5 +53,6 @@ def test_scorm_score_reaches_the_lms(page, tmp_path):
         page.wait_for_function("cmi['cmi.core.lesson_status'] === 'passed'")
         page.evaluate("document.getElementById('sco').remove()")           # the learner leaves the lesson
         page.wait_for_function("calls.some((c) => c[0] === 'LMSFinish')")
+        assert re.fullmatch(r"\d{4}:\d{2}:\d{2}\.\d{2}", page.evaluate("cmi['cmi.core.session_time']"))
     finally:
         server.shutdown()

@@ -2,7 +2,7 @@
 // learning-management system through the API object the LMS puts in a parent (or opener) window.
 //   LMSInitialize("") on load; cmi.core.lesson_status "incomplete" until every quiz is answered, then
 //   "passed"/"failed"; cmi.core.score.raw = percent of questions answered correctly (min 0, max 100);
-//   LMSCommit("") after each change; LMSFinish("") when the page goes away.
+//   LMSCommit("") after each change; cmi.core.session_time and LMSFinish("") when the page goes away.
 import {watchQuiz} from "./quiz-events.js";
 
 // The standard search: up the parent chain, then the opener's (ADL's SCORM 1.2 run-time guidance).
@@ -20,6 +20,15 @@ export function findAPI(win = window) {
   let api = search(win);
   if (!api && win.opener) api = search(win.opener);
   return api;
+}
+
+// SCORM 1.2's CMITimespan: HHHH:MM:SS.SS
+export function sessionTime(ms) {
+  const total = ms / 1000;
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = (total % 60).toFixed(2).padStart(5, "0");
+  return `${String(hours).padStart(4, "0")}:${String(minutes).padStart(2, "0")}:${seconds}`;
 }
 
 // Report the quizzes under `roots` to an initialized API.
@@ -54,9 +63,12 @@ export function connect(api, roots) {
   if (!status || status === "not attempted") set("cmi.core.lesson_status", "incomplete");
   for (const root of roots) states.set(root, watchQuiz(root, {onAnswered: report, onCompleted: report}));
 
+  const started = Date.now();
   function finish() {
     if (finished) return;
     finished = true;
+    set("cmi.core.session_time", sessionTime(Date.now() - started));
+    api.LMSCommit("");
     api.LMSFinish("");
   }
   window.addEventListener("pagehide", finish);
