@@ -4,7 +4,8 @@ them), never fetched from a CDN.
 
     overrides/sequencehub/assets/**            -> assets/sequencehub/**
     node_modules (the `node_modules` option, else next to mkdocs.yml, else this project's checkout):
-    node_modules/katex/dist/{katex.min.css, katex.mjs, contrib/auto-render.mjs, fonts/*}
+    node_modules/katex/dist/{katex.min.css, katex.mjs, contrib/auto-render.mjs, katex.min.js,
+                             contrib/auto-render.min.js, fonts/*}
                                                -> assets/vendor/katex/...
     node_modules/echarts/dist/echarts.esm.min.js -> assets/vendor/echarts/echarts.esm.min.js
     <engine_dir>/**                            -> engine/**
@@ -20,8 +21,10 @@ ASSETS = pathlib.Path(__file__).resolve().parent / "assets"
 ASSETS_DEST = "assets/sequencehub"
 CHECKOUT = ASSETS.parents[2]          # this project's checkout (editable install): its node_modules is a fallback
 VENDOR = {
-    "katex": ("katex/dist", ["katex.min.css", "katex.mjs", "contrib/auto-render.mjs", "fonts/*.woff2",
-                             "fonts/*.woff", "fonts/*.ttf"], "assets/vendor/katex"),
+    # ES modules (what main.js imports lazily) and the classic scripts (for pages that want window.katex)
+    "katex": ("katex/dist", ["katex.min.css", "katex.mjs", "contrib/auto-render.mjs", "katex.min.js",
+                             "contrib/auto-render.min.js", "fonts/*.woff2", "fonts/*.woff", "fonts/*.ttf"],
+              "assets/vendor/katex"),
     "echarts": ("echarts/dist", ["echarts.esm.min.js"], "assets/vendor/echarts"),
 }
 SKIP = {".DS_Store", "__pycache__"}
