@@ -48,7 +48,7 @@ def quiz_node(quiz, page_url, md_text, about=None):
             node["comment"] = {"@type": "Comment", "text": md_text(q.explanation)}
         parts.append(node)
     node = {"@type": "Quiz", "@id": f"{page_url}#quiz-{quiz.id}", "name": quiz.title, "url": page_url,
-            "educationalLevel": "beginner", "hasPart": parts}
+            "hasPart": parts}
     if about:
         node["about"] = about
     return node
@@ -61,8 +61,7 @@ def course_node(site, lessons):
             "provider": {"@type": "Organization", "name": site["name"], "url": site["url"]},
             "hasPart": [{"@id": f"{lesson['abs_url']}#lesson"} for lesson in lessons],
             "teaches": [lesson["title"] for lesson in lessons],
-            "hasCourseInstance": {"@type": "CourseInstance", "courseMode": "online",
-                                  "courseWorkload": "PT2H"}}
+            "hasCourseInstance": {"@type": "CourseInstance", "courseMode": "online"}}
 
 
 def lesson_node(site, lesson, quizzes, page_url, md_text, lessons_by_id):
