@@ -146,10 +146,14 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
                 return shipped
         except (ImportError, KeyError):
             pass
-        if option:
+        if option and kind == "engine":
             # A warning: `mkdocs build --strict` fails, a plain build goes on without live demos.
-            log.warning("sequencehub: %s_dir %s does not exist: run `make %s` first (demos need it)",
-                        kind, self._path(option), kind)
+            log.warning("sequencehub: engine_dir %s does not exist: run `make engine` first (demos need it)",
+                        self._path(option))
+        elif option:
+            # Only the text-generation demo needs the models: say so, but do not fail a strict build.
+            log.info("sequencehub: models_dir %s does not exist (`make models`): the text-generation demo will "
+                     "have no model", self._path(option))
         return None
 
     def _read_glossary(self, files, config):
