@@ -95,7 +95,12 @@ setup(
     version="0.1.0",
     description="Learn RNN, LSTM and GRU by running them: a compiled core and a MkDocs course engine.",
     package_dir={"rnncore": "core/rnncore", "sequencehub": "overrides/sequencehub"},
-    packages=["rnncore", "sequencehub"],
+    packages=["rnncore", "rnncore.cells", "sequencehub", "sequencehub.embed"],
+    # A wheel of the plugin carries its browser assets and, after `python -m sequencehub.embed.packaging ship`,
+    # the engine (Pyodide runtime + rnncore wasm wheel), the text model and KaTeX/ECharts for other sites.
+    package_data={"sequencehub": ["assets/**/*", "embed/templates/*", "embed/*.md", "engine/**/*", "models/**/*",
+                                  "node_modules/**/*"],
+                  "rnncore": ["*.pxd", "cells/*.pxd"]},
     ext_modules=core_extensions(),
     python_requires=">=3.11",
     entry_points={"mkdocs.plugins": ["sequencehub = sequencehub.plugin:SequenceHubPlugin"]},
