@@ -2,6 +2,7 @@
 (front matter counted), the quiz widget carries its hooks and answer data, LMS exports are valid, JSON-LD parses,
 the glossary is checked, and a configured engine that is missing fails a strict build."""
 import json
+import os
 import re
 import subprocess
 import sys
@@ -98,7 +99,7 @@ def build(root, strict=True):
     # not -q: a quiet MkDocs stops counting warnings, so --strict would not fail on them
     args = [sys.executable, "-m", "mkdocs", "build"] + (["--strict"] if strict else [])
     return subprocess.run(args, cwd=root, capture_output=True, text=True, timeout=300,
-                          env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
 
 
 @pytest.fixture(scope="module")
