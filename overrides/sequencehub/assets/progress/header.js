@@ -24,20 +24,27 @@ function build() {
                               "aria-label": "Your progress"},
     el("p", {class: "sh-xp__heading"}, "Your progress"), tracks, skills, el("div", {"data-progress-panel": "header"}));
   const total = el("span", {"data-xp-total": ""}, "0");
+  const chips = el("span", {class: "sh-xp__chips", "aria-hidden": "true"});
   const button = el("button", {type: "button", class: "sh-xp__button", popovertarget: "sh-xp-panel",
                                "aria-haspopup": "dialog", title: "Your XP and progress"},
-    el("span", {class: "sh-xp__star", "aria-hidden": "true"}, "★"), total, el("span", {class: "sh-xp__unit"}, " XP"));
+    el("span", {class: "sh-xp__star", "aria-hidden": "true"}, "★"), total, el("span", {class: "sh-xp__unit"}, " XP"),
+    chips);
   const root = el("div", {class: "sh-xp", "data-sh-xp": ""}, button, popover);
   panel.mount(popover.querySelector("[data-progress-panel]"));
-  return {root, total, tracks, button};
+  return {root, total, tracks, chips, button};
 }
 
 function update() {
   const data = store.get();
   const xp = store.totalXp(data);
   badge.total.textContent = String(xp);
-  badge.button.setAttribute("aria-label", `${xp} XP: show your progress`);
-  badge.tracks.replaceChildren(...course.trackXp(data).map(({track, xp: got, max}) => {
+  const perTrack = course.trackXp(data);
+  // wide screens also show each track's XP on the badge itself (the popover lists them for everyone)
+  badge.chips.replaceChildren(...perTrack.map(({track, xp: got, max}) =>
+    el("span", {class: "sh-xp__chip"}, `${track} ${got}/${max}`)));
+  const byTrack = perTrack.map(({track, xp: got, max}) => `${track} ${got} of ${max}`).join(", ");
+  badge.button.setAttribute("aria-label", `${xp} XP${byTrack ? ` (${byTrack})` : ""}: show your progress`);
+  badge.tracks.replaceChildren(...perTrack.map(({track, xp: got, max}) => {
     const bar = el("progress", {max: String(Math.max(max, 1)), value: String(got), "aria-hidden": "true"});
     return el("li", {}, el("span", {class: "sh-xp__track"}, track), " ",
               el("span", {"data-xp-track": track}, String(got)), ` / ${max} XP`, bar);

@@ -116,8 +116,11 @@ export function mount(el) {
       count += open ? 1 : 0;
       li.dataset.unlocked = String(open);
       li.dataset.state = open ? "unlocked" : next ? "available" : "locked";
+      const best = Math.max(0, ...lesson.quizzes.map((q) => (store.quiz(q.id) || {best: 0}).best));
+      const score = best > 0 ? ` (best: ${Math.round(best * 100)}% right first time)` : "";
       li.querySelector(".sh-skills__state").textContent =
-        open ? "Unlocked: quiz passed" : next ? "Next up: pass its quiz to unlock" : "Locked: finish what it builds on first";
+        open ? "Unlocked: quiz passed" : next ? `Next up: pass its quiz to unlock${score}` :
+        "Locked: finish what it builds on first";
     }
     summary.textContent = `${count} of ${lessons.length} skills unlocked · ${store.totalXp(data)} XP`;
     drawEdges(canvas, svg, lessons);
