@@ -56,6 +56,33 @@ cdef inline void ger_acc(Py_ssize_t m, Py_ssize_t n, const real* u, const real* 
         axpy(n, u[i], v, w + i * n)
 
 
+cdef inline void _tile_acc(Py_ssize_t n_in, Py_ssize_t n_out, const real* v, Py_ssize_t ldv, const real* w,
+                           real* out, Py_ssize_t ldo) noexcept nogil:
+    """out[0:4, 0:RC_TILE] += v[0:4, :] @ w[:, 0:RC_TILE] (w row stride n_out): one register tile of gemm_acc."""
+    cdef real acc[4 * RC_TILE]
+    cdef Py_ssize_t j, q
+    cdef real v0, v1, v2, v3
+    cdef const real* wj
+    for q in range(4 * RC_TILE):
+        acc[q] = 0
+    for j in range(n_in):
+        wj = w + j * n_out
+        v0 = v[j]
+        v1 = v[ldv + j]
+        v2 = v[2 * ldv + j]
+        v3 = v[3 * ldv + j]
+        for q in range(RC_TILE):
+            acc[q] += v0 * wj[q]
+            acc[RC_TILE + q] += v1 * wj[q]
+            acc[2 * RC_TILE + q] += v2 * wj[q]
+            acc[3 * RC_TILE + q] += v3 * wj[q]
+    for q in range(RC_TILE):
+        out[q] += acc[q]
+        out[ldo + q] += acc[RC_TILE + q]
+        out[2 * ldo + q] += acc[2 * RC_TILE + q]
+        out[3 * ldo + q] += acc[3 * RC_TILE + q]
+
+
 cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
                           const real* v, Py_ssize_t ldv,
                           const real* w,
@@ -63,44 +90,58 @@ cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
     """out[b, k] += sum_j v[b, j] * w[j, k] for b < m: out += v @ w, w row-major (n_in, n_out), v and out with row
     strides ldv and ldo.
 
-    Register tiles: 4 rows x RC_TILE (16; 32 in the AVX-512 build) columns of ``out`` are accumulated in a local array the compiler keeps in vector
-    registers, over all j, then added once (the shape of a BLAS micro-kernel, left to gcc/clang to vectorise);
-    columns past the last full tile take the axpy form, rows past the last full tile the gemv form."""
-    cdef Py_ssize_t b = 0, k, j, q
-    cdef real acc[4 * RC_TILE]
-    cdef real v0, v1, v2, v3
-    cdef const real* wj
-    cdef real* o
-    while b + 4 <= m:
+    Register tiles of 4 rows x RC_TILE (16; 32 in the AVX-512 build) columns of ``out`` accumulate over all j in a
+    local array the compiler keeps in vector registers (the shape of a BLAS micro-kernel, left to gcc/clang to
+    vectorise). Rows go in chunks of 64 so a chunk of ``v`` stays in cache while every column tile of ``w`` passes,
+    and each column tile of ``w`` stays in L1 while the chunk's row tiles use it. Columns past the last full tile
+    take the axpy form, rows past the last multiple of 4 the gemv form."""
+    cdef Py_ssize_t m4 = m - m % 4, b0, b1, b, k, j, q
+    b0 = 0
+    while b0 < m4:
+        b1 = b0 + 64 if b0 + 64 < m4 else m4
         k = 0
         while k + RC_TILE <= n_out:
-            for q in range(4 * RC_TILE):
-                acc[q] = 0
-            for j in range(n_in):
-                wj = w + j * n_out + k
-                v0 = v[b * ldv + j]
-                v1 = v[(b + 1) * ldv + j]
-                v2 = v[(b + 2) * ldv + j]
-                v3 = v[(b + 3) * ldv + j]
-                for q in range(RC_TILE):
-                    acc[q] += v0 * wj[q]
-                    acc[RC_TILE + q] += v1 * wj[q]
-                    acc[2 * RC_TILE + q] += v2 * wj[q]
-                    acc[3 * RC_TILE + q] += v3 * wj[q]
-            for q in range(RC_TILE):
-                out[b * ldo + k + q] += acc[q]
-                out[(b + 1) * ldo + k + q] += acc[RC_TILE + q]
-                out[(b + 2) * ldo + k + q] += acc[2 * RC_TILE + q]
-                out[(b + 3) * ldo + k + q] += acc[3 * RC_TILE + q]
+            b = b0
+            while b < b1:
+                _tile_acc(n_in, n_out, v + b * ldv, ldv, w + k, out + b * ldo + k, ldo)
+                b += 4
             k += RC_TILE
         if k < n_out:
-            for j in range(n_in):
-                for q in range(4):
-                    axpy(n_out - k, v[(b + q) * ldv + j], w + j * n_out + k, out + (b + q) * ldo + k)
-        b += 4
-    while b < m:                                     # rows left over (all of them when m < 4): gemv form
+            for b in range(b0, b1):
+                for j in range(n_in):
+                    axpy(n_out - k, v[b * ldv + j], w + j * n_out + k, out + b * ldo + k)
+        b0 = b1
+    for b in range(m4, m):                           # rows left over (all of them when m < 4): gemv form
         gemv_acc(n_in, n_out, v + b * ldv, w, out + b * ldo)
-        b += 1
+
+
+cdef inline void _tile_tn_acc(Py_ssize_t m, Py_ssize_t n_in, const real* g, Py_ssize_t ldg, const real* v,
+                              Py_ssize_t ldv, real* w) noexcept nogil:
+    """w[0:4, 0:RC_TILE] += g[:, 0:4]^T @ v[:, 0:RC_TILE] over m rows (w row stride n_in): a tile of gemm_tn_acc."""
+    cdef real acc[4 * RC_TILE]
+    cdef Py_ssize_t b, q
+    cdef real g0, g1, g2, g3
+    cdef const real* gb
+    cdef const real* vb
+    for q in range(4 * RC_TILE):
+        acc[q] = 0
+    for b in range(m):
+        gb = g + b * ldg
+        vb = v + b * ldv
+        g0 = gb[0]
+        g1 = gb[1]
+        g2 = gb[2]
+        g3 = gb[3]
+        for q in range(RC_TILE):
+            acc[q] += g0 * vb[q]
+            acc[RC_TILE + q] += g1 * vb[q]
+            acc[2 * RC_TILE + q] += g2 * vb[q]
+            acc[3 * RC_TILE + q] += g3 * vb[q]
+    for q in range(RC_TILE):
+        w[q] += acc[q]
+        w[n_in + q] += acc[RC_TILE + q]
+        w[2 * n_in + q] += acc[2 * RC_TILE + q]
+        w[3 * n_in + q] += acc[3 * RC_TILE + q]
 
 
 cdef inline void gemm_tn_acc(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
@@ -108,49 +149,33 @@ cdef inline void gemm_tn_acc(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
                              const real* v, Py_ssize_t ldv,
                              real* w) noexcept nogil:
     """w[k, j] += sum_b g[b, k] * v[b, j] for b < m: w += g^T @ v, w row-major (n_out, n_in): a weight gradient
-    summed over m rows. Register tiles of 4 rows x RC_TILE columns of ``w`` accumulate over all b, then are added once;
-    the remaining rows/columns take the axpy form."""
-    cdef Py_ssize_t k = 0, j, b, q
-    cdef real acc[4 * RC_TILE]
-    cdef real g0, g1, g2, g3
-    cdef const real* gb
-    cdef const real* vb
-    if m < 8:                                        # few rows (one step's batch): rank-1 updates, no tiles
+    summed over m rows. Rows go in chunks of 256 (a chunk of ``v`` stays in cache); within a chunk, register tiles
+    of 4 rows x RC_TILE columns of ``w`` accumulate over the chunk's rows; the remaining rows/columns of ``w`` take
+    the axpy form. Fewer than 8 rows (one step's batch): plain rank-1 updates."""
+    cdef Py_ssize_t b0, b1, b, k, j, q
+    if m < 8:
         for b in range(m):
             ger_acc(n_out, n_in, g + b * ldg, v + b * ldv, w)
         return
-    while k + 4 <= n_out:
-        j = 0
-        while j + RC_TILE <= n_in:
-            for q in range(4 * RC_TILE):
-                acc[q] = 0
-            for b in range(m):
-                gb = g + b * ldg + k
-                vb = v + b * ldv + j
-                g0 = gb[0]
-                g1 = gb[1]
-                g2 = gb[2]
-                g3 = gb[3]
-                for q in range(RC_TILE):
-                    acc[q] += g0 * vb[q]
-                    acc[RC_TILE + q] += g1 * vb[q]
-                    acc[2 * RC_TILE + q] += g2 * vb[q]
-                    acc[3 * RC_TILE + q] += g3 * vb[q]
-            for q in range(RC_TILE):
-                w[k * n_in + j + q] += acc[q]
-                w[(k + 1) * n_in + j + q] += acc[RC_TILE + q]
-                w[(k + 2) * n_in + j + q] += acc[2 * RC_TILE + q]
-                w[(k + 3) * n_in + j + q] += acc[3 * RC_TILE + q]
-            j += RC_TILE
-        if j < n_in:
-            for b in range(m):
-                for q in range(4):
-                    axpy(n_in - j, g[b * ldg + k + q], v + b * ldv + j, w + (k + q) * n_in + j)
-        k += 4
-    while k < n_out:
-        for b in range(m):
-            axpy(n_in, g[b * ldg + k], v + b * ldv, w + k * n_in)
-        k += 1
+    b0 = 0
+    while b0 < m:
+        b1 = b0 + 256 if b0 + 256 < m else m
+        k = 0
+        while k + 4 <= n_out:
+            j = 0
+            while j + RC_TILE <= n_in:
+                _tile_tn_acc(b1 - b0, n_in, g + b0 * ldg + k, ldg, v + b0 * ldv + j, ldv, w + k * n_in + j)
+                j += RC_TILE
+            if j < n_in:
+                for b in range(b0, b1):
+                    for q in range(4):
+                        axpy(n_in - j, g[b * ldg + k + q], v + b * ldv + j, w + (k + q) * n_in + j)
+            k += 4
+        while k < n_out:
+            for b in range(b0, b1):
+                axpy(n_in, g[b * ldg + k], v + b * ldv, w + k * n_in)
+            k += 1
+        b0 = b1
 
 
 cdef inline double sumsq(Py_ssize_t n, const real* x) noexcept nogil:

@@ -6,8 +6,9 @@ routes, chosen by size only:
 - *kernel route* (small per-step products, and always without numpy): one compiled sequence kernel per direction
   and phase does everything: the input projection for all steps, the time loop with its own recurrent products,
   and in backward the weight gradients and ``dx``. Bit-identical with and without numpy.
-- *BLAS route* (numpy present and ``B * G*H * H >= BLAS_MIN_MACS``): the time loop runs here, numpy's BLAS does each
-  step's recurrent product and the all-steps products; the step kernels do the elementwise gate work.
+- *BLAS route* (numpy present and ``B * G*H * H >= BLAS_MIN_MACS``, or ``B <= 2`` and ``G*H * H >=
+  BLAS_MIN_MACS_SMALL_BATCH``): the time loop runs here, numpy's BLAS does each step's recurrent product and the
+  all-steps products; the step kernels do the elementwise gate work.
 """
 import importlib
 import math
@@ -38,6 +39,9 @@ def _kernel_modules():
 
 
 SIMD, _ops, _rnn, _lstm, _gru = _kernel_modules()
+# Crossover measured on an AVX-512 machine (tests/bench): the kernels' register tiles beat a Python loop of BLAS
+# calls up to ~4M multiply-adds per step with 512-bit vectors, ~1M with 256-bit or 128-bit ones.
+BLAS_MIN_MACS = 1 << 22 if SIMD == "avx512" else 1 << 20
 
 np = buf.np
 
@@ -48,7 +52,8 @@ GATE_NAMES = {"rnn": ("h",), "lstm": ("i", "f", "g", "o", "c"), "gru": ("r", "z"
 PARAM_NAMES = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 MAX_DIM = 1 << 20            # largest accepted size of any one dimension (T, B, I, H)
 MAX_ELEMENTS = 1 << 28       # largest accepted number of elements of any array the model allocates
-BLAS_MIN_MACS = 1 << 16      # B * G*H * H from which numpy's BLAS does the per-step products (numpy only)
+# BLAS_MIN_MACS (above): B * G*H * H from which numpy's BLAS does the per-step products
+BLAS_MIN_MACS_SMALL_BATCH = 1 << 17   # G*H * H from which it does so for B <= 2 (one-row products: BLAS's gemv wins)
 
 
 def param_count(cell, input_size, hidden_size, bidirectional=False):
@@ -273,7 +278,9 @@ class _Layer:
         return [buf.copy(self._input(s, nm, (D, B, H), "(D, B, H)")) for s, nm in parts]
 
     def _use_blas(self, B):
-        return buf.HAVE_NUMPY and B * GATES[self.cell] * self.hidden_size * self.hidden_size >= BLAS_MIN_MACS
+        """The BLAS route (numpy only) for a batch of B: per-step products of B * G*H * H multiply-adds."""
+        per_row = GATES[self.cell] * self.hidden_size * self.hidden_size
+        return buf.HAVE_NUMPY and (B * per_row >= BLAS_MIN_MACS or (B <= 2 and per_row >= BLAS_MIN_MACS_SMALL_BATCH))
 
     # ------------------------------------------------------------------------------------------------ forward
     def forward(self, x, state=None):

@@ -49,7 +49,8 @@ ROUTES = ["kernel-" + k for k in KERNELS] + ["blas"]
 @pytest.fixture(params=ROUTES)
 def route(request, monkeypatch):
     """Run each test through the sequence kernels (each build) and through the BLAS step loop."""
-    monkeypatch.setattr(api, "BLAS_MIN_MACS", 0 if request.param == "blas" else 1 << 62)
+    for name in ("BLAS_MIN_MACS", "BLAS_MIN_MACS_SMALL_BATCH"):
+        monkeypatch.setattr(api, name, 0 if request.param == "blas" else 1 << 62)
     simd = request.param.split("-")[1] if "-" in request.param else api.SIMD
     for name, mod in zip(("_ops", "_rnn", "_lstm", "_gru"), KERNELS[simd]):
         monkeypatch.setattr(api, name, mod)
@@ -120,6 +121,7 @@ def test_routes_agree_at_a_size_near_the_switch(monkeypatch):
     out = []
     for macs in (1 << 62, 0):
         monkeypatch.setattr(api, "BLAS_MIN_MACS", macs)
+        monkeypatch.setattr(api, "BLAS_MIN_MACS_SMALL_BATCH", macs)
         m = rnncore.LSTM(16, 32, dtype="float32", bidirectional=True, seed=3)
         y, _ = m.forward(x)
         g, dx, _ = m.backward(np.ones_like(y))
