@@ -3,7 +3,7 @@
 // replaced and the page stays usable. Settings: data-budget (seconds, default 5), data-code (initial code).
 
 import { runPython } from "../engine/client.js";
-import { frame, h, ready, whenVisible, warmUp } from "./common.js";
+import { fail, frame, h, ready, whenVisible, warmUp } from "./common.js";
 
 const DEFAULT_CODE = `import rnncore
 
@@ -63,10 +63,5 @@ export function mount(el) {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); execute(); }
   });
   // Start the engine when the playground comes into view and run the example once: ready when its output shows.
-  whenVisible(el, () => warmUp().then(execute, (err) => {
-    ui.el.dataset.status = "error";
-    ui.el.dataset.error = err.message;
-    ui.error.textContent = `The engine could not start: ${err.message}`;
-    ui.error.hidden = false;
-  }));
+  whenVisible(el, () => warmUp().then(execute, (err) => fail(ui, err)));
 }

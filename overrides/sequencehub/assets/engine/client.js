@@ -38,11 +38,13 @@ function startWorker() {
   let settle;
   const ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
   const record = { worker, ready, progress: new Set() };
-  const timer = setTimeout(() => fail(new Error("the engine took too long to start")), BOOT_BUDGET_MS);
+  const timer = setTimeout(() => fail("it took too long"), BOOT_BUDGET_MS);
 
-  function fail(err) {
+  function fail(cause) {
     clearTimeout(timer);
-    emit({ stage: "error", message: err.message });
+    emit({ stage: "error", message: cause });          // the status line says "The engine could not start: <cause>"
+    const err = new Error(`the engine could not start: ${cause}`);
+    err.name = "EngineStartError";
     settle.reject(err);
     retire(record, err);
   }
@@ -50,7 +52,7 @@ function startWorker() {
   worker.onmessage = (event) => {
     const msg = event.data;
     if (msg.type === "status") {
-      if (msg.stage === "error") return fail(new Error(msg.message));
+      if (msg.stage === "error") return fail(msg.message);
       emit({ stage: msg.stage, message: msg.message });
       for (const cb of record.progress) cb({ stage: msg.stage, message: msg.message });
       if (msg.stage === "ready") {
@@ -68,7 +70,7 @@ function startWorker() {
   };
   worker.onerror = (event) => {
     event.preventDefault();
-    fail(new Error(`the engine worker failed: ${event.message || "could not load its code"}`));
+    fail(`its worker failed: ${event.message || "could not load its code"}`);
   };
   worker.postMessage({ type: "boot" });
   ready.catch(() => {});
@@ -148,16 +150,18 @@ const STAGE_TEXT = {
   error: "",
 };
 
-/** A small live status line for a demo: shows the engine's loading stage, hides once it is ready.
+/** A small live status line for a demo: shows the engine's loading stage, hides once it is ready (and on an
+ *  error, which the demo reports itself, unless `showErrors`).
  *  Returns the element (already appended to `el`); call `.detach()` on it to stop listening. */
-export function loadingIndicator(el) {
+export function loadingIndicator(el, { showErrors = false } = {}) {
   const line = document.createElement("p");
   line.className = "sh-engine-status";
   line.setAttribute("role", "status");
   line.setAttribute("aria-live", "polite");
   const unsubscribe = onStatus(({ stage, message }) => {
     const text = stage in STAGE_TEXT ? STAGE_TEXT[stage] : `The engine is loading: ${message}`;
-    line.textContent = stage === "error" ? `The engine could not start: ${message}` : text;
+    if (stage === "error") line.textContent = showErrors ? `The engine could not start: ${message}` : "";
+    else line.textContent = text;
     line.dataset.stage = stage;
     line.hidden = !line.textContent;
   });
@@ -170,7 +174,7 @@ let globalLine = null;
 /** One page-wide status pill (bottom corner) while the engine loads; idempotent. Demos call it when they mount. */
 export function globalIndicator() {
   if (globalLine && globalLine.isConnected) return globalLine;
-  globalLine = loadingIndicator(document.body);
+  globalLine = loadingIndicator(document.body, { showErrors: true });
   globalLine.classList.add("sh-engine-status--global");
   Object.assign(globalLine.style, {
     position: "fixed", left: "1rem", bottom: "1rem", zIndex: "5", margin: "0", padding: "0.3em 0.8em",

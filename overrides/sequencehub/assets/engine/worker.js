@@ -81,7 +81,12 @@ async function boot() {
   status("start", "starting Python…");
   const pyodide = await loadPyodide({ indexURL: new URL("pyodide/", ENGINE_URL).href });
   status("wheel", "loading the compiled core…");
-  await pyodide.loadPackage(new URL(engine.wheel, ENGINE_URL).href, { messageCallback: () => {} });
+  const problems = [];
+  await pyodide.loadPackage(new URL(engine.wheel, ENGINE_URL).href, {
+    messageCallback: () => {},
+    errorCallback: (message) => problems.push(message),
+  });
+  if (problems.length) throw new Error(`the compiled core could not be loaded: ${problems.join("; ")}`);
   status("import", "importing rnncore…");
   await pyodide.runPythonAsync(PY_GLUE);
   return {
@@ -95,7 +100,7 @@ function engine() {
   if (!ready) {
     ready = boot().then(
       (py) => { status("ready", "ready"); return py; },
-      (err) => { status("error", `the engine could not start: ${err.message || err}`); throw err; },
+      (err) => { status("error", String((err && err.message) || err)); throw err; },
     );
   }
   return ready;
