@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import SITE
+from conftest import SITE, serve_directory
 
 DEMOS = ["hidden-state", "gate-inspector", "vanishing-gradient", "bidirectional", "text-generation",
          "training-race", "playground"]
@@ -228,3 +228,27 @@ def test_core_generated_quiz_item_is_graded_by_the_core(page, site_url, kind, le
     q.locator("[data-answer-input]").fill(f"{expected:.3f}")
     q.locator("[data-check]").click()
     page.wait_for_function("el => el.dataset.correct === 'true'", arg=feedback.element_handle(), timeout=30000)
+
+
+def test_a_demo_without_its_engine_says_so(page, tmp_path):
+    """A site whose wheel is missing: the demo ends in data-status="error" with a message a reader can act on."""
+    for entry in SITE.iterdir():
+        if entry.name != "engine":
+            (tmp_path / entry.name).symlink_to(entry)
+    (tmp_path / "engine").mkdir()
+    for entry in (SITE / "engine").iterdir():
+        if entry.name != "engine.json":
+            (tmp_path / "engine" / entry.name).symlink_to(entry)
+    engine = json.loads((SITE / "engine" / "engine.json").read_text())
+    (tmp_path / "engine" / "engine.json").write_text(json.dumps({**engine, "wheel": "wheels/missing.whl"}))
+    url, server = serve_directory(tmp_path)
+    try:
+        page.goto(url + demo_page("vanishing-gradient"))
+        root = page.locator('[data-demo="vanishing-gradient"]').first
+        root.scroll_into_view_if_needed()
+        page.wait_for_function("el => el.dataset.status === 'error'", arg=root.element_handle(), timeout=READY_MS)
+        message = root.locator("[role=alert]").inner_text()
+        assert "engine could not start" in message and "missing.whl" in message, message
+    finally:
+        server.shutdown()
+        page.console_errors.clear()          # the failed wheel request is the point of this test
