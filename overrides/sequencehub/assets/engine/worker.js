@@ -111,7 +111,10 @@ function describe(err) {
   const text = String(err && err.message ? err.message : err);
   if (err && err.name === "PythonError") {
     const lines = text.trim().split("\n");
-    return { name: "PythonError", message: lines[lines.length - 1], traceback: text };
+    const last = lines[lines.length - 1];
+    const [, type, rest] = last.match(/^(\w+(?:\.\w+)*): ([\s\S]*)$/) || [null, "", last];
+    // rnncore's ValueErrors are written for the reader ("the sequence is empty: ..."): show them as they are
+    return { name: "PythonError", pythonType: type, message: type === "ValueError" ? rest : last, traceback: text };
   }
   return { name: (err && err.name) || "Error", message: text };
 }
