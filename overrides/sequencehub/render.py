@@ -66,8 +66,9 @@ def _question_html(quiz, q, md):
         parts.append(f'<p class="sh-quiz__numeric"><label for="{base}-input">{label}</label> '
                      f'<input id="{base}-input" class="sh-quiz__input" type="text" inputmode="decimal" '
                      f'autocomplete="off" spellcheck="false" data-answer-input></p>')
-    parts.append(f'<p class="sh-quiz__actions"><button type="submit" class="md-button sh-quiz__check" data-check>'
-                 f'Check</button></p>')
+    # disabled until quiz.js has mounted: no native form submission, and a click waits for the widget
+    parts.append(f'<p class="sh-quiz__actions"><button type="submit" class="md-button sh-quiz__check" data-check '
+                 f'disabled>Check</button></p>')
     parts.append(f'<div class="sh-quiz__feedback" id="{base}-feedback" data-feedback role="status" '
                  f'aria-live="polite"></div>')
     parts.append(f'<div class="sh-quiz__explanation" data-explanation hidden></div>')

@@ -44,6 +44,7 @@ class Question {
     this.options = Array.from(el.querySelectorAll("[data-option] input"));
     this.generated = el.querySelector("[data-generated]");
     this.busy = false;
+    if (data.kind !== "generate") this.check.disabled = false;   // the markup ships it disabled until now
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -275,12 +276,12 @@ class Quiz {
     this.status.textContent = `${justFinished ? "Quiz complete. " : ""}${summary.score} of ${summary.max} right first time. ${verdict}`;
   }
 
-  sync() {
+  sync(initial = false) {
     const record = store.quiz(this.id);
     const answers = record ? record.attempt.answers : {};
     for (const q of this.questions) {
-      q.clear();
       const saved = answers[q.id];
+      if (saved || !initial) q.clear();          // a choice made before the widget mounted is kept
       if (q.data.kind === "generate") {
         if (!q.started) {
           q.started = true;
@@ -311,7 +312,7 @@ export function mount(root) {
     return;
   }
   const quiz = new Quiz(root, data);
-  quiz.sync();
+  quiz.sync(true);
   root.dataset.mounted = "true";
   root.dataset.status = "ready";
   return quiz;
