@@ -229,3 +229,33 @@ def test_palette_toggle(page, site_url):
     toggle.click()
     page.wait_for_function(f"document.body.dataset.mdColorScheme !== {json.dumps(before)}")
     assert {before, body.get_attribute("data-md-color-scheme")} == {"default", "slate"}
+
+
+def test_retake_after_a_failed_attempt_passes_without_new_xp(page, site_url):
+    """Passed = every question answered and right first answers / questions >= pass (here 1.0); a retake counts
+    afresh for passing, while XP stays with first-ever answers."""
+    page.goto(site_url + f"lessons/{QUIZ}/")
+    quiz = page.locator(f'[data-quiz="{QUIZ}"][data-status="ready"]')
+    quiz.wait_for()
+    data = quiz_data(page, QUIZ)
+    questions = quiz.locator("[data-question]")
+    first = data["questions"][0]
+    wrong = next(i for i in range(len(first["feedback"])) if i not in first["correct"])
+    questions.nth(0).locator("[data-option]").nth(wrong).click()
+    questions.nth(0).locator("[data-check]").click()
+    for n, item in enumerate(data["questions"][1:], start=1):
+        answer_with_keyboard(page, questions.nth(n), item)
+    page.wait_for_function("el => el.textContent.includes('Not passed yet')",
+                           arg=quiz.locator("[data-quiz-status]").element_handle())
+    earned = data["xp"] * (len(data["questions"]) - 1)
+    assert xp_total(page) == earned
+
+    quiz.locator("[data-retake]").click()
+    assert quiz.locator("[data-feedback][data-correct]").count() == 0
+    for n, item in enumerate(data["questions"]):
+        answer_with_keyboard(page, questions.nth(n), item)
+    page.wait_for_function("el => el.textContent.includes('Passed')",
+                           arg=quiz.locator("[data-quiz-status]").element_handle())
+    assert xp_total(page) == earned, "a retake earns no XP for questions answered before"
+    page.goto(site_url + "skills/")
+    page.locator(f'[data-skill-node="{QUIZ}"][data-unlocked="true"]').wait_for()
