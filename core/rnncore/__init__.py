@@ -13,8 +13,11 @@ B. ``cells/{rnn,lstm,gru}.pyx``: one time loop per phase and cell, ``<cell>_seq_
    ``<cell>_step_bwd`` (one step's elementwise part). The ``.pxd`` beside each holds the per-row step functions
    with the numbered equations; backward comments cite those numbers.
 C. ``_activations.pxd``: branch-free sigmoid/tanh/exp the compiler vectorises (no libm in hot loops), with their
-   tested error bound; ``_ops.pxd``: vectorisable axpy / gemv / outer-product blocks; ``_ops.pyx``: array kernels
-   for the API without numpy (projections, copies, finite checks); ``_types.pxd``: ``real`` = float | double.
+   tested error bound; ``_ops.pxd``: vectorisable axpy / gemv and register-tiled matrix-product blocks;
+   ``_ops.pyx``: array kernels usable without numpy (checks, copies, a dense layer); ``_types.pxd``: ``real`` =
+   float | double. On x86-64 setup.py also builds the kernel modules for AVX2+FMA (``*_avx2``) and AVX-512
+   (``*_avx512``); ``api`` loads the best build this CPU runs (``rnncore.api.SIMD``; ``RNNCORE_SIMD=baseline``
+   caps it). WebAssembly gets the portable sources only.
 D. ``_buffers.py``: arrays with or without numpy (ndarrays, or shaped memoryviews over ``array.array``).
 E. ``reference.py``: the readable numpy oracle the tests trust and the lessons quote.
 F. ``train.py``, ``tasks.py`` (losses, optimisers, toy tasks) and ``demos.py`` (JSON functions for the site's demos)
@@ -48,6 +51,8 @@ Equations::
            z_t = sigmoid(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
            n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))
            h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+Debugging: ``RNNCORE_DEBUG=1 make core`` compiles with bounds, wraparound and initialisation checks on.
 
 Usage::
 

@@ -5,6 +5,7 @@ Every loop's innermost index runs over contiguous memory with no reduction (``y[
 vectorise it without -ffast-math (a dot product would need reassociation). Rows of the weight matrices are
 taken four at a time so each pass over ``out`` does four multiply-adds per load/store.
 """
+from libc.stdlib cimport malloc, calloc, free
 from rnncore._types cimport real
 
 cdef extern from *:
@@ -56,6 +57,33 @@ cdef inline void ger_acc(Py_ssize_t m, Py_ssize_t n, const real* u, const real* 
         axpy(n, u[i], v, w + i * n)
 
 
+cdef inline void transpose(Py_ssize_t r, Py_ssize_t c, const real* src, real* dst) noexcept nogil:
+    """dst (c, r) = src (r, c)^T, both row-major."""
+    cdef Py_ssize_t i, j
+    for i in range(r):
+        for j in range(c):
+            dst[j * r + i] = src[i * c + j]
+
+
+cdef inline real dot(Py_ssize_t n, const real* a, const real* b) noexcept nogil:
+    """sum_j a[j] * b[j], vectorisable without -ffast-math: RC_TILE lane-wise partial sums, added at the end."""
+    cdef real acc[RC_TILE]
+    cdef Py_ssize_t j = 0, q
+    cdef real s = 0
+    for q in range(RC_TILE):
+        acc[q] = 0
+    while j + RC_TILE <= n:
+        for q in range(RC_TILE):
+            acc[q] += a[j + q] * b[j + q]
+        j += RC_TILE
+    for q in range(RC_TILE):
+        s += acc[q]
+    while j < n:
+        s += a[j] * b[j]
+        j += 1
+    return s
+
+
 cdef inline void _tile_acc(Py_ssize_t n_in, Py_ssize_t n_out, const real* v, Py_ssize_t ldv, const real* w,
                            real* out, Py_ssize_t ldo) noexcept nogil:
     """out[0:4, 0:RC_TILE] += v[0:4, :] @ w[:, 0:RC_TILE] (w row stride n_out): one register tile of gemm_acc."""
@@ -96,6 +124,16 @@ cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
     and each column tile of ``w`` stays in L1 while the chunk's row tiles use it. Columns past the last full tile
     take the axpy form, rows past the last multiple of 4 the gemv form."""
     cdef Py_ssize_t m4 = m - m % 4, b0, b1, b, k, j, q
+    cdef real* wt
+    if n_out < RC_TILE and m >= 8:                   # narrow output (e.g. dx for a small input size): dot products
+        wt = <real*>malloc(n_in * n_out * sizeof(real))
+        if wt != NULL:
+            transpose(n_in, n_out, w, wt)
+            for b in range(m):
+                for k in range(n_out):
+                    out[b * ldo + k] += dot(n_in, v + b * ldv, wt + k * n_in)
+            free(wt)
+            return
     b0 = 0
     while b0 < m4:
         b1 = b0 + 64 if b0 + 64 < m4 else m4
@@ -144,19 +182,15 @@ cdef inline void _tile_tn_acc(Py_ssize_t m, Py_ssize_t n_in, const real* g, Py_s
         w[3 * n_in + q] += acc[3 * RC_TILE + q]
 
 
-cdef inline void gemm_tn_acc(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
-                             const real* g, Py_ssize_t ldg,
-                             const real* v, Py_ssize_t ldv,
-                             real* w) noexcept nogil:
+cdef inline void _gemm_tn_tiled(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
+                                const real* g, Py_ssize_t ldg,
+                                const real* v, Py_ssize_t ldv,
+                                real* w) noexcept nogil:
     """w[k, j] += sum_b g[b, k] * v[b, j] for b < m: w += g^T @ v, w row-major (n_out, n_in): a weight gradient
     summed over m rows. Rows go in chunks of 256 (a chunk of ``v`` stays in cache); within a chunk, register tiles
     of 4 rows x RC_TILE columns of ``w`` accumulate over the chunk's rows; the remaining rows/columns of ``w`` take
     the axpy form. Fewer than 8 rows (one step's batch): plain rank-1 updates."""
     cdef Py_ssize_t b0, b1, b, k, j, q
-    if m < 8:
-        for b in range(m):
-            ger_acc(n_out, n_in, g + b * ldg, v + b * ldv, w)
-        return
     b0 = 0
     while b0 < m:
         b1 = b0 + 256 if b0 + 256 < m else m
@@ -178,6 +212,31 @@ cdef inline void gemm_tn_acc(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
         b0 = b1
 
 
+cdef inline void gemm_tn_acc(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
+                             const real* g, Py_ssize_t ldg,
+                             const real* v, Py_ssize_t ldv,
+                             real* w) noexcept nogil:
+    """w[k, j] += sum_b g[b, k] * v[b, j] for b < m: w += g^T @ v, w row-major (n_out, n_in): a weight gradient
+    summed over m rows. Fewer than 8 rows (one step's batch): rank-1 updates. A narrow w (n_in < RC_TILE, e.g.
+    dW_ih for a small input size): w^T = v^T @ g through the tiles, then added transposed. Else tiled."""
+    cdef Py_ssize_t b, k, j
+    cdef real* wt
+    if m < 8:
+        for b in range(m):
+            ger_acc(n_out, n_in, g + b * ldg, v + b * ldv, w)
+        return
+    if n_in < RC_TILE and n_out >= RC_TILE:
+        wt = <real*>calloc(n_in * n_out, sizeof(real))
+        if wt != NULL:
+            _gemm_tn_tiled(m, n_in, n_out, v, ldv, g, ldg, wt)
+            for k in range(n_out):
+                for j in range(n_in):
+                    w[k * n_in + j] += wt[j * n_out + k]
+            free(wt)
+            return
+    _gemm_tn_tiled(m, n_out, n_in, g, ldg, v, ldv, w)
+
+
 cdef inline double sumsq(Py_ssize_t n, const real* x) noexcept nogil:
     """sum_k x[k]^2, accumulated in double."""
     cdef Py_ssize_t k
@@ -185,14 +244,6 @@ cdef inline double sumsq(Py_ssize_t n, const real* x) noexcept nogil:
     for k in range(n):
         s += <double>x[k] * x[k]
     return s
-
-
-cdef inline void transpose(Py_ssize_t r, Py_ssize_t c, const real* src, real* dst) noexcept nogil:
-    """dst (c, r) = src (r, c)^T, both row-major."""
-    cdef Py_ssize_t i, j
-    for i in range(r):
-        for j in range(c):
-            dst[j * r + i] = src[i * c + j]
 
 
 cdef inline void sum_rows_acc(Py_ssize_t m, Py_ssize_t n, const real* g, real* out) noexcept nogil:
