@@ -245,3 +245,17 @@ def test_training_race_is_reproducible():
     a = demos.race_init(task="copy", delay=5, seed=3)
     b = demos.race_init(task="copy", delay=5, seed=3)
     assert demos.race_step(a["id"], 5)["losses"] == demos.race_step(b["id"], 5)["losses"]
+
+
+def test_the_shipped_text_model_samples_from_its_vocabulary():
+    """.build/models/charlm.json (make models) loads and samples; sent once, then by its key."""
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parents[2] / ".build" / "models" / "charlm.json"
+    if not path.exists():
+        pytest.skip("no .build/models/charlm.json: run `make models`")
+    model = json.loads(path.read_text())
+    assert model["training"]["final_loss"] < 0.8 * math.log(len(model["vocab"]))    # it learned something
+    first = demos.sample(model, prompt="The ", temperature=0.0, n=80)
+    again = demos.sample({"key": model["key"]}, prompt="The ", temperature=0.0, n=80)
+    assert first == again and len(first["text"]) == 80 and set(first["text"]) <= set(model["vocab"])
+    assert " the " in first["text"]                                                # words, not noise
