@@ -95,12 +95,13 @@ export function choice({ label, options, value, onChange, name }) {
   return field;
 }
 
-/** The skeleton of a demo: title, controls row, figure area, a status line and an error box. */
-export function frame(el, title) {
+/** The skeleton of a demo: title, controls row, figure area, a status line and an error box (`charts`: whether
+ *  the demo draws charts, so the chart library is fetched at once). */
+export function frame(el, title, { charts = true } = {}) {
   ensureStyles();
   // Fetch the chart library while the engine starts, but after the worker is created: evaluating 1 MB of
   // ECharts holds the main thread, and the engine start must not wait behind it.
-  setTimeout(() => echarts().catch(() => { echartsPromise = null; }), 0);
+  if (charts) setTimeout(() => echarts().catch(() => { echartsPromise = null; }), 0);
   el.textContent = "";
   el.classList.add("sh-demo");
   el.dataset.status = "loading";

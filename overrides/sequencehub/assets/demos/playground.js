@@ -17,7 +17,7 @@ print("c_T =", [round(v, 4) for v in c.tolist()[0][0]])
 `;
 
 export function mount(el) {
-  const ui = frame(el, "Python playground");
+  const ui = frame(el, "Python playground", { charts: false });
   const budget = Number(el.dataset.budget) || 5;
   const id = `sh-playground-${Math.random().toString(36).slice(2, 8)}`;
   const code = h("textarea", { id, spellcheck: "false", rows: 12, dataset: { code: "" },

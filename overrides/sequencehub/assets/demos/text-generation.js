@@ -22,7 +22,7 @@ function loadModel() {
 }
 
 export function mount(el) {
-  const ui = frame(el, "Text generation with a character-level LSTM");
+  const ui = frame(el, "Text generation with a character-level LSTM", { charts: false });
   const state = {
     prompt: el.dataset.prompt || "The ",
     temperature: Number(el.dataset.temperature ?? 0.7),
