@@ -24,8 +24,8 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-from conftest import CHROMIUM, CHROMIUM_ARGS, is_local, serve_directory  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests"))
+from shtest import CHROMIUM, CHROMIUM_ARGS, is_local, serve_directory  # noqa: E402
 
 TFJS = ROOT / "node_modules" / "@tensorflow" / "tfjs" / "dist"
 SIZES = [  # (T, B, I, H)

@@ -2,7 +2,7 @@
 import json
 import pathlib
 
-from conftest import serve_directory
+from shtest import serve_directory
 
 
 def parent_site(tmp_path, body, name="index.html"):

@@ -97,8 +97,8 @@ def test_every_demo_embed_reaches_ready_on_its_own_origin(page, site_url, demo):
 
 
 def test_every_quiz_embed_mounts(page, site_url):
-    import conftest
-    quizzes = sorted(p.name for p in (conftest.SITE / "embed" / "v1" / "quiz").iterdir())
+    import shtest
+    quizzes = sorted(p.name for p in (shtest.SITE / "embed" / "v1" / "quiz").iterdir())
     assert len(quizzes) >= 5
     for quiz in quizzes:
         page.goto(f"{site_url}embed/v1/quiz/{quiz}/?theme=dark")

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import SITE, serve_directory
+from shtest import SITE, serve_directory
 
 DEMOS = ["hidden-state", "gate-inspector", "vanishing-gradient", "bidirectional", "text-generation",
          "training-race", "playground"]

@@ -10,8 +10,8 @@ import sys
 import time
 import zipfile
 
-import conftest
-from conftest import serve_directory
+import shtest
+from shtest import serve_directory
 from sequencehub.embed import hooks, offline
 
 OPT_IN = "try { localStorage.setItem('sequencehub:offline', 'on'); } catch (e) {}"
@@ -37,7 +37,7 @@ def test_lesson_and_demo_work_offline(context, page, site_url):
     context.add_init_script(OPT_IN)
     page.goto(site_url + "lessons/hidden-state/")
     status = page.evaluate(WAIT_ACTIVE)
-    manifest = manifest_of(conftest.SITE)
+    manifest = manifest_of(shtest.SITE)
     assert status["state"] == "activated"
     assert status["names"] == [f"sequencehub-{manifest['version']}"]
     assert status["entries"] == len(manifest["files"])
@@ -57,7 +57,7 @@ def test_lesson_and_demo_work_offline(context, page, site_url):
 
 def test_rebuild_replaces_the_cache(context, page, tmp_path):
     site = tmp_path / "site"
-    shutil.copytree(conftest.SITE, site)
+    shutil.copytree(shtest.SITE, site)
     url, server = serve_directory(site)
     try:
         context.add_init_script(OPT_IN)
@@ -77,7 +77,7 @@ def test_rebuild_replaces_the_cache(context, page, tmp_path):
 def test_offline_bundle_serves_with_its_one_line(page, tmp_path):
     """`make bundle`'s zip, unzipped, served by exactly the command its README gives: a lesson's demo runs."""
     bundle = tmp_path / "bundle.zip"
-    subprocess.run([sys.executable, str(conftest.ROOT / "build" / "bundle.py"), "--site", str(conftest.SITE),
+    subprocess.run([sys.executable, str(shtest.ROOT / "build" / "bundle.py"), "--site", str(shtest.SITE),
                     "--out", str(bundle)], check=True, capture_output=True)
     with zipfile.ZipFile(bundle) as zf:
         zf.extractall(tmp_path)

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from conftest import ROOT, serve_directory
+from shtest import ROOT, serve_directory
 from embed_helpers import answer_choice
 
 ENGINE = ROOT / ".build" / "engine"

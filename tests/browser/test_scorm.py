@@ -2,8 +2,8 @@
 import re
 import zipfile
 
-import conftest
-from conftest import serve_directory
+import shtest
+from shtest import serve_directory
 from embed_helpers import answer_all_correctly, answer_choice
 
 LESSON = "vanishing-gradient"
@@ -29,7 +29,7 @@ STUB_LMS = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" 
 
 
 def test_scorm_score_reaches_the_lms(page, tmp_path):
-    with zipfile.ZipFile(conftest.SITE / "scorm" / f"{LESSON}.zip") as zf:
+    with zipfile.ZipFile(shtest.SITE / "scorm" / f"{LESSON}.zip") as zf:
         zf.extractall(tmp_path / "course")
     (tmp_path / "lms.html").write_text(STUB_LMS, encoding="utf-8")
     url, server = serve_directory(tmp_path)

@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import SITE
+from shtest import SITE
 
 QUIZ = "vanishing-gradient"             # a lesson quiz without generated items (no engine start needed)
 

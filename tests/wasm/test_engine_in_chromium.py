@@ -5,14 +5,12 @@ the native core's.
 """
 import functools
 import os
-import shutil
 import threading
 import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
 
 PAGE = """<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module">
 const w = new Worker(new URL("./worker.js", import.meta.url), {type: "module"});
@@ -58,26 +56,21 @@ def served_engine(engine, tmp_path):
     server.server_close()
 
 
-def test_vendored_engine_runs_the_wheel_in_chromium(served_engine):
-    from playwright.sync_api import sync_playwright
+def test_vendored_engine_runs_the_wheel_in_chromium(served_engine, browser):
     import rnncore
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: apt-get install chromium")
     requests, bad = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        try:
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("response", lambda r: bad.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-            page.on("console", lambda m: bad.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-            t = time.time()
-            page.goto(served_engine + "index.html")
-            page.wait_for_function("document.title === 'done'", timeout=60000)
-            result = page.evaluate("window.result")
-            wall = time.time() - t
-        finally:
-            browser.close()
+    page = browser.new_page()          # the session's one Chromium (tests/conftest.py)
+    try:
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("response", lambda r: bad.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.on("console", lambda m: bad.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        t = time.time()
+        page.goto(served_engine + "index.html")
+        page.wait_for_function("document.title === 'done'", timeout=60000)
+        result = page.evaluate("window.result")
+        wall = time.time() - t
+    finally:
+        page.close()
     assert result["ok"], result.get("error")
     print(f"\nChromium: Pyodide started in {result['started']:.0f} ms, first LSTM result at {result['total']:.0f} ms "
           f"({wall:.1f} s wall)")

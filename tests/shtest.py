@@ -1,7 +1,6 @@
-"""Browser-test fixtures: the built site served on 127.0.0.1, Debian's Chromium driven by Playwright.
+"""Shared test support: where the built site is, Debian's Chromium, a quiet local server, request guards.
 
-Every page opened through the `page` fixture is watched: a request that leaves 127.0.0.1 or a console error
-fails the test at teardown (tests that provoke errors on purpose clear `page.console_errors` themselves).
+Imported by tests/conftest.py (the fixtures) and by any test as `import shtest` (tests/ is on sys.path).
 """
 import functools
 import http.server
@@ -10,9 +9,7 @@ import pathlib
 import threading
 import urllib.parse
 
-import pytest
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 SITE = pathlib.Path(os.environ.get("SEQUENCEHUB_SITE", ROOT / "site"))   # another build: SEQUENCEHUB_SITE=...
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -38,24 +35,6 @@ def serve_directory(directory):
     return f"http://127.0.0.1:{server.server_address[1]}/", server
 
 
-@pytest.fixture(scope="session")
-def site_url():
-    """Base URL of the built site (`make site` builds it; `make test` runs that first)."""
-    if not (SITE / "index.html").exists():
-        pytest.fail("site/ is not built: run `make site` (make test does it first)")
-    url, server = serve_directory(SITE)
-    yield url
-    server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
 
 def is_local(url):
     parsed = urllib.parse.urlparse(url)
@@ -73,27 +52,3 @@ def watch(page):
     page.on("pageerror", lambda e: page.console_errors.append(f"pageerror: {e}"))
     # Workers' requests go through the context's routing too: block (and record) anything non-local.
     return page
-
-
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context()
-    ctx.external_requests = []
-
-    def guard(route):
-        ctx.external_requests.append(route.request.url)
-        route.abort()
-
-    ctx.route(lambda url: not is_local(url), guard)
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context):
-    """A watched page; fails the test if it requested anything outside 127.0.0.1 or logged a console error."""
-    pg = watch(context.new_page())
-    yield pg
-    external = sorted(set(pg.external_requests + context.external_requests))
-    assert not external, f"requests left 127.0.0.1: {external}"
-    assert not pg.console_errors, f"console errors: {pg.console_errors}"
