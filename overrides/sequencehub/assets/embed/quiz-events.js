@@ -65,7 +65,7 @@ export function watchQuiz(root, {onAnswered = () => {}, onCompleted = () => {}} 
   // Fallback: feedback elements turning correct/incorrect.
   const seen = new WeakMap();
   new MutationObserver((mutations) => {
-    if (sawEvents) return;
+    if (sawEvents || root.dataset.mounted) return;   // the widget mounted: it speaks for itself (a reload redisplays saved answers)
     for (const m of mutations) {
       const el = m.target;
       if (!(el instanceof Element) || !el.matches("[data-feedback]")) continue;
