@@ -28,9 +28,10 @@ def core_extensions():
         cflags = ["-O0", "-g"]
     else:
         # -O3 vectorises the gate loops; no -ffast-math (the exp() range reduction needs IEEE rounding);
-        # --param: allow the runtime alias checks the multi-array gate loops need (the default 10 is too few).
+        # --param: allow the runtime alias checks the multi-array gate loops need (the default 10 is too few);
+        # -fno-loop-unroll-and-jam: gcc's -O3 unroll-and-jam of the row loop spills the register tiles to the stack.
         cflags = ["-O3", "-fno-math-errno", "-fno-trapping-math", "--param=vect-max-version-for-alias-checks=64",
-                  "-DNDEBUG"]
+                  "-fno-loop-unroll-and-jam", "-DNDEBUG"]
         if os.environ.get("RNNCORE_NATIVE") == "1":
             cflags.append("-march=native")
     directives = {"language_level": 3}

@@ -25,8 +25,9 @@ cdef inline void axpy(Py_ssize_t n, real a, const real* x, real* y) noexcept nog
         y[k] += a * x[k]
 
 
-cdef inline void gemv_acc(Py_ssize_t n_in, Py_ssize_t n_out, const real* v, const real* w, real* out) noexcept nogil:
-    """out[k] += sum_j v[j] * w[j, k] for a row-major w of shape (n_in, n_out): out += v @ w."""
+cdef inline void gemv_acc(Py_ssize_t n_in, Py_ssize_t n_out, const real* v, const real* w, Py_ssize_t ldw,
+                          real* out) noexcept nogil:
+    """out[k] += sum_j v[j] * w[j, k] for w of shape (n_in, n_out) with row stride ldw: out += v @ w."""
     cdef Py_ssize_t j = 0, k
     cdef real a0, a1, a2, a3
     cdef const real* w0
@@ -38,15 +39,15 @@ cdef inline void gemv_acc(Py_ssize_t n_in, Py_ssize_t n_out, const real* v, cons
         a1 = v[j + 1]
         a2 = v[j + 2]
         a3 = v[j + 3]
-        w0 = w + j * n_out
-        w1 = w0 + n_out
-        w2 = w1 + n_out
-        w3 = w2 + n_out
+        w0 = w + j * ldw
+        w1 = w0 + ldw
+        w2 = w1 + ldw
+        w3 = w2 + ldw
         for k in range(n_out):
             out[k] += a0 * w0[k] + a1 * w1[k] + a2 * w2[k] + a3 * w3[k]
         j += 4
     while j < n_in:
-        axpy(n_out, v[j], w + j * n_out, out)
+        axpy(n_out, v[j], w + j * ldw, out)
         j += 1
 
 
@@ -57,12 +58,12 @@ cdef inline void ger_acc(Py_ssize_t m, Py_ssize_t n, const real* u, const real* 
         axpy(n, u[i], v, w + i * n)
 
 
-cdef inline void transpose(Py_ssize_t r, Py_ssize_t c, const real* src, real* dst) noexcept nogil:
-    """dst (c, r) = src (r, c)^T, both row-major."""
+cdef inline void transpose(Py_ssize_t r, Py_ssize_t c, const real* src, real* dst, Py_ssize_t ldd) noexcept nogil:
+    """dst (c, r) = src (r, c)^T; src row-major, dst with row stride ldd >= r."""
     cdef Py_ssize_t i, j
     for i in range(r):
         for j in range(c):
-            dst[j * r + i] = src[i * c + j]
+            dst[j * ldd + i] = src[i * c + j]
 
 
 cdef inline real dot(Py_ssize_t n, const real* a, const real* b) noexcept nogil:
@@ -84,9 +85,9 @@ cdef inline real dot(Py_ssize_t n, const real* a, const real* b) noexcept nogil:
     return s
 
 
-cdef inline void _tile_acc(Py_ssize_t n_in, Py_ssize_t n_out, const real* v, Py_ssize_t ldv, const real* w,
+cdef inline void _tile_acc(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, const real* w, Py_ssize_t ldw,
                            real* out, Py_ssize_t ldo) noexcept nogil:
-    """out[0:4, 0:RC_TILE] += v[0:4, :] @ w[:, 0:RC_TILE] (w row stride n_out): one register tile of gemm_acc."""
+    """out[0:4, 0:RC_TILE] += v[0:4, :] @ w[:, 0:RC_TILE] (w row stride ldw): one register tile of gemm_acc."""
     cdef real acc[4 * RC_TILE]
     cdef Py_ssize_t j, q
     cdef real v0, v1, v2, v3
@@ -94,7 +95,7 @@ cdef inline void _tile_acc(Py_ssize_t n_in, Py_ssize_t n_out, const real* v, Py_
     for q in range(4 * RC_TILE):
         acc[q] = 0
     for j in range(n_in):
-        wj = w + j * n_out
+        wj = w + j * ldw
         v0 = v[j]
         v1 = v[ldv + j]
         v2 = v[2 * ldv + j]
@@ -113,10 +114,11 @@ cdef inline void _tile_acc(Py_ssize_t n_in, Py_ssize_t n_out, const real* v, Py_
 
 cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
                           const real* v, Py_ssize_t ldv,
-                          const real* w,
+                          const real* w, Py_ssize_t ldw,
                           real* out, Py_ssize_t ldo) noexcept nogil:
-    """out[b, k] += sum_j v[b, j] * w[j, k] for b < m: out += v @ w, w row-major (n_in, n_out), v and out with row
-    strides ldv and ldo.
+    """out[b, k] += sum_j v[b, j] * w[j, k] for b < m: out += v @ w, w (n_in, n_out), v, w and out with row
+    strides ldv, ldw and ldo (callers pad ldw off multiples of 4 KiB: a column tile of w read down rows 4 KiB apart
+    would all fall in one L1 set).
 
     Register tiles of 4 rows x RC_TILE (16; 32 in the AVX-512 build) columns of ``out`` accumulate over all j in a
     local array the compiler keeps in vector registers (the shape of a BLAS micro-kernel, left to gcc/clang to
@@ -128,7 +130,9 @@ cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
     if n_out < RC_TILE and m >= 8:                   # narrow output (e.g. dx for a small input size): dot products
         wt = <real*>malloc(n_in * n_out * sizeof(real))
         if wt != NULL:
-            transpose(n_in, n_out, w, wt)
+            for j in range(n_in):
+                for k in range(n_out):
+                    wt[k * n_in + j] = w[j * ldw + k]
             for b in range(m):
                 for k in range(n_out):
                     out[b * ldo + k] += dot(n_in, v + b * ldv, wt + k * n_in)
@@ -141,16 +145,16 @@ cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
         while k + RC_TILE <= n_out:
             b = b0
             while b < b1:
-                _tile_acc(n_in, n_out, v + b * ldv, ldv, w + k, out + b * ldo + k, ldo)
+                _tile_acc(n_in, v + b * ldv, ldv, w + k, ldw, out + b * ldo + k, ldo)
                 b += 4
             k += RC_TILE
         if k < n_out:
             for b in range(b0, b1):
                 for j in range(n_in):
-                    axpy(n_out - k, v[b * ldv + j], w + j * n_out + k, out + b * ldo + k)
+                    axpy(n_out - k, v[b * ldv + j], w + j * ldw + k, out + b * ldo + k)
         b0 = b1
     for b in range(m4, m):                           # rows left over (all of them when m < 4): gemv form
-        gemv_acc(n_in, n_out, v + b * ldv, w, out + b * ldo)
+        gemv_acc(n_in, n_out, v + b * ldv, w, ldw, out + b * ldo)
 
 
 cdef inline void _tile_tn_acc(Py_ssize_t m, Py_ssize_t n_in, const real* g, Py_ssize_t ldg, const real* v,

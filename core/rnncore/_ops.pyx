@@ -22,7 +22,7 @@ def linear_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
         for r in range(T * B):
             for k in range(K):
                 o[r * K + k] = bias[k]
-        gemm_acc(T * B, I, K, &x[0, 0, 0], I, &w_t[0, 0], o, K)
+        gemm_acc(T * B, I, K, &x[0, 0, 0], I, &w_t[0, 0], K, o, K)
 
 
 def linear_bwd_x(const real[:, :, ::1] dg,    # IN (T, B, K): gradient of the layer's output
@@ -35,7 +35,7 @@ def linear_bwd_x(const real[:, :, ::1] dg,    # IN (T, B, K): gradient of the la
         if not accumulate:
             for r in range(T * B * I):
                 o[r] = 0
-        gemm_acc(T * B, K, I, &dg[0, 0, 0], K, &w[0, 0], o, I)
+        gemm_acc(T * B, K, I, &dg[0, 0, 0], K, &w[0, 0], I, o, I)
 
 
 def outer_acc(const real[:, :, ::1] dg,       # IN (T, B, K)

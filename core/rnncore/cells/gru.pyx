@@ -23,19 +23,20 @@ def gru_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
     cdef Py_ssize_t s, t, tp, b, k, ldh
     cdef const real* h_prev
     cdef real* a0 = &a[0, 0, 0]
-    cdef real* wt = <real*>malloc((I + H) * G * sizeof(real))   # W_ih^T (I, 3H), then W_hh^T (H, 3H)
+    cdef Py_ssize_t ldw = G + 16                        # padded row stride of the transposed weights
+    cdef real* wt = <real*>malloc((I + H) * ldw * sizeof(real))   # W_ih^T (I, 3H), then W_hh^T (H, 3H)
     cdef real* ah = <real*>malloc(B * G * sizeof(real))         # ah of step 1, whole batch
     if wt == NULL or ah == NULL:
         free(wt)
         free(ah)
         raise MemoryError()
     with nogil:
-        transpose(G, I, &w_ih[0, 0], wt)
-        transpose(G, H, &w_hh[0, 0], wt + I * G)
+        transpose(G, I, &w_ih[0, 0], wt, ldw)
+        transpose(G, H, &w_hh[0, 0], wt + I * ldw, ldw)
         for s in range(T * B):
             for k in range(G):
                 a0[s * G + k] = b_ih[k]                                # 1: ax = b_ih
-        gemm_acc(T * B, I, G, &x[0, 0, 0], I, wt, a0, G)               # 1: ax += W_ih x_t, all steps at once
+        gemm_acc(T * B, I, G, &x[0, 0, 0], I, wt, ldw, a0, G)               # 1: ax += W_ih x_t, all steps at once
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
@@ -46,7 +47,7 @@ def gru_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
             for b in range(B):
                 for k in range(G):
                     ah[b * G + k] = b_hh[k]                            # 1: ah = b_hh
-            gemm_acc(B, H, G, h_prev, ldh, wt + I * G, ah, G)          # 1: ah += W_hh h_{t-1}, whole batch
+            gemm_acc(B, H, G, h_prev, ldh, wt + I * ldw, ldw, ah, G)          # 1: ah += W_hh h_{t-1}, whole batch
             for b in range(B):
                 gru_row_fwd(H, &a[t, b, 0], ah + b * G, h_prev + b * ldh, &hn[t, b, 0], &y[t, b, col])  # 1r-2b
         t = 0 if reverse else T - 1
@@ -111,11 +112,11 @@ def gru_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
                 nsq += sumsq(H, wb)
                 gru_row_bwd(H, &gates[t, b, 0], &hn[t, b, 0], h_prev + b * ldh, wb, daxt + b * G, daht + b * G,
                             &dh[b, 0])                                 # back through 2b-1r; dh = direct part
-            gemm_acc(B, G, H, daht, G, &w_hh[0, 0], &dh[0, 0], H)      # back through 1: dL/dh_{t-1} += dah_t W_hh
+            gemm_acc(B, G, H, daht, G, &w_hh[0, 0], H, &dh[0, 0], H)      # back through 1: dL/dh_{t-1} += dah_t W_hh
             gemm_tn_acc(B, G, H, daht, G, h_prev, ldh, &dw_hh[0, 0])   # back through 1: dW_hh += dah_t^T h_{t-1}
             norm_sq[t] += nsq
         gemm_tn_acc(T * B, G, I, dax, G, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
-        gemm_acc(T * B, G, I, dax, G, &w_ih[0, 0], &dx[0, 0, 0], I)     # back through 1: dx += dax W_ih
+        gemm_acc(T * B, G, I, dax, G, &w_ih[0, 0], I, &dx[0, 0, 0], I)     # back through 1: dx += dax W_ih
         sum_rows_acc(T * B, G, dax, &db_ih[0])                          # back through 1: the biases
         sum_rows_acc(T * B, G, dah, &db_hh[0])
     free(work)

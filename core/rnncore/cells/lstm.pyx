@@ -32,16 +32,17 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
     cdef const real* h_prev
     cdef const real* c_prev
     cdef real* a0 = &a[0, 0, 0]
-    cdef real* wt = <real*>malloc((I + H) * G * sizeof(real))   # W_ih^T (I, 4H), then W_hh^T (H, 4H)
+    cdef Py_ssize_t ldw = G + 16                        # padded row stride of the transposed weights
+    cdef real* wt = <real*>malloc((I + H) * ldw * sizeof(real))   # W_ih^T (I, 4H), then W_hh^T (H, 4H)
     if wt == NULL:
         raise MemoryError()
     with nogil:
-        transpose(G, I, &w_ih[0, 0], wt)
-        transpose(G, H, &w_hh[0, 0], wt + I * G)
+        transpose(G, I, &w_ih[0, 0], wt, ldw)
+        transpose(G, H, &w_hh[0, 0], wt + I * ldw, ldw)
         for s in range(T * B):
             for k in range(G):
                 a0[s * G + k] = b_ih[k] + b_hh[k]                      # 1: b_ih + b_hh
-        gemm_acc(T * B, I, G, &x[0, 0, 0], I, wt, a0, G)               # 1: + W_ih x_t, all steps at once
+        gemm_acc(T * B, I, G, &x[0, 0, 0], I, wt, ldw, a0, G)               # 1: + W_ih x_t, all steps at once
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
@@ -49,7 +50,7 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
                 h_prev, ldh = &h0[0, 0], H
             else:
                 h_prev, ldh = &y[tp, 0, col], DH
-            gemm_acc(B, H, G, h_prev, ldh, wt + I * G, &a[t, 0, 0], G)   # 1: + W_hh h_{t-1}, whole batch
+            gemm_acc(B, H, G, h_prev, ldh, wt + I * ldw, ldw, &a[t, 0, 0], G)   # 1: + W_hh h_{t-1}, whole batch
             for b in range(B):
                 if s == 0:
                     c_prev = &c0[b, 0]
@@ -120,11 +121,11 @@ def lstm_seq_bwd(const real[:, :, ::1] x,      # IN (T, B, I)
                 nsq += sumsq(H, wb)
                 lstm_row_bwd(H, &gates[t, b, 0], &c[t, b, 0], c_prev, wb, &dc[b, 0], dat + b * G)  # back 2b-1i
             memset(&dh[0, 0], 0, B * H * sizeof(real))
-            gemm_acc(B, G, H, dat, G, &w_hh[0, 0], &dh[0, 0], H)       # back through 1: dL/dh_{t-1} = da_t W_hh
+            gemm_acc(B, G, H, dat, G, &w_hh[0, 0], H, &dh[0, 0], H)       # back through 1: dL/dh_{t-1} = da_t W_hh
             gemm_tn_acc(B, G, H, dat, G, h_prev, ldh, &dw_hh[0, 0])    # back through 1: dW_hh += da_t^T h_{t-1}
             norm_sq[t] += nsq
         gemm_tn_acc(T * B, G, I, da, G, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
-        gemm_acc(T * B, G, I, da, G, &w_ih[0, 0], &dx[0, 0, 0], I)     # back through 1: dx += da W_ih
+        gemm_acc(T * B, G, I, da, G, &w_ih[0, 0], I, &dx[0, 0, 0], I)     # back through 1: dx += da W_ih
         sum_rows_acc(T * B, G, da, &db_ih[0])                          # back through 1: the biases
         for k in range(G):
             db_hh[k] = db_ih[k]

@@ -21,16 +21,17 @@ def rnn_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
     cdef Py_ssize_t s, t, tp, b, k, ldh
     cdef const real* h_prev
     cdef real* a0 = &a[0, 0, 0]
-    cdef real* wt = <real*>malloc((I + H) * H * sizeof(real))   # W_ih^T (I, H), then W_hh^T (H, H)
+    cdef Py_ssize_t ldw = H + 16                        # padded row stride of the transposed weights
+    cdef real* wt = <real*>malloc((I + H) * ldw * sizeof(real))   # W_ih^T (I, H), then W_hh^T (H, H)
     if wt == NULL:
         raise MemoryError()
     with nogil:
-        transpose(H, I, &w_ih[0, 0], wt)
-        transpose(H, H, &w_hh[0, 0], wt + I * H)
+        transpose(H, I, &w_ih[0, 0], wt, ldw)
+        transpose(H, H, &w_hh[0, 0], wt + I * ldw, ldw)
         for s in range(T * B):
             for k in range(H):
                 a0[s * H + k] = b_ih[k] + b_hh[k]                      # 1: b_ih + b_hh
-        gemm_acc(T * B, I, H, &x[0, 0, 0], I, wt, a0, H)               # 1: + W_ih x_t, all steps at once
+        gemm_acc(T * B, I, H, &x[0, 0, 0], I, wt, ldw, a0, H)               # 1: + W_ih x_t, all steps at once
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
@@ -38,7 +39,7 @@ def rnn_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
                 h_prev, ldh = &h0[0, 0], H
             else:
                 h_prev, ldh = &y[tp, 0, col], DH
-            gemm_acc(B, H, H, h_prev, ldh, wt + I * H, &a[t, 0, 0], H)   # 1: + W_hh h_{t-1}, whole batch
+            gemm_acc(B, H, H, h_prev, ldh, wt + I * ldw, ldw, &a[t, 0, 0], H)   # 1: + W_hh h_{t-1}, whole batch
             for b in range(B):
                 rnn_row_fwd(H, &a[t, b, 0], &y[t, b, col])             # 2
         t = 0 if reverse else T - 1
@@ -95,11 +96,11 @@ def rnn_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
                 nsq += sumsq(H, wb)
                 rnn_row_bwd(H, &y[t, b, col], wb, dat + b * H)         # back through 2
             memset(&dh[0, 0], 0, B * H * sizeof(real))
-            gemm_acc(B, H, H, dat, H, &w_hh[0, 0], &dh[0, 0], H)       # back through 1: dL/dh_{t-1} = da_t W_hh
+            gemm_acc(B, H, H, dat, H, &w_hh[0, 0], H, &dh[0, 0], H)       # back through 1: dL/dh_{t-1} = da_t W_hh
             gemm_tn_acc(B, H, H, dat, H, h_prev, ldh, &dw_hh[0, 0])    # back through 1: dW_hh += da_t^T h_{t-1}
             norm_sq[t] += nsq
         gemm_tn_acc(T * B, H, I, da, H, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
-        gemm_acc(T * B, H, I, da, H, &w_ih[0, 0], &dx[0, 0, 0], I)     # back through 1: dx += da W_ih
+        gemm_acc(T * B, H, I, da, H, &w_ih[0, 0], I, &dx[0, 0, 0], I)     # back through 1: dx += da W_ih
         sum_rows_acc(T * B, H, da, &db_ih[0])                          # back through 1: the biases
         for k in range(H):
             db_hh[k] = db_ih[k]
