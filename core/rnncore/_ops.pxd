@@ -250,9 +250,17 @@ cdef inline double sumsq(Py_ssize_t n, const real* x) noexcept nogil:
     return s
 
 
-cdef inline void sum_rows_acc(Py_ssize_t m, Py_ssize_t n, const real* g, real* out) noexcept nogil:
-    """out[k] += sum_b g[b, k] for a row-major g of shape (m, n)."""
+cdef inline void sum_rows_acc(Py_ssize_t m, Py_ssize_t n, const real* g, Py_ssize_t ldg, real* out) noexcept nogil:
+    """out[k] += sum_b g[b, k] for g of shape (m, n) with row stride ldg."""
     cdef Py_ssize_t b, k
     for b in range(m):
         for k in range(n):
-            out[k] += g[b * n + k]
+            out[k] += g[b * ldg + k]
+
+
+cdef inline void copy_padded(Py_ssize_t r, Py_ssize_t c, const real* src, real* dst, Py_ssize_t ldd) noexcept nogil:
+    """dst[i, :c] = src[i, :] for a row-major src (r, c) into dst with row stride ldd (see gemm_acc on padding)."""
+    cdef Py_ssize_t i, j
+    for i in range(r):
+        for j in range(c):
+            dst[i * ldd + j] = src[i * c + j]

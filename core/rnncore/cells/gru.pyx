@@ -4,7 +4,7 @@ kept apart because r multiplies only its n block, and two gradients (dax for W_i
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from rnncore._types cimport real
-from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq, sum_rows_acc, transpose
+from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq, sum_rows_acc, transpose, copy_padded
 
 
 def gru_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
@@ -83,14 +83,19 @@ def gru_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
     cdef real* daht
     cdef double nsq
     cdef real* work = <real*>malloc(B * H * sizeof(real))
-    cdef real* dax = <real*>malloc(T * B * G * sizeof(real))   # dL/dax_t for every step
-    cdef real* dah = <real*>malloc(T * B * G * sizeof(real))   # dL/dah_t for every step
-    if work == NULL or dax == NULL or dah == NULL:
+    cdef Py_ssize_t ldg = G + 16, ldwh = H + 16, ldwi = I + 16     # padded row strides (see _ops.gemm_acc)
+    cdef real* dax = <real*>malloc(T * B * ldg * sizeof(real))  # dL/dax_t for every step
+    cdef real* dah = <real*>malloc(T * B * ldg * sizeof(real))  # dL/dah_t for every step
+    cdef real* wp = <real*>malloc(G * (ldwh + ldwi) * sizeof(real))   # W_hh, then W_ih, padded
+    if work == NULL or dax == NULL or dah == NULL or wp == NULL:
         free(work)
         free(dax)
         free(dah)
+        free(wp)
         raise MemoryError()
     with nogil:
+        copy_padded(G, H, &w_hh[0, 0], wp, ldwh)
+        copy_padded(G, I, &w_ih[0, 0], wp + G * ldwh, ldwi)
         memset(&dw_ih[0, 0], 0, G * I * sizeof(real))
         memset(&dw_hh[0, 0], 0, G * H * sizeof(real))
         memset(&db_ih[0], 0, G * sizeof(real))
@@ -102,26 +107,27 @@ def gru_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
                 h_prev, ldh = &h0[0, 0], H
             else:
                 h_prev, ldh = &y[tp, 0, col], DH
-            daxt = dax + t * B * G
-            daht = dah + t * B * G
+            daxt = dax + t * B * ldg
+            daht = dah + t * B * ldg
             nsq = 0.0
             for b in range(B):
                 wb = work + b * H
                 for k in range(H):
                     wb[k] = dy[t, b, col + k] + dh[b, k]               # dL/dh_t: output + carried from t+1
                 nsq += sumsq(H, wb)
-                gru_row_bwd(H, &gates[t, b, 0], &hn[t, b, 0], h_prev + b * ldh, wb, daxt + b * G, daht + b * G,
+                gru_row_bwd(H, &gates[t, b, 0], &hn[t, b, 0], h_prev + b * ldh, wb, daxt + b * ldg, daht + b * ldg,
                             &dh[b, 0])                                 # back through 2b-1r; dh = direct part
-            gemm_acc(B, G, H, daht, G, &w_hh[0, 0], H, &dh[0, 0], H)      # back through 1: dL/dh_{t-1} += dah_t W_hh
-            gemm_tn_acc(B, G, H, daht, G, h_prev, ldh, &dw_hh[0, 0])   # back through 1: dW_hh += dah_t^T h_{t-1}
+            gemm_acc(B, G, H, daht, ldg, wp, ldwh, &dh[0, 0], H)      # back through 1: dL/dh_{t-1} += dah_t W_hh
+            gemm_tn_acc(B, G, H, daht, ldg, h_prev, ldh, &dw_hh[0, 0])   # back through 1: dW_hh += dah_t^T h_{t-1}
             norm_sq[t] += nsq
-        gemm_tn_acc(T * B, G, I, dax, G, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
-        gemm_acc(T * B, G, I, dax, G, &w_ih[0, 0], I, &dx[0, 0, 0], I)     # back through 1: dx += dax W_ih
-        sum_rows_acc(T * B, G, dax, &db_ih[0])                          # back through 1: the biases
-        sum_rows_acc(T * B, G, dah, &db_hh[0])
+        gemm_tn_acc(T * B, G, I, dax, ldg, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
+        gemm_acc(T * B, G, I, dax, ldg, wp + G * ldwh, ldwi, &dx[0, 0, 0], I)     # back through 1: dx += dax W_ih
+        sum_rows_acc(T * B, G, dax, ldg, &db_ih[0])                          # back through 1: the biases
+        sum_rows_acc(T * B, G, dah, ldg, &db_hh[0])
     free(work)
     free(dax)
     free(dah)
+    free(wp)
 
 
 def gru_step_fwd(real[:, ::1] a,               # INOUT (B, 3H): in ax; out r, z, n

@@ -10,7 +10,7 @@ Direction: ``reverse`` runs t = T-1 .. 0; the state before the first processed s
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from rnncore._types cimport real
-from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq, sum_rows_acc, transpose
+from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq, sum_rows_acc, transpose, copy_padded
 
 
 def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
@@ -92,12 +92,17 @@ def lstm_seq_bwd(const real[:, :, ::1] x,      # IN (T, B, I)
     cdef real* dat
     cdef double nsq
     cdef real* work = <real*>malloc(B * H * sizeof(real))
-    cdef real* da = <real*>malloc(T * B * G * sizeof(real))    # dL/da_t for every step (step 1)
-    if work == NULL or da == NULL:
+    cdef Py_ssize_t ldg = G + 16, ldwh = H + 16, ldwi = I + 16     # padded row strides (see _ops.gemm_acc)
+    cdef real* da = <real*>malloc(T * B * ldg * sizeof(real))  # dL/da_t for every step
+    cdef real* wp = <real*>malloc(G * (ldwh + ldwi) * sizeof(real))   # W_hh, then W_ih, padded
+    if work == NULL or da == NULL or wp == NULL:
         free(work)
         free(da)
+        free(wp)
         raise MemoryError()
     with nogil:
+        copy_padded(G, H, &w_hh[0, 0], wp, ldwh)
+        copy_padded(G, I, &w_ih[0, 0], wp + G * ldwh, ldwi)
         memset(&dw_ih[0, 0], 0, G * I * sizeof(real))
         memset(&dw_hh[0, 0], 0, G * H * sizeof(real))
         memset(&db_ih[0], 0, G * sizeof(real))
@@ -108,7 +113,7 @@ def lstm_seq_bwd(const real[:, :, ::1] x,      # IN (T, B, I)
                 h_prev, ldh = &h0[0, 0], H
             else:
                 h_prev, ldh = &y[tp, 0, col], DH
-            dat = da + t * B * G
+            dat = da + t * B * ldg
             nsq = 0.0
             for b in range(B):
                 if s == T - 1:
@@ -119,18 +124,19 @@ def lstm_seq_bwd(const real[:, :, ::1] x,      # IN (T, B, I)
                 for k in range(H):
                     wb[k] = dy[t, b, col + k] + dh[b, k]               # dL/dh_t: output + carried from t+1
                 nsq += sumsq(H, wb)
-                lstm_row_bwd(H, &gates[t, b, 0], &c[t, b, 0], c_prev, wb, &dc[b, 0], dat + b * G)  # back 2b-1i
+                lstm_row_bwd(H, &gates[t, b, 0], &c[t, b, 0], c_prev, wb, &dc[b, 0], dat + b * ldg)  # back 2b-1i
             memset(&dh[0, 0], 0, B * H * sizeof(real))
-            gemm_acc(B, G, H, dat, G, &w_hh[0, 0], H, &dh[0, 0], H)       # back through 1: dL/dh_{t-1} = da_t W_hh
-            gemm_tn_acc(B, G, H, dat, G, h_prev, ldh, &dw_hh[0, 0])    # back through 1: dW_hh += da_t^T h_{t-1}
+            gemm_acc(B, G, H, dat, ldg, wp, ldwh, &dh[0, 0], H)       # back through 1: dL/dh_{t-1} = da_t W_hh
+            gemm_tn_acc(B, G, H, dat, ldg, h_prev, ldh, &dw_hh[0, 0])    # back through 1: dW_hh += da_t^T h_{t-1}
             norm_sq[t] += nsq
-        gemm_tn_acc(T * B, G, I, da, G, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
-        gemm_acc(T * B, G, I, da, G, &w_ih[0, 0], I, &dx[0, 0, 0], I)     # back through 1: dx += da W_ih
-        sum_rows_acc(T * B, G, da, &db_ih[0])                          # back through 1: the biases
+        gemm_tn_acc(T * B, G, I, da, ldg, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
+        gemm_acc(T * B, G, I, da, ldg, wp + G * ldwh, ldwi, &dx[0, 0, 0], I)     # back through 1: dx += da W_ih
+        sum_rows_acc(T * B, G, da, ldg, &db_ih[0])                          # back through 1: the biases
         for k in range(G):
             db_hh[k] = db_ih[k]
     free(work)
     free(da)
+    free(wp)
 
 
 def lstm_step_fwd(real[:, ::1] a,              # INOUT (B, 4H): in x_t W_ih^T + b_ih; out i, f, g, o

@@ -3,7 +3,7 @@
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from rnncore._types cimport real
-from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq, sum_rows_acc, transpose
+from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq, sum_rows_acc, transpose, copy_padded
 
 
 def rnn_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
@@ -71,12 +71,17 @@ def rnn_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
     cdef real* dat
     cdef double nsq
     cdef real* work = <real*>malloc(B * H * sizeof(real))
-    cdef real* da = <real*>malloc(T * B * H * sizeof(real))    # dL/da_t for every step
-    if work == NULL or da == NULL:
+    cdef Py_ssize_t ldg = H + 16, ldwh = H + 16, ldwi = I + 16     # padded row strides (see _ops.gemm_acc)
+    cdef real* da = <real*>malloc(T * B * ldg * sizeof(real))  # dL/da_t for every step
+    cdef real* wp = <real*>malloc(H * (ldwh + ldwi) * sizeof(real))   # W_hh, then W_ih, padded
+    if work == NULL or da == NULL or wp == NULL:
         free(work)
         free(da)
+        free(wp)
         raise MemoryError()
     with nogil:
+        copy_padded(H, H, &w_hh[0, 0], wp, ldwh)
+        copy_padded(H, I, &w_ih[0, 0], wp + H * ldwh, ldwi)
         memset(&dw_ih[0, 0], 0, H * I * sizeof(real))
         memset(&dw_hh[0, 0], 0, H * H * sizeof(real))
         memset(&db_ih[0], 0, H * sizeof(real))
@@ -87,25 +92,26 @@ def rnn_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
                 h_prev, ldh = &h0[0, 0], H
             else:
                 h_prev, ldh = &y[tp, 0, col], DH
-            dat = da + t * B * H
+            dat = da + t * B * ldg
             nsq = 0.0
             for b in range(B):
                 wb = work + b * H
                 for k in range(H):
                     wb[k] = dy[t, b, col + k] + dh[b, k]               # dL/dh_t: output + carried from t+1
                 nsq += sumsq(H, wb)
-                rnn_row_bwd(H, &y[t, b, col], wb, dat + b * H)         # back through 2
+                rnn_row_bwd(H, &y[t, b, col], wb, dat + b * ldg)         # back through 2
             memset(&dh[0, 0], 0, B * H * sizeof(real))
-            gemm_acc(B, H, H, dat, H, &w_hh[0, 0], H, &dh[0, 0], H)       # back through 1: dL/dh_{t-1} = da_t W_hh
-            gemm_tn_acc(B, H, H, dat, H, h_prev, ldh, &dw_hh[0, 0])    # back through 1: dW_hh += da_t^T h_{t-1}
+            gemm_acc(B, H, H, dat, ldg, wp, ldwh, &dh[0, 0], H)       # back through 1: dL/dh_{t-1} = da_t W_hh
+            gemm_tn_acc(B, H, H, dat, ldg, h_prev, ldh, &dw_hh[0, 0])    # back through 1: dW_hh += da_t^T h_{t-1}
             norm_sq[t] += nsq
-        gemm_tn_acc(T * B, H, I, da, H, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
-        gemm_acc(T * B, H, I, da, H, &w_ih[0, 0], I, &dx[0, 0, 0], I)     # back through 1: dx += da W_ih
-        sum_rows_acc(T * B, H, da, &db_ih[0])                          # back through 1: the biases
+        gemm_tn_acc(T * B, H, I, da, ldg, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
+        gemm_acc(T * B, H, I, da, ldg, wp + H * ldwh, ldwi, &dx[0, 0, 0], I)     # back through 1: dx += da W_ih
+        sum_rows_acc(T * B, H, da, ldg, &db_ih[0])                          # back through 1: the biases
         for k in range(H):
             db_hh[k] = db_ih[k]
     free(work)
     free(da)
+    free(wp)
 
 
 def rnn_step_fwd(real[:, ::1] a,               # INOUT (B, H): in x_t W_ih^T + b_ih; out a_t
