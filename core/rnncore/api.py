@@ -39,9 +39,28 @@ def _kernel_modules():
 
 
 SIMD, _ops, _rnn, _lstm, _gru = _kernel_modules()
-# Crossover measured on an AVX-512 machine (tests/bench): the kernels' register tiles beat a Python loop of BLAS
-# calls up to ~4M multiply-adds per step with 512-bit vectors, ~1M with 256-bit or 128-bit ones.
-BLAS_MIN_MACS = 1 << 22 if SIMD == "avx512" else 1 << 20
+# Batches of one to three rows run faster in the AVX2 build than in the AVX-512 one (measured: the 512-bit
+# loops over a single row are short); the kernel for a call is chosen by B only, so results never depend on
+# whether numpy is there.
+_SMALL_BATCH_CELLS = None
+if SIMD == "avx512":
+    try:
+        _SMALL_BATCH_CELLS = {c: importlib.import_module("rnncore.cells.%s_avx2" % c) for c in ("rnn", "lstm", "gru")}
+    except ImportError:
+        pass
+
+
+def _cell_kernels(cell, B):
+    """The compiled module of ``cell``'s sequence kernels for a batch of B rows."""
+    if B < 4 and _SMALL_BATCH_CELLS is not None:
+        return _SMALL_BATCH_CELLS[cell]
+    return {"rnn": _rnn, "lstm": _lstm, "gru": _gru}[cell]
+
+
+# Crossover measured with tests/bench (process CPU time, one thread): the kernels' register tiles beat a Python
+# loop of per-step BLAS calls at every benchmark size with 512-bit vectors, up to ~4M multiply-adds per step with
+# 256-bit ones, ~1M with the portable 128-bit build.
+BLAS_MIN_MACS = {"avx512": 1 << 26, "avx2": 1 << 22}.get(SIMD, 1 << 20)
 
 np = buf.np
 
@@ -53,7 +72,7 @@ PARAM_NAMES = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 MAX_DIM = 1 << 20            # largest accepted size of any one dimension (T, B, I, H)
 MAX_ELEMENTS = 1 << 28       # largest accepted number of elements of any array the model allocates
 # BLAS_MIN_MACS (above): B * G*H * H from which numpy's BLAS does the per-step products
-BLAS_MIN_MACS_SMALL_BATCH = 1 << 17   # G*H * H from which it does so for B <= 2 (one-row products: BLAS's gemv wins)
+BLAS_MIN_MACS_SMALL_BATCH = 1 << 19   # G*H * H from which it does so for B <= 2 (one-row products: BLAS's gemv)
 
 
 def param_count(cell, input_size, hidden_size, bidirectional=False):
@@ -317,6 +336,7 @@ class _Layer:
             a = buf.zeros((T, B, G * H), self.dtype)                 # becomes the gate activations
             aux = buf.zeros((T, B, H), self.dtype) if self.cell != "rnn" else None  # LSTM c_t, GRU hn_t
             col, rev = d * H, d == 1
+            kern = _cell_kernels(self.cell, B)
             if blas:
                 np.matmul(x.reshape(T * B, -1), w_ih.T, out=a.reshape(T * B, G * H))   # 1: x_t W_ih^T, all t
                 a += b_ih
@@ -326,11 +346,11 @@ class _Layer:
                 if cT is not None:
                     cT[...] = aux[t_last]
             elif self.cell == "lstm":
-                _lstm.lstm_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, c0, a, aux, y, hT, cT, col, rev)
+                kern.lstm_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, c0, a, aux, y, hT, cT, col, rev)
             elif self.cell == "gru":
-                _gru.gru_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, a, aux, y, hT, col, rev)
+                kern.gru_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, a, aux, y, hT, col, rev)
             else:
-                _rnn.rnn_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, a, y, hT, col, rev)
+                kern.rnn_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, a, y, hT, col, rev)
             dirs.append({"a": a, "aux": aux, "h0": h0, "c0": c0})
         self._cache = {"x": x, "y": y, "T": T, "B": B, "dirs": dirs, "blas": blas}
         return y, (tuple(final) if self.cell == "lstm" else final[0])
@@ -395,6 +415,7 @@ class _Layer:
             db_ih = buf.zeros((G * H,), self.dtype)
             db_hh = buf.zeros((G * H,), self.dtype)
             col, rev = d * H, d == 1
+            kern = _cell_kernels(self.cell, B)
             if cache["blas"]:
                 dax = np.empty((T, B, G * H), dtype=self.dtype)
                 dah = np.empty((T, B, G * H), dtype=self.dtype) if self.cell == "gru" else dax
@@ -412,13 +433,13 @@ class _Layer:
                 np.sum(dah, axis=(0, 1), out=db_hh)
                 dx += (dax.reshape(T * B, G * H) @ w_ih).reshape(T, B, I)                  # gradient into x
             elif self.cell == "lstm":
-                _lstm.lstm_seq_bwd(x, w_ih, w_hh, c["h0"], c["c0"], c["a"], c["aux"], y, dy, dh, dc, dx,
-                                   dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev)
+                kern.lstm_seq_bwd(x, w_ih, w_hh, c["h0"], c["c0"], c["a"], c["aux"], y, dy, dh, dc, dx,
+                                  dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev)
             elif self.cell == "gru":
-                _gru.gru_seq_bwd(x, w_ih, w_hh, c["h0"], c["a"], c["aux"], y, dy, dh, dx,
+                kern.gru_seq_bwd(x, w_ih, w_hh, c["h0"], c["a"], c["aux"], y, dy, dh, dx,
                                  dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev)
             else:
-                _rnn.rnn_seq_bwd(x, w_ih, w_hh, c["h0"], y, dy, dh, dx, dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev)
+                kern.rnn_seq_bwd(x, w_ih, w_hh, c["h0"], y, dy, dh, dx, dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev)
             grads.update({"weight_ih_l0" + sfx: dw_ih, "weight_hh_l0" + sfx: dw_hh,
                           "bias_ih_l0" + sfx: db_ih, "bias_hh_l0" + sfx: db_hh})
             norms.append(nsq)

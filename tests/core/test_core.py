@@ -54,6 +54,7 @@ def route(request, monkeypatch):
     simd = request.param.split("-")[1] if "-" in request.param else api.SIMD
     for name, mod in zip(("_ops", "_rnn", "_lstm", "_gru"), KERNELS[simd]):
         monkeypatch.setattr(api, name, mod)
+    monkeypatch.setattr(api, "_SMALL_BATCH_CELLS", None)             # this build for every batch size
     return request.param
 
 
