@@ -3,8 +3,8 @@ sequence kernels (forward + backward) in Node.js, prints ms per call and the rat
 
     python tests/wasm/bench_simd.py [--sizes T,B,I,H ...] [--reps N]
 
-Not collected by pytest (bench_*.py). The kernels are called directly (rnncore.cells.lstm), so the number is the
-compiled loop's own speed, not the API's allocation and validation around it.
+Not collected by pytest (bench_*.py). Timed through the public API (rnncore.LSTM forward + backward, buffers in,
+no numpy), as the demos call it.
 """
 import argparse
 import json
@@ -20,7 +20,7 @@ import build_wheel  # noqa: E402
 
 BENCH = r"""
 import array, json, time
-from rnncore.cells import lstm
+import rnncore
 
 def buf(code, shape, fill=0.01):
     n = 1
@@ -32,33 +32,16 @@ def buf(code, shape, fill=0.01):
 out = {}
 for (T, B, I, H) in SIZES:
     for code, name in (("f", "float32"), ("d", "float64")):
-        G = 4 * H
-        a0 = buf(code, (T, B, G)); a = buf(code, (T, B, G))
-        w_hh_t = buf(code, (H, G)); w_hh = buf(code, (G, H)); b_hh = buf(code, (G,))
-        h0 = buf(code, (B, H)); c0 = buf(code, (B, H))
-        c = buf(code, (T, B, H), 0); y = buf(code, (T, B, H), 0); dy = buf(code, (T, B, H))
-        dh = buf(code, (B, H), 0); dc = buf(code, (B, H), 0); da = buf(code, (T, B, G), 0)
-        nsq = memoryview(array.array("d", [0.0] * T)); dw = buf(code, (G, H), 0)
+        m = rnncore.LSTM(input_size=I, hidden_size=H, dtype=name, seed=0)
+        x = buf(code, (T, B, I)); dy = buf(code, (T, B, H))
         def once():
-            a.cast("B")[:] = a0.cast("B")
-            lstm.lstm_seq_fwd(a, w_hh_t, b_hh, h0, c0, c, y, 0, False)
-            lstm.lstm_seq_bwd(a, c, c0, y, h0, w_hh, dy, dh, dc, da, nsq, dw, True, 0, False)
+            m.forward(x)
+            m.backward(dy)
         once()
         best = 1e9
         for _ in range(REPS):
             t = time.perf_counter(); once(); best = min(best, time.perf_counter() - t)
-        out[f"kernels T={T} B={B} I={I} H={H} {name}"] = best * 1e3
-        import rnncore
-        m = rnncore.LSTM(input_size=I, hidden_size=H, dtype=name, seed=0)
-        x = buf(code, (T, B, I)); dy = buf(code, (T, B, H))
-        def api():
-            m.forward(x)
-            m.backward(dy)
-        api()
-        best = 1e9
-        for _ in range(REPS):
-            t = time.perf_counter(); api(); best = min(best, time.perf_counter() - t)
-        out[f"API     T={T} B={B} I={I} H={H} {name}"] = best * 1e3
+        out[f"T={T} B={B} I={I} H={H} {name}"] = best * 1e3
 json.dumps(out)
 """
 
@@ -86,10 +69,10 @@ def main():
         out = os.path.join(ROOT, ".build", "wasm", "bench-" + ("simd" if simd else "scalar"))
         wheel = build_wheel.build(simd=simd, out=out)
         results[simd] = run_variant(wheel, sizes, args.reps)
-    print(f"{'LSTM fwd+bwd (best of %d)' % args.reps:44s} {'scalar ms':>10s} {'simd128 ms':>11s} {'speedup':>8s}")
+    print(f"{'LSTM fwd+bwd, best of %d' % args.reps:36s} {'scalar ms':>10s} {'simd128 ms':>11s} {'speedup':>8s}")
     for k in results[False]:
         s, v = results[False][k], results[True][k]
-        print(f"{k:44s} {s:10.3f} {v:11.3f} {s / v:7.2f}x")
+        print(f"{k:36s} {s:10.3f} {v:11.3f} {s / v:7.2f}x")
 
 
 if __name__ == "__main__":
