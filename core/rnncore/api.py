@@ -39,9 +39,9 @@ def _kernel_modules():
 
 
 SIMD, _ops, _rnn, _lstm, _gru = _kernel_modules()
-# Batches of one to three rows run faster in the AVX2 build than in the AVX-512 one (measured: the 512-bit
-# loops over a single row are short); the kernel for a call is chosen by B only, so results never depend on
-# whether numpy is there.
+# The backward pass of batches of one to three rows runs faster in the AVX2 build than in the AVX-512 one
+# (measured: its 512-bit loops over single rows are short); the kernel for a call is chosen by phase and B only,
+# so results never depend on whether numpy is there.
 _SMALL_BATCH_CELLS = None
 if SIMD == "avx512":
     try:
@@ -50,9 +50,9 @@ if SIMD == "avx512":
         pass
 
 
-def _cell_kernels(cell, B):
-    """The compiled module of ``cell``'s sequence kernels for a batch of B rows."""
-    if B < 4 and _SMALL_BATCH_CELLS is not None:
+def _cell_kernels(cell, B, backward=False):
+    """The compiled module of ``cell``'s sequence kernels for a batch of B rows (forward or backward)."""
+    if backward and B < 4 and _SMALL_BATCH_CELLS is not None:
         return _SMALL_BATCH_CELLS[cell]
     return {"rnn": _rnn, "lstm": _lstm, "gru": _gru}[cell]
 
@@ -415,7 +415,7 @@ class _Layer:
             db_ih = buf.zeros((G * H,), self.dtype)
             db_hh = buf.zeros((G * H,), self.dtype)
             col, rev = d * H, d == 1
-            kern = _cell_kernels(self.cell, B)
+            kern = _cell_kernels(self.cell, B, backward=True)
             if cache["blas"]:
                 dax = np.empty((T, B, G * H), dtype=self.dtype)
                 dah = np.empty((T, B, G * H), dtype=self.dtype) if self.cell == "gru" else dax
