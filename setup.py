@@ -48,7 +48,7 @@ def core_extensions():
     simd = []
     variants = {"avx2": ["-mavx2", "-mfma"],
                 "avx512": ["-mavx2", "-mfma", "-mavx512f", "-mavx512vl", "-mavx512bw", "-mavx512dq",
-                           "-mprefer-vector-width=512", "-DRC_TILE=32"]}
+                           "-mprefer-vector-width=512", "-DRC_TILE=32", "-DRC_ROWS8=1"]}
     for variant, flags in variants.items():
         for path in sorted(glob.glob("core/rnncore/cells/*.pyx")) + ["core/rnncore/_ops.pyx"]:
             rel = os.path.relpath(path, "core")[:-len(".pyx")] + "_" + variant

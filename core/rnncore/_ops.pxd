@@ -14,8 +14,13 @@ cdef extern from *:
     #ifndef RC_TILE
     #define RC_TILE 16
     #endif
+    /* Rows of a register tile: 8 where 32 vector registers hold 16 accumulators (AVX-512 build), else 4. */
+    #ifndef RC_ROWS8
+    #define RC_ROWS8 0
+    #endif
     """
     enum: RC_TILE
+    enum: RC_ROWS8
 
 
 cdef inline void axpy(Py_ssize_t n, real a, const real* x, real* y) noexcept nogil:
@@ -112,6 +117,40 @@ cdef inline void _tile_acc(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, const
         out[3 * ldo + q] += acc[3 * RC_TILE + q]
 
 
+cdef inline void _tile_acc8(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, const real* w, Py_ssize_t ldw,
+                            real* out, Py_ssize_t ldo) noexcept nogil:
+    """out[0:8, 0:RC_TILE] += v[0:8, :] @ w[:, 0:RC_TILE]: the 8-row register tile (AVX-512 build): 2 loads of w
+    and 8 broadcasts feed 16 multiply-adds, so the multiply-add units, not the loads, set the pace."""
+    cdef real acc[8 * RC_TILE]
+    cdef Py_ssize_t j, q, r
+    cdef real v0, v1, v2, v3, v4, v5, v6, v7
+    cdef const real* wj
+    for q in range(8 * RC_TILE):
+        acc[q] = 0
+    for j in range(n_in):
+        wj = w + j * ldw
+        v0 = v[j]
+        v1 = v[ldv + j]
+        v2 = v[2 * ldv + j]
+        v3 = v[3 * ldv + j]
+        v4 = v[4 * ldv + j]
+        v5 = v[5 * ldv + j]
+        v6 = v[6 * ldv + j]
+        v7 = v[7 * ldv + j]
+        for q in range(RC_TILE):
+            acc[q] += v0 * wj[q]
+            acc[RC_TILE + q] += v1 * wj[q]
+            acc[2 * RC_TILE + q] += v2 * wj[q]
+            acc[3 * RC_TILE + q] += v3 * wj[q]
+            acc[4 * RC_TILE + q] += v4 * wj[q]
+            acc[5 * RC_TILE + q] += v5 * wj[q]
+            acc[6 * RC_TILE + q] += v6 * wj[q]
+            acc[7 * RC_TILE + q] += v7 * wj[q]
+    for r in range(8):
+        for q in range(RC_TILE):
+            out[r * ldo + q] += acc[r * RC_TILE + q]
+
+
 cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
                           const real* v, Py_ssize_t ldv,
                           const real* w, Py_ssize_t ldw,
@@ -144,6 +183,10 @@ cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
         k = 0
         while k + RC_TILE <= n_out:
             b = b0
+            if RC_ROWS8:
+                while b + 8 <= b1:
+                    _tile_acc8(n_in, v + b * ldv, ldv, w + k, ldw, out + b * ldo + k, ldo)
+                    b += 8
             while b < b1:
                 _tile_acc(n_in, v + b * ldv, ldv, w + k, ldw, out + b * ldo + k, ldo)
                 b += 4
