@@ -56,8 +56,8 @@ def sum_tb(const real[:, :, ::1] dg,          # IN (T, B, K)
                     out[k] += dg[t, b, k]
 
 
-def transpose(const real[:, ::1] src,         # IN (R, C)
-              real[:, ::1] dst):              # OUT (C, R)
+def transpose2d(const real[:, ::1] src,       # IN (R, C)
+                real[:, ::1] dst):            # OUT (C, R)
     cdef Py_ssize_t R = src.shape[0], C = src.shape[1], r, c
     with nogil:
         for r in range(R):
