@@ -5,13 +5,14 @@ Design
 A. ``api.py`` (the only module the site and the tests import, re-exported here): the public classes ``RNN``,
    ``LSTM``, ``GRU``. It validates every argument (rank, shape, dtype, contiguity, writability, NaN/inf, sizes,
    call order) and raises ValueError/TypeError naming the argument with the expected and actual shape, because
-   the kernels run with bounds checks off. It allocates every output, and hands the large all-steps products
-   (input projection, weight gradients, ``dx``) and, at large sizes, each step's recurrent product to numpy's
-   BLAS when numpy is present.
-B. ``cells/{rnn,lstm,gru}.pyx``: one time loop per phase and cell, ``<cell>_seq_fwd`` / ``<cell>_seq_bwd`` (whole
-   sequence, own small matrix products: they also run in WebAssembly without BLAS) and ``<cell>_step_fwd`` /
-   ``<cell>_step_bwd`` (one step's elementwise part). The ``.pxd`` beside each holds the per-row step functions
-   with the numbered equations; backward comments cite those numbers.
+   the kernels run with bounds checks off. It allocates every output and picks a route by size: one sequence
+   kernel call per direction and phase, or (numpy present, per-step products beyond ``BLAS_MIN_MACS``) a Python
+   time loop where numpy's BLAS does the products and the step kernels the gate arithmetic.
+B. ``cells/{rnn,lstm,gru}.pyx``: ``<cell>_seq_fwd`` / ``<cell>_seq_bwd`` do a whole direction in one call with
+   their own matrix products (they also run in WebAssembly, without BLAS): the input projection for all steps,
+   the time loop, and in backward the weight gradients and ``dx``. ``<cell>_step_fwd`` / ``<cell>_step_bwd`` do
+   one step's elementwise part. The ``.pxd`` beside each holds the per-row step functions with the numbered
+   equations; backward comments cite those numbers.
 C. ``_activations.pxd``: branch-free sigmoid/tanh/exp the compiler vectorises (no libm in hot loops), with their
    tested error bound; ``_ops.pxd``: vectorisable axpy / gemv and register-tiled matrix-product blocks;
    ``_ops.pyx``: array kernels usable without numpy (checks, copies, a dense layer); ``_types.pxd``: ``real`` =
