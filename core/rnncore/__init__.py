@@ -64,6 +64,11 @@ Usage::
     m.gates["f"], m.grad_h_norms
 """
 from rnncore.api import GRU, LSTM, RNN, param_count
+from rnncore import tasks, train
+from rnncore.tasks import AddingProblem, CharText, NoisySine, RecallTask, make_task
+from rnncore.train import SGD, Adam, Linear, Trainer, clip_grad_norm, fit, mse_loss, softmax_cross_entropy
 
-__all__ = ["RNN", "LSTM", "GRU", "param_count"]
+__all__ = ["RNN", "LSTM", "GRU", "param_count", "train", "tasks",
+           "mse_loss", "softmax_cross_entropy", "Linear", "SGD", "Adam", "clip_grad_norm", "Trainer", "fit",
+           "AddingProblem", "RecallTask", "NoisySine", "CharText", "make_task"]
 __version__ = "0.1.0"
