@@ -19,9 +19,9 @@ if ((${#need_apt[@]})); then
   echo "install-deps: apt: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  if ! apt-get install -y -qq --no-install-recommends "${need_apt[@]}"; then
+  if ! apt-get install -y -qq "${need_apt[@]}"; then
     echo "install-deps: WARNING: a pinned Debian version is gone from the archive; installing the current one" >&2
-    apt-get install -y -qq --no-install-recommends "${need_apt[@]%%=*}"
+    apt-get install -y -qq "${need_apt[@]%%=*}"
   fi
 fi
 
