@@ -1,5 +1,7 @@
 """Embed pages in an iframe on another origin: ready, answered, completed, resize, getState; origins enforced;
 theme and demo settings from the URL; no request outside the site's own origin."""
+import json
+
 import pytest
 
 from embed_helpers import answer_all_correctly, answer_choice, parent_site, wait_message
@@ -54,6 +56,38 @@ def test_quiz_reports_to_allowed_origin_only(quiz_frames):
     page.wait_for_timeout(300)
     assert not page.evaluate("window.messages.filter((m) => m.frame === 'other' || m.frame === 'none')")
     wait_message(page, "m.type === 'ready' && m.frame === 'any'")        # ?origins=* opts in to every origin
+
+
+def test_get_state_includes_progress_saved_before_a_reload(page, site_url, tmp_path):
+    url, origin, server = parent_site(tmp_path, f"""
+      <iframe id="f" style="width:700px;height:300px"
+              src="{site_url}embed/v1/quiz/{QUIZ}/?origins={{origin}}&frame=f"></iframe>""")
+    try:
+        page.goto(url)
+        wait_message(page, "m.type === 'ready' && m.frame === 'f'")
+        quiz = page.frame_locator("#f").locator(f'[data-quiz="{QUIZ}"]')
+        answer_choice(quiz.locator("[data-question]", has_text="designed to solve").first, "LSTM")
+        right = wait_message(page, "m.type === 'answered' && m.correct === true")
+        items = json.loads(quiz.get_attribute("data-quiz-answers"))["questions"]
+        other = next(i for i in items if i["kind"] == "single" and i["id"] != right["question"])
+        wrong = next(n for n in range(10) if n not in other["correct"])
+        question = quiz.locator(f'[data-question="{other["id"]}"]')
+        question.locator(f'[data-option="{wrong}"] input').check()
+        question.locator("[data-check]").click()
+        wait_message(page, "m.type === 'answered' && m.correct === false")
+
+        page.evaluate("window.messages.length = 0; const f = document.getElementById('f'); f.src = f.src")
+        wait_message(page, "m.type === 'ready' && m.frame === 'f'")
+        assert not page.evaluate("window.messages.filter((m) => m.type === 'answered')")   # nothing answered anew
+        page.evaluate("document.getElementById('f').contentWindow.postMessage({type: 'getState', requestId: 7}, '*')")
+        state = wait_message(page, "m.type === 'state' && m.requestId === 7")
+        answers = {a["question"]: a for a in state["answers"]}
+        assert set(answers) == {right["question"], other["id"]}, state
+        assert answers[right["question"]]["correct"] is True and answers[right["question"]]["xp"] == right["xp"]
+        assert answers[other["id"]]["correct"] is False and answers[other["id"]]["xp"] == 0
+        assert state["score"] == 1 and state["xp"] == right["xp"] and state["passed"] is False
+    finally:
+        server.shutdown()
 
 
 def test_demo_embed_theme_settings_and_ready(page, site_url, tmp_path):

@@ -4,12 +4,31 @@
 //   "sequencehub:completed" detail {quiz, score, max, passed, xp}
 // Where a quiz does not dispatch them, the stable test hooks stand in: a `[data-feedback]` gaining
 // `data-correct="true|false"` is an answer to the `[data-question]` it sits in.
+// state() also holds the progress saved in this browser (progress/store.js) for the quiz's current attempt,
+// so a reloaded unit reports the answers given before the reload.
+import {quiz as savedQuiz} from "../progress/store.js";
 
 export const ANSWERED = "sequencehub:answered";
 export const COMPLETED = "sequencehub:completed";
 
 function questionsOf(root) {
   return Array.from(root.querySelectorAll("[data-question]"));
+}
+
+// The current attempt as saved in this browser: [{question, correct, xp, first}] (`first`: its first answer was
+// right; `xp`: what the question earned), and the quiz's XP; null when nothing is saved.
+function saved(quiz) {
+  let record = null;
+  try {
+    record = savedQuiz(quiz);
+  } catch {
+    return null;                   // storage blocked or unreadable: only this page's answers count
+  }
+  if (!record) return null;
+  const answers = Object.entries(record.attempt.answers).map(([question, a]) => ({
+    question, correct: a.correct, xp: record.questions[question] ? record.questions[question].xp : 0, first: a.first}));
+  const xp = Object.values(record.questions).reduce((sum, q) => sum + q.xp, 0);
+  return {answers, xp};
 }
 
 function questionId(root, question, index) {
@@ -26,12 +45,16 @@ export function watchQuiz(root, {onAnswered = () => {}, onCompleted = () => {}} 
   let completedSent = false;
 
   function record(detail) {
-    const first = !answers.has(detail.question);
+    const before = answers.get(detail.question);
+    const first = !before;
     const entry = {question: detail.question, correct: Boolean(detail.correct),
                    xp: Number(detail.xp) || 0, first: detail.first ?? first};
+    entry.firstCorrect = before ? before.firstCorrect : entry.correct;
+    entry.earned = (before ? before.earned : 0) + entry.xp;
     answers.set(entry.question, entry);
     xp += entry.xp;
-    onAnswered({quiz, ...entry});
+    const {firstCorrect, earned, ...message} = entry;
+    onAnswered({quiz, ...message});
     const max = questionsOf(root).length;
     // every question answered and the widget says nothing itself: derive "completed" (once), after the
     // widget had its turn to dispatch it
@@ -84,8 +107,21 @@ export function watchQuiz(root, {onAnswered = () => {}, onCompleted = () => {}} 
   }).observe(root, {subtree: true, attributes: true, attributeFilter: ["data-correct"], childList: true});
 
   return {
+    // {quiz, score, max, passed, xp, answers: [{question, correct, xp, first}]}: one answer per question of the
+    // current attempt, saved ones included; score = questions right first time (as the widget scores).
     state() {
-      return {...summary(), answers: Array.from(answers.values())};
+      const merged = new Map();
+      for (const a of answers.values()) {
+        merged.set(a.question, {question: a.question, correct: a.correct, xp: a.earned, first: a.firstCorrect});
+      }
+      const stored = saved(quiz);
+      for (const a of stored ? stored.answers : []) merged.set(a.question, a);   // the store saw every answer
+      const list = Array.from(merged.values());
+      const max = questionsOf(root).length;
+      const score = list.filter((a) => a.first).length;
+      const pass = Number(root.dataset.pass || 1);
+      return {quiz, score, max, passed: max > 0 && score / max >= pass - 1e-9,
+              xp: stored ? Math.max(stored.xp, xp) : xp, answers: list};
     },
   };
 }
