@@ -119,8 +119,8 @@ def test_alias_serves_the_same_unit_light_by_default(page, site_url):
     assert canonical.endswith("embed/v1/gate-inspector/")
 
 
-DEMOS = ["gate-inspector",                  # hidden-state: test_demo_embed_theme_settings_and_ready "vanishing-gradient", "training-race", "bidirectional",
-         "text-generation", "playground"]
+# hidden-state is covered by test_demo_embed_theme_settings_and_ready
+DEMOS = ["gate-inspector", "vanishing-gradient", "training-race", "bidirectional", "text-generation", "playground"]
 
 
 @pytest.mark.parametrize("demo", DEMOS)
