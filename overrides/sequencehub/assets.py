@@ -3,7 +3,7 @@ built engine and models. All are registered as MkDocs files (so `mkdocs serve` s
 them), never fetched from a CDN.
 
     overrides/sequencehub/assets/**            -> assets/sequencehub/**
-    node_modules (the `node_modules` option, else next to mkdocs.yml, else this project's checkout):
+    node_modules (node_modules_dirs: the `node_modules` option, else next to mkdocs.yml, this project's checkout, a shipped copy):
     node_modules/katex/dist/{katex.min.css, katex.mjs, contrib/auto-render.mjs, katex.min.js,
                              contrib/auto-render.min.js, fonts/*}
                                                -> assets/vendor/katex/...
@@ -39,6 +39,16 @@ def tree(source, dest_prefix, config):
             rel = path.relative_to(source).as_posix()
             out.append(File.generated(config, f"{dest_prefix}/{rel}", abs_src_path=str(path)))
     return out
+
+
+def node_modules_dirs(option, config_dir):
+    """The node_modules folders to search, in order: the plugin's ``node_modules`` option alone when set (relative
+    to mkdocs.yml), else mkdocs.yml's folder, this project's checkout, and the copy a shipped wheel carries."""
+    if option:
+        path = pathlib.Path(option)
+        return [path if path.is_absolute() else pathlib.Path(config_dir) / path]
+    from .embed.packaging import SHIPPED
+    return [pathlib.Path(config_dir) / "node_modules", CHECKOUT / "node_modules", SHIPPED["node_modules"]]
 
 
 def vendor_files(node_modules, config):

@@ -116,8 +116,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
 
     def on_files(self, files, *, config):
         assets.add(files, assets.tree(assets.ASSETS, assets.ASSETS_DEST, config))
-        candidates = [self._path(self.config.node_modules)] if self.config.node_modules else [
-            self.config_dir / "node_modules", assets.CHECKOUT / "node_modules"]
+        candidates = assets.node_modules_dirs(self.config.node_modules, self.config_dir)
         node_modules = next((p for p in candidates if p.is_dir()), candidates[0])
         vendored, missing = assets.vendor_files(node_modules, config)
         if missing:

@@ -50,12 +50,8 @@ def node_modules_dirs(config):
     for plugin in (config.plugins or {}).values():
         if type(plugin).__module__ == "sequencehub.plugin":
             option = plugin.config.get("node_modules")
-    if option:
-        path = pathlib.Path(option)
-        return [path if path.is_absolute() else config_dir / path]
     from .. import assets
-    from .packaging import SHIPPED
-    return [config_dir / "node_modules", assets.CHECKOUT / "node_modules", SHIPPED["node_modules"]]
+    return assets.node_modules_dirs(option, config_dir)
 
 
 def on_config(config, options=None):
