@@ -2,13 +2,13 @@
 // representation of each word is the concatenation [h_fwd ; h_bwd], so it sees both sides of its context.
 // Settings: data-cell (rnn|lstm|gru, default gru), data-sentence.
 
-import { chart, choice, engineLink, frame, h, heatmapsOption, slider, textField, whenVisible } from "./common.js";
+import { cellSetting, chart, choice, engineLink, frame, h, heatmapsOption, slider, textField, whenVisible } from "./common.js";
 
 export function mount(el) {
   const ui = frame(el, "Bidirectional flow");
   const state = {
     sentence: el.dataset.sentence || "the cat that the dog chased ran away",
-    cell: ["rnn", "lstm", "gru"].includes(el.dataset.cell) ? el.dataset.cell : "gru",
+    cell: cellSetting(el, "gru"),
     hidden: 3,
   };
   let plot = null;

@@ -97,6 +97,11 @@ export function choice({ label, options, value, onChange, name }) {
 
 /** The skeleton of a demo: title, controls row, figure area, a status line and an error box (`charts`: whether
  *  the demo draws charts, so the chart library is fetched at once). */
+// The cell a demo starts with: its data-cell setting when it names a cell, else the demo's own default.
+export function cellSetting(el, fallback) {
+  return ["rnn", "lstm", "gru"].includes(el.dataset.cell) ? el.dataset.cell : fallback;
+}
+
 export function frame(el, title, { charts = true } = {}) {
   ensureStyles();
   // Fetch the chart library while the engine starts, but after the worker is created: evaluating 1 MB of

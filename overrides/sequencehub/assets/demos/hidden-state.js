@@ -2,7 +2,7 @@
 // input moved it. Settings: data-cell (rnn|lstm|gru, default rnn), data-sequence (default "hello").
 
 import {
-  axisStyle, baseOption, chart, choice, engineLink, fmt, frame, h, heatmapData, nextId, slider, textField,
+  axisStyle, baseOption, cellSetting, chart, choice, engineLink, fmt, frame, h, heatmapData, nextId, slider, textField,
   whenVisible,
 } from "./common.js";
 
@@ -17,7 +17,7 @@ export function mount(el) {
   const ui = frame(el, "Hidden state, step by step");
   const state = {
     sequence: el.dataset.sequence || "hello",
-    cell: ["rnn", "lstm", "gru"].includes(el.dataset.cell) ? el.dataset.cell : "rnn",
+    cell: cellSetting(el, "rnn"),
     hidden: 6,
     step: 0,
     result: null,
