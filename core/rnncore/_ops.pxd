@@ -18,9 +18,14 @@ cdef extern from *:
     #ifndef RC_ROWS8
     #define RC_ROWS8 0
     #endif
+    /* Batches of at least this many rows compute a step's whole pre-activation in one product (see lstm_seq_fwd). */
+    #ifndef RC_FUSED_MIN_BATCH
+    #define RC_FUSED_MIN_BATCH 8
+    #endif
     """
     enum: RC_TILE
     enum: RC_ROWS8
+    enum: FUSED_MIN_BATCH "RC_FUSED_MIN_BATCH"
 
 
 cdef inline void axpy(Py_ssize_t n, real a, const real* x, real* y) noexcept nogil:
@@ -91,10 +96,11 @@ cdef inline real dot(Py_ssize_t n, const real* a, const real* b) noexcept nogil:
 
 
 cdef inline void _tile_acc(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, const real* w, Py_ssize_t ldw,
-                           real* out, Py_ssize_t ldo) noexcept nogil:
-    """out[0:4, 0:RC_TILE] += v[0:4, :] @ w[:, 0:RC_TILE] (w row stride ldw): one register tile of gemm_acc."""
+                           const real* bias, real* out, Py_ssize_t ldo) noexcept nogil:
+    """out[0:4, 0:RC_TILE] += v[0:4, :] @ w[:, 0:RC_TILE] (w row stride ldw): one register tile of gemm_acc.
+    With a ``bias`` (RC_TILE,): out[0:4, 0:RC_TILE] = bias + v @ w instead (out is not read)."""
     cdef real acc[4 * RC_TILE]
-    cdef Py_ssize_t j, q
+    cdef Py_ssize_t j, q, r
     cdef real v0, v1, v2, v3
     cdef const real* wj
     for q in range(4 * RC_TILE):
@@ -110,17 +116,21 @@ cdef inline void _tile_acc(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, const
             acc[RC_TILE + q] += v1 * wj[q]
             acc[2 * RC_TILE + q] += v2 * wj[q]
             acc[3 * RC_TILE + q] += v3 * wj[q]
-    for q in range(RC_TILE):
-        out[q] += acc[q]
-        out[ldo + q] += acc[RC_TILE + q]
-        out[2 * ldo + q] += acc[2 * RC_TILE + q]
-        out[3 * ldo + q] += acc[3 * RC_TILE + q]
+    if bias != NULL:
+        for r in range(4):
+            for q in range(RC_TILE):
+                out[r * ldo + q] = bias[q] + acc[r * RC_TILE + q]
+    else:
+        for r in range(4):
+            for q in range(RC_TILE):
+                out[r * ldo + q] += acc[r * RC_TILE + q]
 
 
 cdef inline void _tile_acc8(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, const real* w, Py_ssize_t ldw,
-                            real* out, Py_ssize_t ldo) noexcept nogil:
+                            const real* bias, real* out, Py_ssize_t ldo) noexcept nogil:
     """out[0:8, 0:RC_TILE] += v[0:8, :] @ w[:, 0:RC_TILE]: the 8-row register tile (AVX-512 build): 2 loads of w
-    and 8 broadcasts feed 16 multiply-adds, so the multiply-add units, not the loads, set the pace."""
+    and 8 broadcasts feed 16 multiply-adds, so the multiply-add units, not the loads, set the pace. With a
+    ``bias``: out = bias + v @ w, as in _tile_acc."""
     cdef real acc[8 * RC_TILE]
     cdef Py_ssize_t j, q, r
     cdef real v0, v1, v2, v3, v4, v5, v6, v7
@@ -146,9 +156,14 @@ cdef inline void _tile_acc8(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, cons
             acc[5 * RC_TILE + q] += v5 * wj[q]
             acc[6 * RC_TILE + q] += v6 * wj[q]
             acc[7 * RC_TILE + q] += v7 * wj[q]
-    for r in range(8):
-        for q in range(RC_TILE):
-            out[r * ldo + q] += acc[r * RC_TILE + q]
+    if bias != NULL:
+        for r in range(8):
+            for q in range(RC_TILE):
+                out[r * ldo + q] = bias[q] + acc[r * RC_TILE + q]
+    else:
+        for r in range(8):
+            for q in range(RC_TILE):
+                out[r * ldo + q] += acc[r * RC_TILE + q]
 
 
 cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
@@ -164,11 +179,41 @@ cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
     vectorise). Rows go in chunks of 64 so a chunk of ``v`` stays in cache while every column tile of ``w`` passes,
     and each column tile of ``w`` stays in L1 while the chunk's row tiles use it. Columns past the last full tile
     take the axpy form, rows past the last multiple of 4 the gemv form."""
+    _gemm(m, n_in, n_out, v, ldv, w, ldw, NULL, out, ldo)
+
+
+cdef inline void gemm_bias(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
+                           const real* v, Py_ssize_t ldv,
+                           const real* w, Py_ssize_t ldw,
+                           const real* bias,
+                           real* out, Py_ssize_t ldo) noexcept nogil:
+    """out[b, k] = bias[k] + sum_j v[b, j] * w[j, k] for b < m: out = bias + v @ w, as gemm_acc but ``out`` is
+    only written (the register tiles start from the bias: no pass to fill ``out`` first, no read of it)."""
+    _gemm(m, n_in, n_out, v, ldv, w, ldw, bias, out, ldo)
+
+
+cdef inline void _fill_rows(Py_ssize_t m, Py_ssize_t n, const real* bias, real* out, Py_ssize_t ldo) noexcept nogil:
+    """out[b, 0:n] = bias[0:n] for b < m."""
+    cdef Py_ssize_t b, k
+    for b in range(m):
+        for k in range(n):
+            out[b * ldo + k] = bias[k]
+
+
+cdef inline void _gemm(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
+                       const real* v, Py_ssize_t ldv,
+                       const real* w, Py_ssize_t ldw,
+                       const real* bias,
+                       real* out, Py_ssize_t ldo) noexcept nogil:
+    """gemm_acc (bias NULL) and gemm_bias. The paths besides the register tiles fill ``out`` with the bias, then
+    accumulate."""
     cdef Py_ssize_t m4 = m - m % 4, b0, b1, b, k, j, q
     cdef real* wt
     if n_out < RC_TILE and m >= 8:                   # narrow output (e.g. dx for a small input size): dot products
         wt = <real*>malloc(n_in * n_out * sizeof(real))
         if wt != NULL:
+            if bias != NULL:
+                _fill_rows(m, n_out, bias, out, ldo)
             for j in range(n_in):
                 for k in range(n_out):
                     wt[k * n_in + j] = w[j * ldw + k]
@@ -185,17 +230,23 @@ cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
             b = b0
             if RC_ROWS8:
                 while b + 8 <= b1:
-                    _tile_acc8(n_in, v + b * ldv, ldv, w + k, ldw, out + b * ldo + k, ldo)
+                    _tile_acc8(n_in, v + b * ldv, ldv, w + k, ldw, bias + k if bias != NULL else NULL,
+                               out + b * ldo + k, ldo)
                     b += 8
             while b < b1:
-                _tile_acc(n_in, v + b * ldv, ldv, w + k, ldw, out + b * ldo + k, ldo)
+                _tile_acc(n_in, v + b * ldv, ldv, w + k, ldw, bias + k if bias != NULL else NULL,
+                          out + b * ldo + k, ldo)
                 b += 4
             k += RC_TILE
         if k < n_out:
+            if bias != NULL:
+                _fill_rows(b1 - b0, n_out - k, bias + k, out + b0 * ldo + k, ldo)
             for b in range(b0, b1):
                 for j in range(n_in):
                     axpy(n_out - k, v[b * ldv + j], w + j * ldw + k, out + b * ldo + k)
         b0 = b1
+    if bias != NULL:
+        _fill_rows(m - m4, n_out, bias, out + m4 * ldo, ldo)
     for b in range(m4, m):                           # rows left over (all of them when m < 4): gemv form
         gemv_acc(n_in, n_out, v + b * ldv, w, ldw, out + b * ldo)
 

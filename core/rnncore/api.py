@@ -323,6 +323,7 @@ class _Layer:
             raise ValueError("x: T * B * %d*H = %d elements of gate activations is more than MAX_ELEMENTS = %d"
                              % (G, T * B * G * H, MAX_ELEMENTS))
         s0 = self._state_input(state, "state", B)
+        work = self._take_workspace(T, B)
         self._cache = self._gates = self._grad_sq = None
         y = buf.zeros((T, B, D * H), self.dtype)
         final = [buf.zeros((D, B, H), self.dtype) for _ in s0]       # h_T (and c_T) of each direction
@@ -333,8 +334,11 @@ class _Layer:
             b_ih, b_hh = params["bias_ih_l0" + sfx], params["bias_hh_l0" + sfx]
             h0, hT = buf.take(s0[0], d), buf.take(final[0], d)
             c0, cT = (buf.take(s0[1], d), buf.take(final[1], d)) if self.cell == "lstm" else (None, None)
-            a = buf.zeros((T, B, G * H), self.dtype)                 # becomes the gate activations
-            aux = buf.zeros((T, B, H), self.dtype) if self.cell != "rnn" else None  # LSTM c_t, GRU hn_t
+            if work is not None:                                     # every element is overwritten below
+                a, aux = work[d]["a"], work[d]["aux"]
+            else:
+                a = buf.zeros((T, B, G * H), self.dtype)             # becomes the gate activations
+                aux = buf.zeros((T, B, H), self.dtype) if self.cell != "rnn" else None  # LSTM c_t, GRU hn_t
             col, rev = d * H, d == 1
             kern = _cell_kernels(self.cell, B)
             if blas:
@@ -356,6 +360,15 @@ class _Layer:
         return y, (tuple(final) if self.cell == "lstm" else final[0])
 
     __call__ = forward
+
+    def _take_workspace(self, T, B):
+        """The last forward's per-direction gate and state buffers when this forward has the same T and B, else
+        None. They are internal (``gates`` hands out copies), so the next forward may overwrite them: at large
+        sizes this saves the page faults of tens of MB of fresh memory on every call."""
+        c = self._cache
+        if c is None or c["T"] != T or c["B"] != B:
+            return None
+        return c["dirs"]
 
     def _blas_fwd(self, a, w_hh, b_hh, h0, c0, aux, y, col, rev):
         T, B, H = a.shape[0], a.shape[1], self.hidden_size

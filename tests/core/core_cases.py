@@ -12,4 +12,8 @@ DTYPES = ["float32", "float64"]
 DIRECTIONS = [False, True]
 # Tiny shapes first (thinc's lists): (T, B, I, H)
 SHAPES = [(1, 1, 1, 1), (1, 2, 1, 3), (2, 1, 3, 1), (5, 3, 4, 6), (7, 2, 9, 5)]
+# Batches that take the kernels' other paths: B >= 8 (a step's whole product in one call, rnncore._ops
+# FUSED_MIN_BATCH), 8- and 4-row register tiles plus leftover rows, a full column tile plus leftover columns, and
+# outputs narrower than a tile.
+WIDE_SHAPES = [(3, 9, 5, 7), (2, 13, 20, 37)]
 

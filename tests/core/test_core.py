@@ -6,7 +6,7 @@ import rnncore
 from rnncore import api
 from rnncore import reference as ref
 
-from core_cases import CELLS, DIRECTIONS, DTYPES, SHAPES, TOL
+from core_cases import CELLS, DIRECTIONS, DTYPES, SHAPES, TOL, WIDE_SHAPES
 
 
 def make(cell, I, H, bidirectional, dtype, seed=0):
@@ -61,7 +61,7 @@ def route(request, monkeypatch):
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("bidirectional", DIRECTIONS)
-@pytest.mark.parametrize("T,B,I,H", SHAPES)
+@pytest.mark.parametrize("T,B,I,H", SHAPES + WIDE_SHAPES)
 def test_core_matches_reference(cell, dtype, bidirectional, T, B, I, H, route, global_random_seed):
     rng = np.random.default_rng(global_random_seed)
     D = 2 if bidirectional else 1
@@ -129,6 +129,32 @@ def test_routes_agree_at_a_size_near_the_switch(monkeypatch):
         out.append((y, dx, g["weight_hh_l0_reverse"]))
     for a, b in zip(*out):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_second_forward_of_the_same_shape_starts_afresh(cell, route):
+    """forward reuses the last forward's internal buffers when T and B match: nothing of the first call may leak
+    into the second's outputs, gates or gradients, nor may the second change what the first handed out."""
+    rng = np.random.default_rng(5)
+    T, B, I, H = 4, 9, 6, 5
+    m = make(cell, I, H, True, "float64")
+    x1, x2 = rng.normal(size=(2, T, B, I))
+    y1, _ = m.forward(x1)
+    gates1 = {k: v.copy() for k, v in m.gates.items()}
+    held, y1_copy = m.gates, y1.copy()
+    y2, _ = m.forward(x2)
+    dy = rng.normal(size=y2.shape)
+    grads, dx, _ = m.backward(dy)
+    yr, _, caches = ref.forward(cell, m.params, x2)
+    gr, dxr, _, _ = ref.backward(cell, caches, dy)
+    np.testing.assert_allclose(y2, yr, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(dx, dxr, rtol=1e-9, atol=1e-11)
+    for k in grads:
+        np.testing.assert_allclose(grads[k], gr[k], rtol=1e-9, atol=1e-10, err_msg=k)
+    np.testing.assert_array_equal(y1, y1_copy)
+    for k in gates1:
+        np.testing.assert_array_equal(held[k], gates1[k])
+    assert not np.allclose(m.gates[api.GATE_NAMES[cell][0]], gates1[api.GATE_NAMES[cell][0]])
 
 
 def test_params_are_pytorch_shaped_and_writable():

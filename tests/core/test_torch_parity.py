@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("bidirectional", DIRECTIONS)
-@pytest.mark.parametrize("T,B,I,H", [(1, 1, 1, 1), (6, 3, 4, 5)])
+@pytest.mark.parametrize("T,B,I,H", [(1, 1, 1, 1), (6, 3, 4, 5), (3, 13, 20, 37)])
 def test_matches_torch(cell, dtype, bidirectional, T, B, I, H, tmp_path, global_random_seed):
     torch.manual_seed(global_random_seed)
     tdtype = getattr(torch, dtype)

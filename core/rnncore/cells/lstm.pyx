@@ -10,7 +10,7 @@ Direction: ``reverse`` runs t = T-1 .. 0; the state before the first processed s
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from rnncore._types cimport real
-from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq, sum_rows_acc, transpose, copy_padded
+from rnncore._ops cimport FUSED_MIN_BATCH, gemm_acc, gemm_bias, gemm_tn_acc, sumsq, sum_rows_acc, transpose, copy_padded
 
 
 def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
@@ -28,21 +28,28 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
                  Py_ssize_t col,               # IN this direction's first column in y
                  bint reverse):                # IN run t = T-1 .. 0
     cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], G = 4 * H, DH = y.shape[2]
-    cdef Py_ssize_t s, t, tp, b, k, ldh
+    cdef Py_ssize_t s, t, tp, b, k, ldh, K = I + H
     cdef const real* h_prev
     cdef const real* c_prev
     cdef real* a0 = &a[0, 0, 0]
+    cdef real* xh
+    cdef bint fused = B >= FUSED_MIN_BATCH
     cdef Py_ssize_t ldw = G + 16                        # padded row stride of the transposed weights
     cdef real* wt = <real*>malloc((I + H) * ldw * sizeof(real))   # W_ih^T (I, 4H), then W_hh^T (H, 4H)
-    if wt == NULL:
+    cdef real* bias = <real*>malloc(G * sizeof(real))             # b_ih + b_hh
+    cdef real* xh_buf = <real*>malloc(B * K * sizeof(real)) if fused else NULL   # rows [x_t | h_{t-1}]
+    if wt == NULL or bias == NULL or (fused and xh_buf == NULL):
+        free(wt)
+        free(bias)
+        free(xh_buf)
         raise MemoryError()
     with nogil:
         transpose(G, I, &w_ih[0, 0], wt, ldw)
         transpose(G, H, &w_hh[0, 0], wt + I * ldw, ldw)
-        for s in range(T * B):
-            for k in range(G):
-                a0[s * G + k] = b_ih[k] + b_hh[k]                      # 1: b_ih + b_hh
-        gemm_acc(T * B, I, G, &x[0, 0, 0], I, wt, ldw, a0, G)               # 1: + W_ih x_t, all steps at once
+        for k in range(G):
+            bias[k] = b_ih[k] + b_hh[k]                                    # 1: b_ih + b_hh
+        if not fused:
+            gemm_bias(T * B, I, G, &x[0, 0, 0], I, wt, ldw, bias, a0, G)    # 1: b + W_ih x_t, all steps at once
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
@@ -50,7 +57,16 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
                 h_prev, ldh = &h0[0, 0], H
             else:
                 h_prev, ldh = &y[tp, 0, col], DH
-            gemm_acc(B, H, G, h_prev, ldh, wt + I * ldw, ldw, &a[t, 0, 0], G)   # 1: + W_hh h_{t-1}, whole batch
+            if fused:                       # 1 in one product: [x_t | h_{t-1}] @ [W_ih^T ; W_hh^T], a_t stays in cache
+                for b in range(B):
+                    xh = xh_buf + b * K
+                    for k in range(I):
+                        xh[k] = x[t, b, k]
+                    for k in range(H):
+                        xh[I + k] = h_prev[b * ldh + k]
+                gemm_bias(B, K, G, xh_buf, K, wt, ldw, bias, &a[t, 0, 0], G)
+            else:
+                gemm_acc(B, H, G, h_prev, ldh, wt + I * ldw, ldw, &a[t, 0, 0], G)   # 1: + W_hh h_{t-1}, whole batch
             for b in range(B):
                 if s == 0:
                     c_prev = &c0[b, 0]
@@ -62,6 +78,8 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
             for k in range(H):
                 h_n[b, k] = y[t, b, col + k]
                 c_n[b, k] = c[t, b, k]
+    free(xh_buf)
+    free(bias)
     free(wt)
 
 
