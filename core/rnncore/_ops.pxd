@@ -179,7 +179,7 @@ cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
     vectorise). Rows go in chunks of 64 so a chunk of ``v`` stays in cache while every column tile of ``w`` passes,
     and each column tile of ``w`` stays in L1 while the chunk's row tiles use it. Columns past the last full tile
     take the axpy form, rows past the last multiple of 4 the gemv form."""
-    _gemm(m, n_in, n_out, v, ldv, w, ldw, NULL, out, ldo)
+    _gemm(m, n_in, n_out, v, ldv, w, ldw, 0, NULL, out, ldo)
 
 
 cdef inline void gemm_bias(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
@@ -189,7 +189,39 @@ cdef inline void gemm_bias(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
                            real* out, Py_ssize_t ldo) noexcept nogil:
     """out[b, k] = bias[k] + sum_j v[b, j] * w[j, k] for b < m: out = bias + v @ w, as gemm_acc but ``out`` is
     only written (the register tiles start from the bias: no pass to fill ``out`` first, no read of it)."""
-    _gemm(m, n_in, n_out, v, ldv, w, ldw, bias, out, ldo)
+    _gemm(m, n_in, n_out, v, ldv, w, ldw, 0, bias, out, ldo)
+
+
+cdef inline Py_ssize_t panels_size(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    """Elements of a weight (n_in, n_out) packed by pack_panels: one panel per RC_TILE columns."""
+    return ((n_out + RC_TILE - 1) // RC_TILE) * n_in * RC_TILE
+
+
+cdef inline void pack_panels(Py_ssize_t n_out, Py_ssize_t n_in, const real* src, real* dst, Py_ssize_t ldp,
+                             Py_ssize_t j0) noexcept nogil:
+    """The transpose of ``src`` (n_out, n_in) (a PyTorch weight) in column panels for gemm_panels: panel p holds
+    columns [p RC_TILE, (p+1) RC_TILE) of src^T, row j at dst[p ldp + (j0 + j) RC_TILE], RC_TILE contiguous values
+    (the last panel's columns past n_out are zeros). Several weights stack in one set of panels with row offsets
+    j0 (e.g. W_ih^T over W_hh^T, ldp = (I + H) RC_TILE)."""
+    cdef Py_ssize_t p, j, q, k
+    cdef real* row
+    for p in range((n_out + RC_TILE - 1) // RC_TILE):
+        for j in range(n_in):
+            row = dst + p * ldp + (j0 + j) * RC_TILE
+            for q in range(RC_TILE):
+                k = p * RC_TILE + q
+                row[q] = src[k * n_in + j] if k < n_out else 0
+
+
+cdef inline void gemm_panels(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
+                             const real* v, Py_ssize_t ldv,
+                             const real* pw, Py_ssize_t ldp,
+                             const real* bias,
+                             real* out, Py_ssize_t ldo) noexcept nogil:
+    """out (+)= v @ w with w packed by pack_panels (panel stride ldp): every register tile reads its columns of w
+    from one contiguous block (no 4 KiB strides for the prefetcher and the TLB to follow). With a ``bias``:
+    out = bias + v @ w, else out += v @ w."""
+    _gemm(m, n_in, n_out, v, ldv, pw, RC_TILE, ldp, bias, out, ldo)
 
 
 cdef inline void _fill_rows(Py_ssize_t m, Py_ssize_t n, const real* bias, real* out, Py_ssize_t ldo) noexcept nogil:
@@ -202,13 +234,15 @@ cdef inline void _fill_rows(Py_ssize_t m, Py_ssize_t n, const real* bias, real* 
 
 cdef inline void _gemm(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
                        const real* v, Py_ssize_t ldv,
-                       const real* w, Py_ssize_t ldw,
+                       const real* w, Py_ssize_t ldw, Py_ssize_t ldp,
                        const real* bias,
                        real* out, Py_ssize_t ldo) noexcept nogil:
-    """gemm_acc (bias NULL) and gemm_bias. The paths besides the register tiles fill ``out`` with the bias, then
-    accumulate."""
+    """gemm_acc (bias NULL), gemm_bias and gemm_panels. ``w``'s columns [k, k + RC_TILE) start at w + k (ldp 0)
+    or at panel w + (k / RC_TILE) ldp (packed); ldw is the row stride either way. The paths besides the register
+    tiles fill ``out`` with the bias, then accumulate."""
     cdef Py_ssize_t m4 = m - m % 4, b0, b1, b, k, j, q
     cdef real* wt
+    cdef const real* wk
     if n_out < RC_TILE and m >= 8:                   # narrow output (e.g. dx for a small input size): dot products
         wt = <real*>malloc(n_in * n_out * sizeof(real))
         if wt != NULL:
@@ -227,28 +261,37 @@ cdef inline void _gemm(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
         b1 = b0 + 64 if b0 + 64 < m4 else m4
         k = 0
         while k + RC_TILE <= n_out:
+            wk = w + (k // RC_TILE) * ldp if ldp else w + k
             b = b0
             if RC_ROWS8:
                 while b + 8 <= b1:
-                    _tile_acc8(n_in, v + b * ldv, ldv, w + k, ldw, bias + k if bias != NULL else NULL,
+                    _tile_acc8(n_in, v + b * ldv, ldv, wk, ldw, bias + k if bias != NULL else NULL,
                                out + b * ldo + k, ldo)
                     b += 8
             while b < b1:
-                _tile_acc(n_in, v + b * ldv, ldv, w + k, ldw, bias + k if bias != NULL else NULL,
+                _tile_acc(n_in, v + b * ldv, ldv, wk, ldw, bias + k if bias != NULL else NULL,
                           out + b * ldo + k, ldo)
                 b += 4
             k += RC_TILE
         if k < n_out:
+            wk = w + (k // RC_TILE) * ldp if ldp else w + k
             if bias != NULL:
                 _fill_rows(b1 - b0, n_out - k, bias + k, out + b0 * ldo + k, ldo)
             for b in range(b0, b1):
                 for j in range(n_in):
-                    axpy(n_out - k, v[b * ldv + j], w + j * ldw + k, out + b * ldo + k)
+                    axpy(n_out - k, v[b * ldv + j], wk + j * ldw, out + b * ldo + k)
         b0 = b1
     if bias != NULL:
         _fill_rows(m - m4, n_out, bias, out + m4 * ldo, ldo)
     for b in range(m4, m):                           # rows left over (all of them when m < 4): gemv form
-        gemv_acc(n_in, n_out, v + b * ldv, w, ldw, out + b * ldo)
+        if ldp:
+            k = 0
+            while k < n_out:
+                gemv_acc(n_in, RC_TILE if k + RC_TILE <= n_out else n_out - k, v + b * ldv, w + (k // RC_TILE) * ldp,
+                         ldw, out + b * ldo + k)
+                k += RC_TILE
+        else:
+            gemv_acc(n_in, n_out, v + b * ldv, w, ldw, out + b * ldo)
 
 
 cdef inline void _tile_tn_acc(Py_ssize_t m, Py_ssize_t n_in, const real* g, Py_ssize_t ldg, const real* v,

@@ -10,7 +10,7 @@ Direction: ``reverse`` runs t = T-1 .. 0; the state before the first processed s
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from rnncore._types cimport real
-from rnncore._ops cimport FUSED_MIN_BATCH, gemm_acc, gemm_bias, gemm_tn_acc, sumsq, sum_rows_acc, transpose, copy_padded
+from rnncore._ops cimport FUSED_MIN_BATCH, RC_TILE, gemm_acc, gemm_panels, pack_panels, panels_size, gemm_tn_acc, sumsq, sum_rows_acc, transpose, copy_padded
 
 
 def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
@@ -34,22 +34,22 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
     cdef real* a0 = &a[0, 0, 0]
     cdef real* xh
     cdef bint fused = B >= FUSED_MIN_BATCH
-    cdef Py_ssize_t ldw = G + 16                        # padded row stride of the transposed weights
-    cdef real* wt = <real*>malloc((I + H) * ldw * sizeof(real))   # W_ih^T (I, 4H), then W_hh^T (H, 4H)
+    cdef Py_ssize_t ldp = K * RC_TILE                   # panel stride: [W_ih^T ; W_hh^T] (I + H, 4H) in panels
+    cdef real* pw = <real*>malloc(panels_size(K, G) * sizeof(real))
     cdef real* bias = <real*>malloc(G * sizeof(real))             # b_ih + b_hh
     cdef real* xh_buf = <real*>malloc(B * K * sizeof(real)) if fused else NULL   # rows [x_t | h_{t-1}]
-    if wt == NULL or bias == NULL or (fused and xh_buf == NULL):
-        free(wt)
+    if pw == NULL or bias == NULL or (fused and xh_buf == NULL):
+        free(pw)
         free(bias)
         free(xh_buf)
         raise MemoryError()
     with nogil:
-        transpose(G, I, &w_ih[0, 0], wt, ldw)
-        transpose(G, H, &w_hh[0, 0], wt + I * ldw, ldw)
+        pack_panels(G, I, &w_ih[0, 0], pw, ldp, 0)
+        pack_panels(G, H, &w_hh[0, 0], pw, ldp, I)
         for k in range(G):
             bias[k] = b_ih[k] + b_hh[k]                                    # 1: b_ih + b_hh
         if not fused:
-            gemm_bias(T * B, I, G, &x[0, 0, 0], I, wt, ldw, bias, a0, G)    # 1: b + W_ih x_t, all steps at once
+            gemm_panels(T * B, I, G, &x[0, 0, 0], I, pw, ldp, bias, a0, G)  # 1: b + W_ih x_t, all steps at once
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
@@ -64,9 +64,9 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
                         xh[k] = x[t, b, k]
                     for k in range(H):
                         xh[I + k] = h_prev[b * ldh + k]
-                gemm_bias(B, K, G, xh_buf, K, wt, ldw, bias, &a[t, 0, 0], G)
+                gemm_panels(B, K, G, xh_buf, K, pw, ldp, bias, &a[t, 0, 0], G)
             else:
-                gemm_acc(B, H, G, h_prev, ldh, wt + I * ldw, ldw, &a[t, 0, 0], G)   # 1: + W_hh h_{t-1}, whole batch
+                gemm_panels(B, H, G, h_prev, ldh, pw + I * RC_TILE, ldp, NULL, &a[t, 0, 0], G)  # 1: + W_hh h_{t-1}
             for b in range(B):
                 if s == 0:
                     c_prev = &c0[b, 0]
@@ -80,7 +80,7 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
                 c_n[b, k] = c[t, b, k]
     free(xh_buf)
     free(bias)
-    free(wt)
+    free(pw)
 
 
 def lstm_seq_bwd(const real[:, :, ::1] x,      # IN (T, B, I)
