@@ -179,7 +179,7 @@ cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
     vectorise). Rows go in chunks of 64 so a chunk of ``v`` stays in cache while every column tile of ``w`` passes,
     and each column tile of ``w`` stays in L1 while the chunk's row tiles use it. Columns past the last full tile
     take the axpy form, rows past the last multiple of 4 the gemv form."""
-    _gemm(m, n_in, n_out, v, ldv, w, ldw, 0, NULL, out, ldo)
+    gemm(m, n_in, n_out, v, ldv, w, ldw, 0, NULL, out, ldo)
 
 
 cdef inline void gemm_bias(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
@@ -189,7 +189,7 @@ cdef inline void gemm_bias(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
                            real* out, Py_ssize_t ldo) noexcept nogil:
     """out[b, k] = bias[k] + sum_j v[b, j] * w[j, k] for b < m: out = bias + v @ w, as gemm_acc but ``out`` is
     only written (the register tiles start from the bias: no pass to fill ``out`` first, no read of it)."""
-    _gemm(m, n_in, n_out, v, ldv, w, ldw, 0, bias, out, ldo)
+    gemm(m, n_in, n_out, v, ldv, w, ldw, 0, bias, out, ldo)
 
 
 cdef inline Py_ssize_t panels_size(Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
@@ -199,7 +199,7 @@ cdef inline Py_ssize_t panels_size(Py_ssize_t n_in, Py_ssize_t n_out) noexcept n
 
 cdef inline void pack_panels(Py_ssize_t n_out, Py_ssize_t n_in, const real* src, real* dst, Py_ssize_t ldp,
                              Py_ssize_t j0) noexcept nogil:
-    """The transpose of ``src`` (n_out, n_in) (a PyTorch weight) in column panels for gemm_panels: panel p holds
+    """The transpose of ``src`` (n_out, n_in) (a PyTorch weight) in column panels for ``gemm``: panel p holds
     columns [p RC_TILE, (p+1) RC_TILE) of src^T, row j at dst[p ldp + (j0 + j) RC_TILE], RC_TILE contiguous values
     (the last panel's columns past n_out are zeros). Several weights stack in one set of panels with row offsets
     j0 (e.g. W_ih^T over W_hh^T, ldp = (I + H) RC_TILE)."""
@@ -213,17 +213,6 @@ cdef inline void pack_panels(Py_ssize_t n_out, Py_ssize_t n_in, const real* src,
                 row[q] = src[k * n_in + j] if k < n_out else 0
 
 
-cdef inline void gemm_panels(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
-                             const real* v, Py_ssize_t ldv,
-                             const real* pw, Py_ssize_t ldp,
-                             const real* bias,
-                             real* out, Py_ssize_t ldo) noexcept nogil:
-    """out (+)= v @ w with w packed by pack_panels (panel stride ldp): every register tile reads its columns of w
-    from one contiguous block (no 4 KiB strides for the prefetcher and the TLB to follow). With a ``bias``:
-    out = bias + v @ w, else out += v @ w."""
-    _gemm(m, n_in, n_out, v, ldv, pw, RC_TILE, ldp, bias, out, ldo)
-
-
 cdef inline void _fill_rows(Py_ssize_t m, Py_ssize_t n, const real* bias, real* out, Py_ssize_t ldo) noexcept nogil:
     """out[b, 0:n] = bias[0:n] for b < m."""
     cdef Py_ssize_t b, k
@@ -232,14 +221,17 @@ cdef inline void _fill_rows(Py_ssize_t m, Py_ssize_t n, const real* bias, real* 
             out[b * ldo + k] = bias[k]
 
 
-cdef inline void _gemm(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
-                       const real* v, Py_ssize_t ldv,
-                       const real* w, Py_ssize_t ldw, Py_ssize_t ldp,
-                       const real* bias,
-                       real* out, Py_ssize_t ldo) noexcept nogil:
-    """gemm_acc (bias NULL), gemm_bias and gemm_panels. ``w``'s columns [k, k + RC_TILE) start at w + k (ldp 0)
-    or at panel w + (k / RC_TILE) ldp (packed); ldw is the row stride either way. The paths besides the register
-    tiles fill ``out`` with the bias, then accumulate."""
+cdef inline void gemm(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
+                      const real* v, Py_ssize_t ldv,
+                      const real* w, Py_ssize_t ldw, Py_ssize_t ldp,
+                      const real* bias,
+                      real* out, Py_ssize_t ldo) noexcept nogil:
+    """out = bias + v @ w, or out += v @ w when ``bias`` is NULL (gemm_acc and gemm_bias are this with ldp 0).
+
+    ``w``'s columns [k, k + RC_TILE) start at w + k when ldp is 0 (a plain row-major w), or at the panel
+    w + (k / RC_TILE) ldp of pack_panels (ldw = RC_TILE): then every register tile reads its columns of w from one
+    contiguous block, with no 4 KiB strides for the prefetcher and the TLB to follow. The paths besides the
+    register tiles fill ``out`` with the bias, then accumulate."""
     cdef Py_ssize_t m4 = m - m % 4, b0, b1, b, k, j, q
     cdef real* wt
     cdef const real* wk
@@ -323,19 +315,66 @@ cdef inline void _tile_tn_acc(Py_ssize_t m, Py_ssize_t n_in, const real* g, Py_s
         w[3 * n_in + q] += acc[3 * RC_TILE + q]
 
 
+cdef inline void _tile_tn_acc8(Py_ssize_t m, Py_ssize_t n_in, const real* g, Py_ssize_t ldg, const real* v,
+                               Py_ssize_t ldv, real* w) noexcept nogil:
+    """w[0:8, 0:RC_TILE] += g[:, 0:8]^T @ v[:, 0:RC_TILE] over m rows: the 8-row tile of the AVX-512 build (8
+    broadcasts from one 32-byte run of g and 2 loads of v feed 16 multiply-adds, as in _tile_acc8)."""
+    cdef real acc[8 * RC_TILE]
+    cdef Py_ssize_t b, q, r
+    cdef real g0, g1, g2, g3, g4, g5, g6, g7
+    cdef const real* gb
+    cdef const real* vb
+    for q in range(8 * RC_TILE):
+        acc[q] = 0
+    for b in range(m):
+        gb = g + b * ldg
+        vb = v + b * ldv
+        g0 = gb[0]
+        g1 = gb[1]
+        g2 = gb[2]
+        g3 = gb[3]
+        g4 = gb[4]
+        g5 = gb[5]
+        g6 = gb[6]
+        g7 = gb[7]
+        for q in range(RC_TILE):
+            acc[q] += g0 * vb[q]
+            acc[RC_TILE + q] += g1 * vb[q]
+            acc[2 * RC_TILE + q] += g2 * vb[q]
+            acc[3 * RC_TILE + q] += g3 * vb[q]
+            acc[4 * RC_TILE + q] += g4 * vb[q]
+            acc[5 * RC_TILE + q] += g5 * vb[q]
+            acc[6 * RC_TILE + q] += g6 * vb[q]
+            acc[7 * RC_TILE + q] += g7 * vb[q]
+    for r in range(8):
+        for q in range(RC_TILE):
+            w[r * n_in + q] += acc[r * RC_TILE + q]
+
+
 cdef inline void _gemm_tn_tiled(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
                                 const real* g, Py_ssize_t ldg,
                                 const real* v, Py_ssize_t ldv,
                                 real* w) noexcept nogil:
     """w[k, j] += sum_b g[b, k] * v[b, j] for b < m: w += g^T @ v, w row-major (n_out, n_in): a weight gradient
-    summed over m rows. Rows go in chunks of 256 (a chunk of ``v`` stays in cache); within a chunk, register tiles
-    of 4 rows x RC_TILE columns of ``w`` accumulate over the chunk's rows; the remaining rows/columns of ``w`` take
-    the axpy form. Fewer than 8 rows (one step's batch): plain rank-1 updates."""
+    summed over m rows. Rows go in chunks of 128 (the chunk's rows of ``g`` and ``v`` stay in L2 while every tile
+    of ``w`` passes); within a chunk, register tiles of 8 (AVX-512 build) or 4 rows x RC_TILE columns of ``w``
+    accumulate over the chunk's rows; the remaining rows/columns of ``w`` take the axpy form."""
     cdef Py_ssize_t b0, b1, b, k, j, q
     b0 = 0
     while b0 < m:
-        b1 = b0 + 256 if b0 + 256 < m else m
+        b1 = b0 + 128 if b0 + 128 < m else m
         k = 0
+        if RC_ROWS8:
+            while k + 8 <= n_out:
+                j = 0
+                while j + RC_TILE <= n_in:
+                    _tile_tn_acc8(b1 - b0, n_in, g + b0 * ldg + k, ldg, v + b0 * ldv + j, ldv, w + k * n_in + j)
+                    j += RC_TILE
+                if j < n_in:
+                    for b in range(b0, b1):
+                        for q in range(8):
+                            axpy(n_in - j, g[b * ldg + k + q], v + b * ldv + j, w + (k + q) * n_in + j)
+                k += 8
         while k + 4 <= n_out:
             j = 0
             while j + RC_TILE <= n_in:

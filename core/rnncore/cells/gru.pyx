@@ -2,9 +2,9 @@
 """GRU time loops (steps numbered in gru.pxd); the layout is lstm.pyx's, with the hidden part ``ah`` of step 1
 kept apart because r multiplies only its n block, and two gradients (dax for W_ih, dah for W_hh)."""
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset
 from rnncore._types cimport real
-from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq, sum_rows_acc, transpose, copy_padded
+from rnncore._ops cimport gemm_acc, gemm_bias, transpose
+from rnncore.cells._bptt cimport bptt_begin, bptt_end, dh_total
 
 
 def gru_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
@@ -33,10 +33,7 @@ def gru_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
     with nogil:
         transpose(G, I, &w_ih[0, 0], wt, ldw)
         transpose(G, H, &w_hh[0, 0], wt + I * ldw, ldw)
-        for s in range(T * B):
-            for k in range(G):
-                a0[s * G + k] = b_ih[k]                                # 1: ax = b_ih
-        gemm_acc(T * B, I, G, &x[0, 0, 0], I, wt, ldw, a0, G)               # 1: ax += W_ih x_t, all steps at once
+        gemm_bias(T * B, I, G, &x[0, 0, 0], I, wt, ldw, &b_ih[0], a0, G)   # 1: ax = b_ih + W_ih x_t, all steps
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
@@ -44,10 +41,7 @@ def gru_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
                 h_prev, ldh = &h0[0, 0], H
             else:
                 h_prev, ldh = &y[tp, 0, col], DH
-            for b in range(B):
-                for k in range(G):
-                    ah[b * G + k] = b_hh[k]                            # 1: ah = b_hh
-            gemm_acc(B, H, G, h_prev, ldh, wt + I * ldw, ldw, ah, G)          # 1: ah += W_hh h_{t-1}, whole batch
+            gemm_bias(B, H, G, h_prev, ldh, wt + I * ldw, ldw, &b_hh[0], ah, G)   # 1: ah = b_hh + W_hh h_{t-1}
             for b in range(B):
                 gru_row_fwd(H, &a[t, b, 0], ah + b * G, h_prev + b * ldh, &hn[t, b, 0], &y[t, b, col])  # 1r-2b
         t = 0 if reverse else T - 1
@@ -76,17 +70,17 @@ def gru_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
                 Py_ssize_t col,
                 bint reverse):
     cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], G = 3 * H, DH = y.shape[2]
-    cdef Py_ssize_t s, t, tp, b, k, ldh
+    cdef Py_ssize_t s, t, tp, b, ldh
     cdef const real* h_prev
     cdef real* wb
     cdef real* daxt
     cdef real* daht
     cdef double nsq
+    cdef Py_ssize_t ldg = G + 16                                 # padded row stride (see _ops.gemm_acc)
     cdef real* work = <real*>malloc(B * H * sizeof(real))
-    cdef Py_ssize_t ldg = G + 16, ldwh = H + 16, ldwi = I + 16     # padded row strides (see _ops.gemm_acc)
     cdef real* dax = <real*>malloc(T * B * ldg * sizeof(real))  # dL/dax_t for every step
     cdef real* dah = <real*>malloc(T * B * ldg * sizeof(real))  # dL/dah_t for every step
-    cdef real* wp = <real*>malloc(G * (ldwh + ldwi) * sizeof(real))   # W_hh, then W_ih, padded
+    cdef real* wp = <real*>malloc(G * (H + I + 32) * sizeof(real))   # padded weights (_bptt.bptt_begin)
     if work == NULL or dax == NULL or dah == NULL or wp == NULL:
         free(work)
         free(dax)
@@ -94,36 +88,24 @@ def gru_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
         free(wp)
         raise MemoryError()
     with nogil:
-        copy_padded(G, H, &w_hh[0, 0], wp, ldwh)
-        copy_padded(G, I, &w_ih[0, 0], wp + G * ldwh, ldwi)
-        memset(&dw_ih[0, 0], 0, G * I * sizeof(real))
-        memset(&dw_hh[0, 0], 0, G * H * sizeof(real))
-        memset(&db_ih[0], 0, G * sizeof(real))
-        memset(&db_hh[0], 0, G * sizeof(real))
+        bptt_begin(G, H, I, &w_ih[0, 0], &w_hh[0, 0], wp, &dw_ih[0, 0], &dw_hh[0, 0], &db_ih[0], &db_hh[0])
         for s in range(T):
             t = s if reverse else T - 1 - s
             tp = t + 1 if reverse else t - 1
-            if s == T - 1:
-                h_prev, ldh = &h0[0, 0], H
-            else:
-                h_prev, ldh = &y[tp, 0, col], DH
+            h_prev = &h0[0, 0] if s == T - 1 else &y[tp, 0, col]
+            ldh = H if s == T - 1 else DH
             daxt = dax + t * B * ldg
             daht = dah + t * B * ldg
             nsq = 0.0
             for b in range(B):
                 wb = work + b * H
-                for k in range(H):
-                    wb[k] = dy[t, b, col + k] + dh[b, k]               # dL/dh_t: output + carried from t+1
-                nsq += sumsq(H, wb)
+                nsq += dh_total(H, &dy[t, b, col], &dh[b, 0], wb)     # dL/dh_t: output + carried from t+1
                 gru_row_bwd(H, &gates[t, b, 0], &hn[t, b, 0], h_prev + b * ldh, wb, daxt + b * ldg, daht + b * ldg,
                             &dh[b, 0])                                 # back through 2b-1r; dh = direct part
-            gemm_acc(B, G, H, daht, ldg, wp, ldwh, &dh[0, 0], H)      # back through 1: dL/dh_{t-1} += dah_t W_hh
-            gemm_tn_acc(B, G, H, daht, ldg, h_prev, ldh, &dw_hh[0, 0])   # back through 1: dW_hh += dah_t^T h_{t-1}
+            gemm_acc(B, G, H, daht, ldg, wp, H + 16, &dh[0, 0], H)    # back through 1: dL/dh_{t-1} += dah_t W_hh
             norm_sq[t] += nsq
-        gemm_tn_acc(T * B, G, I, dax, ldg, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
-        gemm_acc(T * B, G, I, dax, ldg, wp + G * ldwh, ldwi, &dx[0, 0, 0], I)     # back through 1: dx += dax W_ih
-        sum_rows_acc(T * B, G, dax, ldg, &db_ih[0])                          # back through 1: the biases
-        sum_rows_acc(T * B, G, dah, ldg, &db_hh[0])
+        bptt_end(T, B, G, H, I, dax, dah, ldg, &x[0, 0, 0], &y[0, 0, col], DH, &h0[0, 0], reverse, wp,
+                 &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0], &db_ih[0], &db_hh[0])     # back through 1, all steps
     free(work)
     free(dax)
     free(dah)
@@ -157,9 +139,7 @@ def gru_step_bwd(const real[:, ::1] gates,     # IN (B, 3H)
         raise MemoryError()
     with nogil:
         for b in range(B):
-            for k in range(H):
-                work[k] = dh[b, k] + dy[b, k]
-            nsq += sumsq(H, work)
+            nsq += dh_total(H, &dy[b, 0], &dh[b, 0], work)
             gru_row_bwd(H, &gates[b, 0], &hn[b, 0], &h_prev[b, 0], work, &dax[b, 0], &dah[b, 0], &dh[b, 0])
     free(work)
     return nsq

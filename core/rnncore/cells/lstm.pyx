@@ -2,15 +2,18 @@
 """LSTM time loops (steps numbered in lstm.pxd). Shapes are validated by rnncore.api before any call.
 
 Sequence kernels do all of a direction's work in one call, with their own matrix products (no BLAS: they also
-run in WebAssembly): forward the input projection for all steps then the time loop; backward the time loop, then
-dW_ih, the biases' gradients and dx for all steps at once. Step kernels do one step's elementwise part for callers
+run in WebAssembly). Forward: for a batch of 1-7 rows, the input projection for all steps, then the time loop with
+the recurrent product; from 8 rows (FUSED_MIN_BATCH), each step's whole pre-activation in one product
+[x_t | h_{t-1}] @ [W_ih^T ; W_hh^T] + b, so a_t is still in cache for the gates. Backward: the time loop, then
+the weights' and biases' gradients and dx for all steps at once (_bptt.pxd). Step kernels do one step's elementwise part for callers
 that do the products with BLAS (rnncore.api at large sizes).
 Direction: ``reverse`` runs t = T-1 .. 0; the state before the first processed step is h0/c0.
 """
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from rnncore._types cimport real
-from rnncore._ops cimport FUSED_MIN_BATCH, RC_TILE, gemm_acc, gemm_panels, pack_panels, panels_size, gemm_tn_acc, sumsq, sum_rows_acc, transpose, copy_padded
+from rnncore._ops cimport FUSED_MIN_BATCH, RC_TILE, gemm, gemm_acc, gemm_bias, pack_panels, panels_size, transpose
+from rnncore.cells._bptt cimport bptt_begin, bptt_end, dh_total
 
 
 def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
@@ -34,22 +37,30 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
     cdef real* a0 = &a[0, 0, 0]
     cdef real* xh
     cdef bint fused = B >= FUSED_MIN_BATCH
-    cdef Py_ssize_t ldp = K * RC_TILE                   # panel stride: [W_ih^T ; W_hh^T] (I + H, 4H) in panels
-    cdef real* pw = <real*>malloc(panels_size(K, G) * sizeof(real))
+    # the stacked weights [W_ih^T ; W_hh^T] (I + H, 4H): in column panels when a step's product has B >= 8 rows
+    # (contiguous tiles), else row-major with padded rows (a batch of 1-3 rows takes the gemv form over whole rows)
+    cdef Py_ssize_t ldw = RC_TILE if fused else G + 16
+    cdef Py_ssize_t ldp = K * RC_TILE if fused else 0
+    cdef real* wt = <real*>malloc((panels_size(K, G) if fused else K * ldw) * sizeof(real))
+    cdef const real* w_h = wt + I * ldw                           # where W_hh^T starts
     cdef real* bias = <real*>malloc(G * sizeof(real))             # b_ih + b_hh
     cdef real* xh_buf = <real*>malloc(B * K * sizeof(real)) if fused else NULL   # rows [x_t | h_{t-1}]
-    if pw == NULL or bias == NULL or (fused and xh_buf == NULL):
-        free(pw)
+    if wt == NULL or bias == NULL or (fused and xh_buf == NULL):
+        free(wt)
         free(bias)
         free(xh_buf)
         raise MemoryError()
     with nogil:
-        pack_panels(G, I, &w_ih[0, 0], pw, ldp, 0)
-        pack_panels(G, H, &w_hh[0, 0], pw, ldp, I)
+        if fused:
+            pack_panels(G, I, &w_ih[0, 0], wt, ldp, 0)
+            pack_panels(G, H, &w_hh[0, 0], wt, ldp, I)
+        else:
+            transpose(G, I, &w_ih[0, 0], wt, ldw)
+            transpose(G, H, &w_hh[0, 0], wt + I * ldw, ldw)
         for k in range(G):
             bias[k] = b_ih[k] + b_hh[k]                                    # 1: b_ih + b_hh
         if not fused:
-            gemm_panels(T * B, I, G, &x[0, 0, 0], I, pw, ldp, bias, a0, G)  # 1: b + W_ih x_t, all steps at once
+            gemm_bias(T * B, I, G, &x[0, 0, 0], I, wt, ldw, bias, a0, G)    # 1: b + W_ih x_t, all steps at once
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
@@ -64,9 +75,9 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
                         xh[k] = x[t, b, k]
                     for k in range(H):
                         xh[I + k] = h_prev[b * ldh + k]
-                gemm_panels(B, K, G, xh_buf, K, pw, ldp, bias, &a[t, 0, 0], G)
+                gemm(B, K, G, xh_buf, K, wt, ldw, ldp, bias, &a[t, 0, 0], G)
             else:
-                gemm_panels(B, H, G, h_prev, ldh, pw + I * RC_TILE, ldp, NULL, &a[t, 0, 0], G)  # 1: + W_hh h_{t-1}
+                gemm_acc(B, H, G, h_prev, ldh, w_h, ldw, &a[t, 0, 0], G)    # 1: + W_hh h_{t-1}, whole batch
             for b in range(B):
                 if s == 0:
                     c_prev = &c0[b, 0]
@@ -80,7 +91,7 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
                 c_n[b, k] = c[t, b, k]
     free(xh_buf)
     free(bias)
-    free(pw)
+    free(wt)
 
 
 def lstm_seq_bwd(const real[:, :, ::1] x,      # IN (T, B, I)
@@ -103,55 +114,37 @@ def lstm_seq_bwd(const real[:, :, ::1] x,      # IN (T, B, I)
                  Py_ssize_t col,
                  bint reverse):
     cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], G = 4 * H, DH = y.shape[2]
-    cdef Py_ssize_t s, t, tp, b, k, ldh
-    cdef const real* h_prev
+    cdef Py_ssize_t s, t, tp, b
     cdef const real* c_prev
     cdef real* wb
     cdef real* dat
     cdef double nsq
+    cdef Py_ssize_t ldg = G + 16                                 # padded row stride (see _ops.gemm_acc)
     cdef real* work = <real*>malloc(B * H * sizeof(real))
-    cdef Py_ssize_t ldg = G + 16, ldwh = H + 16, ldwi = I + 16     # padded row strides (see _ops.gemm_acc)
-    cdef real* da = <real*>malloc(T * B * ldg * sizeof(real))  # dL/da_t for every step
-    cdef real* wp = <real*>malloc(G * (ldwh + ldwi) * sizeof(real))   # W_hh, then W_ih, padded
+    cdef real* da = <real*>malloc(T * B * ldg * sizeof(real))   # dL/da_t for every step
+    cdef real* wp = <real*>malloc(G * (H + I + 32) * sizeof(real))   # padded weights (_bptt.bptt_begin)
     if work == NULL or da == NULL or wp == NULL:
         free(work)
         free(da)
         free(wp)
         raise MemoryError()
     with nogil:
-        copy_padded(G, H, &w_hh[0, 0], wp, ldwh)
-        copy_padded(G, I, &w_ih[0, 0], wp + G * ldwh, ldwi)
-        memset(&dw_ih[0, 0], 0, G * I * sizeof(real))
-        memset(&dw_hh[0, 0], 0, G * H * sizeof(real))
-        memset(&db_ih[0], 0, G * sizeof(real))
+        bptt_begin(G, H, I, &w_ih[0, 0], &w_hh[0, 0], wp, &dw_ih[0, 0], &dw_hh[0, 0], &db_ih[0], &db_hh[0])
         for s in range(T):
             t = s if reverse else T - 1 - s
             tp = t + 1 if reverse else t - 1
-            if s == T - 1:
-                h_prev, ldh = &h0[0, 0], H
-            else:
-                h_prev, ldh = &y[tp, 0, col], DH
             dat = da + t * B * ldg
             nsq = 0.0
             for b in range(B):
-                if s == T - 1:
-                    c_prev = &c0[b, 0]
-                else:
-                    c_prev = &c[tp, b, 0]
+                c_prev = &c0[b, 0] if s == T - 1 else &c[tp, b, 0]
                 wb = work + b * H
-                for k in range(H):
-                    wb[k] = dy[t, b, col + k] + dh[b, k]               # dL/dh_t: output + carried from t+1
-                nsq += sumsq(H, wb)
+                nsq += dh_total(H, &dy[t, b, col], &dh[b, 0], wb)     # dL/dh_t: output + carried from t+1
                 lstm_row_bwd(H, &gates[t, b, 0], &c[t, b, 0], c_prev, wb, &dc[b, 0], dat + b * ldg)  # back 2b-1i
             memset(&dh[0, 0], 0, B * H * sizeof(real))
-            gemm_acc(B, G, H, dat, ldg, wp, ldwh, &dh[0, 0], H)       # back through 1: dL/dh_{t-1} = da_t W_hh
-            gemm_tn_acc(B, G, H, dat, ldg, h_prev, ldh, &dw_hh[0, 0])    # back through 1: dW_hh += da_t^T h_{t-1}
+            gemm_acc(B, G, H, dat, ldg, wp, H + 16, &dh[0, 0], H)     # back through 1: dL/dh_{t-1} = da_t W_hh
             norm_sq[t] += nsq
-        gemm_tn_acc(T * B, G, I, da, ldg, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
-        gemm_acc(T * B, G, I, da, ldg, wp + G * ldwh, ldwi, &dx[0, 0, 0], I)     # back through 1: dx += da W_ih
-        sum_rows_acc(T * B, G, da, ldg, &db_ih[0])                          # back through 1: the biases
-        for k in range(G):
-            db_hh[k] = db_ih[k]
+        bptt_end(T, B, G, H, I, da, da, ldg, &x[0, 0, 0], &y[0, 0, col], DH, &h0[0, 0], reverse, wp,
+                 &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0], &db_ih[0], &db_hh[0])     # back through 1, all steps
     free(work)
     free(da)
     free(wp)
@@ -182,9 +175,7 @@ def lstm_step_bwd(const real[:, ::1] gates,    # IN (B, 4H)
     cdef double nsq = 0.0
     with nogil:
         for b in range(B):
-            for k in range(H):
-                dh[b, k] = dh[b, k] + dy[b, k]
-            nsq += sumsq(H, &dh[b, 0])
+            nsq += dh_total(H, &dy[b, 0], &dh[b, 0], &dh[b, 0])        # dL/dh_t, in place
             lstm_row_bwd(H, &gates[b, 0], &c[b, 0], &c_prev[b, 0], &dh[b, 0], &dc[b, 0], &da[b, 0])
             for k in range(H):
                 dh[b, k] = 0

@@ -3,7 +3,8 @@
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from rnncore._types cimport real
-from rnncore._ops cimport gemm_acc, gemm_tn_acc, sumsq, sum_rows_acc, transpose, copy_padded
+from rnncore._ops cimport gemm_acc, gemm_bias, transpose
+from rnncore.cells._bptt cimport bptt_begin, bptt_end, dh_total
 
 
 def rnn_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
@@ -23,15 +24,17 @@ def rnn_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
     cdef real* a0 = &a[0, 0, 0]
     cdef Py_ssize_t ldw = H + 16                        # padded row stride of the transposed weights
     cdef real* wt = <real*>malloc((I + H) * ldw * sizeof(real))   # W_ih^T (I, H), then W_hh^T (H, H)
-    if wt == NULL:
+    cdef real* bias = <real*>malloc(H * sizeof(real))             # b_ih + b_hh
+    if wt == NULL or bias == NULL:
+        free(wt)
+        free(bias)
         raise MemoryError()
     with nogil:
         transpose(H, I, &w_ih[0, 0], wt, ldw)
         transpose(H, H, &w_hh[0, 0], wt + I * ldw, ldw)
-        for s in range(T * B):
-            for k in range(H):
-                a0[s * H + k] = b_ih[k] + b_hh[k]                      # 1: b_ih + b_hh
-        gemm_acc(T * B, I, H, &x[0, 0, 0], I, wt, ldw, a0, H)               # 1: + W_ih x_t, all steps at once
+        for k in range(H):
+            bias[k] = b_ih[k] + b_hh[k]                                    # 1: b_ih + b_hh
+        gemm_bias(T * B, I, H, &x[0, 0, 0], I, wt, ldw, bias, a0, H)       # 1: + W_ih x_t, all steps at once
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
@@ -47,6 +50,7 @@ def rnn_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
             for k in range(H):
                 h_n[b, k] = y[t, b, col + k]
     free(wt)
+    free(bias)
 
 
 def rnn_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
@@ -65,50 +69,34 @@ def rnn_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
                 Py_ssize_t col,
                 bint reverse):
     cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], DH = y.shape[2]
-    cdef Py_ssize_t s, t, tp, b, k, ldh
-    cdef const real* h_prev
+    cdef Py_ssize_t s, t, b
     cdef real* wb
     cdef real* dat
     cdef double nsq
+    cdef Py_ssize_t ldg = H + 16                                 # padded row stride (see _ops.gemm_acc)
     cdef real* work = <real*>malloc(B * H * sizeof(real))
-    cdef Py_ssize_t ldg = H + 16, ldwh = H + 16, ldwi = I + 16     # padded row strides (see _ops.gemm_acc)
-    cdef real* da = <real*>malloc(T * B * ldg * sizeof(real))  # dL/da_t for every step
-    cdef real* wp = <real*>malloc(H * (ldwh + ldwi) * sizeof(real))   # W_hh, then W_ih, padded
+    cdef real* da = <real*>malloc(T * B * ldg * sizeof(real))   # dL/da_t for every step
+    cdef real* wp = <real*>malloc(H * (H + I + 32) * sizeof(real))   # padded weights (_bptt.bptt_begin)
     if work == NULL or da == NULL or wp == NULL:
         free(work)
         free(da)
         free(wp)
         raise MemoryError()
     with nogil:
-        copy_padded(H, H, &w_hh[0, 0], wp, ldwh)
-        copy_padded(H, I, &w_ih[0, 0], wp + H * ldwh, ldwi)
-        memset(&dw_ih[0, 0], 0, H * I * sizeof(real))
-        memset(&dw_hh[0, 0], 0, H * H * sizeof(real))
-        memset(&db_ih[0], 0, H * sizeof(real))
+        bptt_begin(H, H, I, &w_ih[0, 0], &w_hh[0, 0], wp, &dw_ih[0, 0], &dw_hh[0, 0], &db_ih[0], &db_hh[0])
         for s in range(T):
             t = s if reverse else T - 1 - s
-            tp = t + 1 if reverse else t - 1
-            if s == T - 1:
-                h_prev, ldh = &h0[0, 0], H
-            else:
-                h_prev, ldh = &y[tp, 0, col], DH
             dat = da + t * B * ldg
             nsq = 0.0
             for b in range(B):
                 wb = work + b * H
-                for k in range(H):
-                    wb[k] = dy[t, b, col + k] + dh[b, k]               # dL/dh_t: output + carried from t+1
-                nsq += sumsq(H, wb)
+                nsq += dh_total(H, &dy[t, b, col], &dh[b, 0], wb)     # dL/dh_t: output + carried from t+1
                 rnn_row_bwd(H, &y[t, b, col], wb, dat + b * ldg)         # back through 2
             memset(&dh[0, 0], 0, B * H * sizeof(real))
-            gemm_acc(B, H, H, dat, ldg, wp, ldwh, &dh[0, 0], H)       # back through 1: dL/dh_{t-1} = da_t W_hh
-            gemm_tn_acc(B, H, H, dat, ldg, h_prev, ldh, &dw_hh[0, 0])    # back through 1: dW_hh += da_t^T h_{t-1}
+            gemm_acc(B, H, H, dat, ldg, wp, H + 16, &dh[0, 0], H)     # back through 1: dL/dh_{t-1} = da_t W_hh
             norm_sq[t] += nsq
-        gemm_tn_acc(T * B, H, I, da, ldg, &x[0, 0, 0], I, &dw_ih[0, 0])  # back through 1: dW_ih, all steps at once
-        gemm_acc(T * B, H, I, da, ldg, wp + H * ldwh, ldwi, &dx[0, 0, 0], I)     # back through 1: dx += da W_ih
-        sum_rows_acc(T * B, H, da, ldg, &db_ih[0])                          # back through 1: the biases
-        for k in range(H):
-            db_hh[k] = db_ih[k]
+        bptt_end(T, B, H, H, I, da, da, ldg, &x[0, 0, 0], &y[0, 0, col], DH, &h0[0, 0], reverse, wp,
+                 &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0], &db_ih[0], &db_hh[0])     # back through 1, all steps
     free(work)
     free(da)
     free(wp)
@@ -134,9 +122,7 @@ def rnn_step_bwd(const real[:, ::1] h,         # IN (B, H): h_t
     cdef double nsq = 0.0
     with nogil:
         for b in range(B):
-            for k in range(H):
-                dh[b, k] = dh[b, k] + dy[b, k]
-            nsq += sumsq(H, &dh[b, 0])
+            nsq += dh_total(H, &dy[b, 0], &dh[b, 0], &dh[b, 0])        # dL/dh_t, in place
             rnn_row_bwd(H, &h[b, 0], &dh[b, 0], &da[b, 0])
             for k in range(H):
                 dh[b, k] = 0
