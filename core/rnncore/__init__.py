@@ -9,10 +9,11 @@ A. ``api.py`` (the only module the site and the tests import, re-exported here):
    kernel call per direction and phase, or (numpy present, per-step products beyond ``BLAS_MIN_MACS``) a Python
    time loop where numpy's BLAS does the products and the step kernels the gate arithmetic.
 B. ``cells/{rnn,lstm,gru}.pyx``: ``<cell>_seq_fwd`` / ``<cell>_seq_bwd`` do a whole direction in one call with
-   their own matrix products (they also run in WebAssembly, without BLAS): the input projection for all steps,
-   the time loop, and in backward the weight gradients and ``dx``. ``<cell>_step_fwd`` / ``<cell>_step_bwd`` do
-   one step's elementwise part. The ``.pxd`` beside each holds the per-row step functions with the numbered
-   equations; backward comments cite those numbers.
+   their own matrix products (they also run in WebAssembly, without BLAS): the input projection for all steps
+   (or, LSTM from 8 batch rows, each step's whole pre-activation in one product), the time loop, and in
+   backward the weight gradients and ``dx`` over all steps at once (``cells/_bptt.pxd``, shared by the three).
+   ``<cell>_step_fwd`` / ``<cell>_step_bwd`` do one step's elementwise part. The ``.pxd`` beside each holds the
+   per-row step functions with the numbered equations; backward comments cite those numbers.
 C. ``_activations.pxd``: branch-free sigmoid/tanh/exp the compiler vectorises (no libm in hot loops), with their
    tested error bound; ``_ops.pxd``: vectorisable axpy / gemv and register-tiled matrix-product blocks;
    ``_ops.pyx``: array kernels usable without numpy (checks, copies, a dense layer); ``_types.pxd``: ``real`` =
