@@ -27,7 +27,7 @@ RUNTIME_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 # (rtol, atol) of wasm vs native: the same C, compiled by two compilers (no FMA contraction either side).
 TOL = {"float64": (1e-12, 1e-13), "float32": (2e-5, 2e-6)}
 CELLS = ["rnn", "lstm", "gru"]
-SHAPES = [(1, 1, 1, 1), (5, 3, 4, 6)]                     # (T, B, I, H)
+SHAPES = [(1, 1, 1, 1), (5, 3, 4, 6), (2, 13, 20, 37)]   # (T, B, I, H); B = 13: the kernels' wide-batch paths
 CASES = [(c, d, bi, s) for c in CELLS for d in ("float64", "float32") for bi in (False, True) for s in SHAPES]
 
 
