@@ -1,4 +1,4 @@
-"""Build the rnncore WebAssembly wheel for Pyodide: .build/engine/wheels/rnncore-<ver>-cp311-abi3-pyemscripten_<abi>_wasm32.whl
+"""Build the rnncore WebAssembly wheel for Pyodide: .build/wasm/dist/rnncore-<ver>-cp311-abi3-pyemscripten_<abi>_wasm32.whl
 
     python build/wasm/build_wheel.py [--force] [--simd | --no-simd] [--out DIR] [--tag ABI]
 
@@ -37,7 +37,7 @@ PKG_DIR = os.path.join(SRC_PARENT, PKG)
 PYODIDE_DIR = os.path.join(ROOT, "node_modules", "pyodide")
 OTHER_PYODIDES = [os.path.join(ROOT, "node_modules", "pyodide-0.29")]   # checked too when present
 WORK = os.path.join(ROOT, ".build", "wasm")
-OUT = os.path.join(ROOT, ".build", "engine", "wheels")
+OUT = os.path.join(WORK, "dist")                   # build/vendor_engine.py publishes it into .build/engine
 SKIP_DIRS = {"__pycache__", "tests", "demos_tests"}
 # -msimd128 is on by default: 1.4-3x faster LSTM fwd+bwd in Pyodide (tests/wasm/bench_simd.py, figures in
 # build/wasm/README.md); RNNCORE_WASM_SIMD=0 builds without it.
@@ -285,7 +285,7 @@ def main(argv=None):
     ap.add_argument("--force", action="store_true", help="rebuild even if the wheel is up to date")
     ap.add_argument("--simd", dest="simd", action="store_true", default=SIMD_DEFAULT, help="compile with -msimd128")
     ap.add_argument("--no-simd", dest="simd", action="store_false", help="compile without -msimd128")
-    ap.add_argument("--out", default=OUT, help="output directory (default .build/engine/wheels)")
+    ap.add_argument("--out", default=OUT, help="output directory (default .build/wasm/dist)")
     ap.add_argument("--tag", default=None, help="Pyodide ABI of the wheel tag, e.g. 2025_0 (default: the pinned one)")
     args = ap.parse_args(argv)
     try:

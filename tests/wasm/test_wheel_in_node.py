@@ -7,6 +7,7 @@ One Node.js process per runtime runs every parity case (tests/wasm/pyodide_parit
 computed here, in the pytest process, by the natively compiled core.
 """
 import hashlib
+import importlib.util
 import json
 import os
 import random
@@ -43,7 +44,10 @@ def test_engine_json_points_at_the_wheel(engine):
     assert set(meta) >= {"pyodide", "wheel", "sha256"}
     with open(os.path.join(ROOT, "node_modules", "pyodide", "package.json")) as f:
         assert meta["pyodide"] == json.load(f)["version"]
-    assert re.fullmatch(r"wheels/rnncore-[^-]+-cp311-abi3-pyemscripten_2026_0_wasm32\.whl", meta["wheel"])
+    assert re.fullmatch(r"wheels/([0-9a-f]{16})/rnncore-[^-]+-cp311-abi3-pyemscripten_2026_0_wasm32\.whl",
+                        meta["wheel"])
+    assert meta["wheel"].split("/")[1] == meta["sha256"][:16], "the wheel's folder is named by its content"
+    assert os.listdir(os.path.dirname(os.path.dirname(engine["wheel"]))) == [meta["sha256"][:16]], "stale wheels"
     with open(engine["wheel"], "rb") as f:
         assert hashlib.sha256(f.read()).hexdigest() == meta["sha256"]
     for name in RUNTIME_FILES:
@@ -166,6 +170,26 @@ def test_vendor_fails_loudly_without_a_wheel(tmp_path):
         vendor_engine.the_wheel(str(tmp_path))
     with pytest.raises(vendor_engine.VendorError, match="npm ci"):
         vendor_engine.copy_runtime(str(tmp_path), str(tmp_path / "out"))
+
+
+def test_a_rebuilt_wheel_gets_a_new_url_and_the_old_one_goes(tmp_path):
+    """The wheel's folder in the engine is its content hash: a browser's HTTP cache can never serve an old wheel
+    under the new engine.json, and the old folder is not shipped."""
+    spec = importlib.util.spec_from_file_location("vendor_engine", os.path.join(ROOT, "build", "vendor_engine.py"))
+    vendor_engine = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vendor_engine)
+    src, dest = tmp_path / "dist", tmp_path / "engine" / "wheels"
+    src.mkdir()
+    name = "rnncore-0.1.0-cp311-abi3-pyemscripten_2026_0_wasm32.whl"
+    (src / name).write_bytes(b"first build")
+    first, digest = vendor_engine.publish_wheel(name, str(src), str(dest))
+    assert first == f"wheels/{digest[:16]}/{name}" and digest == hashlib.sha256(b"first build").hexdigest()
+    assert vendor_engine.publish_wheel(name, str(src), str(dest))[0] == first, "same content, same URL"
+    (src / name).write_bytes(b"second build")
+    second, _ = vendor_engine.publish_wheel(name, str(src), str(dest))
+    assert second != first
+    assert os.listdir(dest) == [second.split("/")[1]]
+    assert (tmp_path / "engine" / second).read_bytes() == b"second build"
 
 
 def test_inputs_cover_sources_and_build_scripts():

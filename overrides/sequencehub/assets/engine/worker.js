@@ -67,7 +67,8 @@ function status(stage, message) {
 }
 
 async function fetchJSON(url) {
-  const response = await fetch(url);
+  // revalidated: engine.json names the wheel's content-hashed folder, so it must never be a stale copy
+  const response = await fetch(url, { cache: "no-cache" });
   if (!response.ok) throw new Error(`${url.pathname} could not be loaded (HTTP ${response.status})`);
   return response.json();
 }
