@@ -9,8 +9,20 @@ export PYTHONDONTWRITEBYTECODE = 1
 deps:                   ## apt, pip and npm packages from build/apt-packages.txt, requirements.txt, package-lock.json
 	bash build/install-deps.sh
 
+# What the native build compiles: a change to one of these (or an install of this package from another folder)
+# rebuilds the core; otherwise `make core` takes a second (pip's editable build recompiles everything, ~1.5 min).
+CORE_BUILD_INPUTS := setup.py pyproject.toml $(shell find core/rnncore -name '*.pyx' -o -name '*.pxd')
+
 core: deps              ## rnncore compiled natively, installed in development mode (with the mkdocs plugin)
-	mkdir -p .build && $(PY) -m pip install -q --no-build-isolation --no-deps -e .
+	@$(PY) -c "import os, rnncore, sequencehub; import rnncore.api; \
+	os.path.samefile(os.path.dirname(rnncore.__file__), 'core/rnncore') or exit(1); \
+	os.path.samefile(os.path.dirname(sequencehub.__file__), 'overrides/sequencehub') or exit(1)" 2>/dev/null \
+	|| rm -f .build/stamps/core
+	@$(MAKE) --no-print-directory .build/stamps/core
+
+.build/stamps/core: $(CORE_BUILD_INPUTS)
+	mkdir -p .build/stamps && $(PY) -m pip install -q --no-build-isolation --no-deps -e .
+	touch $@
 
 engine: core            ## the same Cython compiled to WebAssembly + the Pyodide runtime -> .build/engine
 	$(PY) build/wasm/build_wheel.py
