@@ -1,9 +1,19 @@
 """The plugin on another MkDocs site: a minimal site in a temporary folder (MkDocs' own `mkdocs` theme) with the
 plugin, one quiz and one demo, built with --strict and served on its own origin; in Chromium the quiz works, the
-demo reaches ready, and nothing is requested outside that origin."""
+demo reaches ready, and nothing is requested outside that origin.
+
+Two installs of the plugin, as course authors get it:
+- "checkout": this project's development install, the engine, models and libraries named by plugin options;
+- "wheel": a wheel pip builds from this project (after ``python -m sequencehub.embed.packaging ship``), installed
+  with no options into a fresh virtualenv: the plugin, its assets, the engine, the models and the vendored
+  libraries must all come from the installed package. (Its core is compiled with RNNCORE_DEBUG=1, -O0, which
+  takes seconds instead of minutes; the wheel's packaging, the subject here, is the same.)
+"""
+import os
 import subprocess
 import sys
 import textwrap
+import venv
 
 import pytest
 
@@ -14,46 +24,85 @@ ENGINE = ROOT / ".build" / "engine"
 MODELS = ROOT / ".build" / "models"
 
 
-@pytest.fixture(scope="module")
-def other_site(tmp_path_factory):
+SITE_DOC = textwrap.dedent("""\
+    # Recurrent networks, briefly
+
+    A hidden state carries what the network has read so far.
+
+    <div class="sh-demo" data-demo="hidden-state" markdown></div>
+
+    ```quiz id="other-site-quiz" title="Check" xp="5"
+    ? Which model was designed to solve the vanishing gradient problem?
+    ( ) A deeper plain RNN
+      > Depth multiplies in more Jacobians.
+    (x) LSTM
+      > Right: its additive cell-state path lets gradients flow.
+    ! The LSTM was designed around a constant error carousel.
+    ```
+    """)
+
+
+def run(cmd, **kw):
+    result = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    assert result.returncode == 0, f"$ {' '.join(map(str, cmd))}\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+def write_site(root, options):
+    plugin = ["  - sequencehub" + (":" if options else "")] + [f"      {k}: {v}" for k, v in options.items()]
+    lines = ["site_name: Another course", "theme:", "  name: mkdocs", "  highlightjs: false",
+             "plugins:", "  - search", *plugin, "markdown_extensions:", "  - attr_list", "  - md_in_html"]
+    (root / "mkdocs.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "docs").mkdir()
+    (root / "docs" / "index.md").write_text(SITE_DOC, encoding="utf-8")
+
+
+def source_copy(dest):
+    """This project's files as a clean clone has them (tracked, plus new files git does not ignore)."""
+    files = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT).split("\0")
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            (dest / rel).write_bytes(src.read_bytes())
+
+
+def wheel_python(tmp):
+    """A virtualenv (seeing this interpreter's packages: mkdocs, its dependencies) with the project's wheel
+    installed; returns its python."""
+    src, dist = tmp / "src", tmp / "dist"
+    source_copy(src)
+    env = {**os.environ, "PYTHONPATH": str(src / "overrides")}        # ship into the copy, not the checkout
+    run([sys.executable, "-m", "sequencehub.embed.packaging", "ship", "--engine", ENGINE, "--models", MODELS,
+         "--node-modules", ROOT / "node_modules"], cwd=src, env=env)
+    assert (src / "overrides" / "sequencehub" / "engine" / "engine.json").is_file()
+    run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", dist, src],
+        cwd=src, env={**os.environ, "RNNCORE_DEBUG": "1"})
+    (wheel,) = dist.glob("sequencehub-*.whl")
+    venv.create(tmp / "venv", system_site_packages=True, with_pip=False)
+    python = tmp / "venv" / "bin" / "python"
+    run([sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", "--no-index", wheel])
+    where = run([python, "-c", "import rnncore, sequencehub; print(rnncore.__file__); print(sequencehub.__file__)"],
+                cwd=tmp)
+    site_packages = str(tmp / "venv" / "lib")
+    assert all(line.startswith(site_packages) for line in where.split()), f"not the wheel's copy: {where}"
+    return python
+
+
+@pytest.fixture(scope="module", params=["checkout", "wheel"])
+def other_site(request, tmp_path_factory):
     if not (ENGINE / "engine.json").is_file():
         pytest.fail(".build/engine is not built: run `make engine` (make test does it first)")
-    root = tmp_path_factory.mktemp("other-site")
-    (root / "docs").mkdir()
-    (root / "mkdocs.yml").write_text(textwrap.dedent(f"""\
-        site_name: Another course
-        theme:
-          name: mkdocs
-          highlightjs: false
-        plugins:
-          - search
-          - sequencehub:
-              engine_dir: {ENGINE}
-              models_dir: {MODELS}
-              node_modules: {ROOT / "node_modules"}
-        markdown_extensions:
-          - attr_list
-          - md_in_html
-        """), encoding="utf-8")
-    (root / "docs" / "index.md").write_text(textwrap.dedent("""\
-        # Recurrent networks, briefly
-
-        A hidden state carries what the network has read so far.
-
-        <div class="sh-demo" data-demo="hidden-state" markdown></div>
-
-        ```quiz id="other-site-quiz" title="Check" xp="5"
-        ? Which model was designed to solve the vanishing gradient problem?
-        ( ) A deeper plain RNN
-          > Depth multiplies in more Jacobians.
-        (x) LSTM
-          > Right: its additive cell-state path lets gradients flow.
-        ! The LSTM was designed around a constant error carousel.
-        ```
-        """), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q"], cwd=root,
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-3000:]
+    tmp = tmp_path_factory.mktemp("other-site-" + request.param)
+    root = tmp / "site-src"
+    root.mkdir()
+    if request.param == "checkout":
+        python = sys.executable
+        write_site(root, {"engine_dir": ENGINE, "models_dir": MODELS, "node_modules": ROOT / "node_modules"})
+    else:
+        python = wheel_python(tmp)
+        write_site(root, {})
+    run([python, "-m", "mkdocs", "build", "--strict", "-q"], cwd=root)
     url, server = serve_directory(root / "site")
     yield root / "site", url
     server.shutdown()
