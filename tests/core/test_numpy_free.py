@@ -64,7 +64,7 @@ CASES_CODE = textwrap.dedent('''
 ''')
 
 CASES = [(cell, dtype, bidi, T, B, I, H) for cell in ("rnn", "lstm", "gru") for dtype in ("float32", "float64")
-         for bidi in (False, True) for (T, B, I, H) in [(1, 1, 1, 1), (4, 2, 3, 5)]]
+         for bidi in (False, True) for (T, B, I, H) in [(1, 1, 1, 1), (4, 2, 3, 5), (2, 9, 4, 6)]]
 
 
 @pytest.fixture(scope="module")
