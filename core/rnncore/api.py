@@ -364,8 +364,13 @@ class _Layer:
     def _take_workspace(self, T, B):
         """The last forward's per-direction gate and state buffers when this forward has the same T and B, else
         None. They are internal (``gates`` hands out copies), so the next forward may overwrite them: at large
-        sizes this saves the page faults of tens of MB of fresh memory on every call."""
-        c = self._cache
+        sizes this saves the page faults of tens of MB of fresh memory on every call.
+
+        The cache is taken with one atomic ``dict.pop``: of several threads running forward on one model at once
+        (the kernels release the GIL), at most one gets these buffers, the others allocate their own; a forward's
+        buffers are offered again only when it has finished."""
+        c = self.__dict__.pop("_cache", None)
+        self._cache = None
         if c is None or c["T"] != T or c["B"] != B:
             return None
         return c["dirs"]

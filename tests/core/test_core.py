@@ -157,6 +157,32 @@ def test_a_second_forward_of_the_same_shape_starts_afresh(cell, route):
     assert not np.allclose(m.gates[api.GATE_NAMES[cell][0]], gates1[api.GATE_NAMES[cell][0]])
 
 
+def test_forwards_on_one_model_from_several_threads_do_not_share_buffers():
+    """The kernels release the GIL, so threads may run forward on one model at once: each must get its own
+    results (the gate buffers a forward reuses are taken by one caller only)."""
+    import threading
+    rng = np.random.default_rng(7)
+    m = rnncore.LSTM(16, 32, dtype="float64", seed=2)
+    xs = rng.normal(size=(8, 60, 12, 16))
+    want = [m.forward(x)[0].copy() for x in xs]
+    got, errors = {}, []
+
+    def work(i):
+        try:
+            for _ in range(5):
+                got[i] = m.forward(xs[i])[0]
+                np.testing.assert_array_equal(got[i], want[i])
+        except Exception as e:                           # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(xs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
+
+
 def test_params_are_pytorch_shaped_and_writable():
     m = rnncore.GRU(3, 4, bidirectional=True, seed=0)
     assert {k: v.shape for k, v in m.params.items()} == {
