@@ -95,22 +95,26 @@ cdef inline real dot(Py_ssize_t n, const real* a, const real* b) noexcept nogil:
     return s
 
 
-cdef inline void _tile_acc(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, const real* w, Py_ssize_t ldw,
+cdef inline void _tile_acc(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, Py_ssize_t ldj,
+                           const real* w, Py_ssize_t ldw,
                            const real* bias, real* out, Py_ssize_t ldo) noexcept nogil:
-    """out[0:4, 0:RC_TILE] += v[0:4, :] @ w[:, 0:RC_TILE] (w row stride ldw): one register tile of gemm_acc.
-    With a ``bias`` (RC_TILE,): out[0:4, 0:RC_TILE] = bias + v @ w instead (out is not read)."""
+    """out[0:4, 0:RC_TILE] += v[0:4, :] @ w[:, 0:RC_TILE]: one register tile, v[r, j] at v[r ldv + j ldj], w with
+    row stride ldw. gemm's tiles read v by rows (ldj = 1); gemm_tn_acc's read g^T (ldv = 1, ldj = g's row
+    stride). With a ``bias`` (RC_TILE,): out[0:4, 0:RC_TILE] = bias + v @ w instead (out is not read)."""
     cdef real acc[4 * RC_TILE]
     cdef Py_ssize_t j, q, r
     cdef real v0, v1, v2, v3
     cdef const real* wj
+    cdef const real* vj
     for q in range(4 * RC_TILE):
         acc[q] = 0
     for j in range(n_in):
         wj = w + j * ldw
-        v0 = v[j]
-        v1 = v[ldv + j]
-        v2 = v[2 * ldv + j]
-        v3 = v[3 * ldv + j]
+        vj = v + j * ldj
+        v0 = vj[0]
+        v1 = vj[ldv]
+        v2 = vj[2 * ldv]
+        v3 = vj[3 * ldv]
         for q in range(RC_TILE):
             acc[q] += v0 * wj[q]
             acc[RC_TILE + q] += v1 * wj[q]
@@ -126,7 +130,8 @@ cdef inline void _tile_acc(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, const
                 out[r * ldo + q] += acc[r * RC_TILE + q]
 
 
-cdef inline void _tile_acc8(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, const real* w, Py_ssize_t ldw,
+cdef inline void _tile_acc8(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, Py_ssize_t ldj,
+                            const real* w, Py_ssize_t ldw,
                             const real* bias, real* out, Py_ssize_t ldo) noexcept nogil:
     """out[0:8, 0:RC_TILE] += v[0:8, :] @ w[:, 0:RC_TILE]: the 8-row register tile (AVX-512 build): 2 loads of w
     and 8 broadcasts feed 16 multiply-adds, so the multiply-add units, not the loads, set the pace. With a
@@ -135,18 +140,20 @@ cdef inline void _tile_acc8(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, cons
     cdef Py_ssize_t j, q, r
     cdef real v0, v1, v2, v3, v4, v5, v6, v7
     cdef const real* wj
+    cdef const real* vj
     for q in range(8 * RC_TILE):
         acc[q] = 0
     for j in range(n_in):
         wj = w + j * ldw
-        v0 = v[j]
-        v1 = v[ldv + j]
-        v2 = v[2 * ldv + j]
-        v3 = v[3 * ldv + j]
-        v4 = v[4 * ldv + j]
-        v5 = v[5 * ldv + j]
-        v6 = v[6 * ldv + j]
-        v7 = v[7 * ldv + j]
+        vj = v + j * ldj
+        v0 = vj[0]
+        v1 = vj[ldv]
+        v2 = vj[2 * ldv]
+        v3 = vj[3 * ldv]
+        v4 = vj[4 * ldv]
+        v5 = vj[5 * ldv]
+        v6 = vj[6 * ldv]
+        v7 = vj[7 * ldv]
         for q in range(RC_TILE):
             acc[q] += v0 * wj[q]
             acc[RC_TILE + q] += v1 * wj[q]
@@ -257,11 +264,11 @@ cdef inline void gemm(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
             b = b0
             if RC_ROWS8:
                 while b + 8 <= b1:
-                    _tile_acc8(n_in, v + b * ldv, ldv, wk, ldw, bias + k if bias != NULL else NULL,
+                    _tile_acc8(n_in, v + b * ldv, ldv, 1, wk, ldw, bias + k if bias != NULL else NULL,
                                out + b * ldo + k, ldo)
                     b += 8
             while b < b1:
-                _tile_acc(n_in, v + b * ldv, ldv, wk, ldw, bias + k if bias != NULL else NULL,
+                _tile_acc(n_in, v + b * ldv, ldv, 1, wk, ldw, bias + k if bias != NULL else NULL,
                           out + b * ldo + k, ldo)
                 b += 4
             k += RC_TILE
@@ -286,71 +293,6 @@ cdef inline void gemm(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
             gemv_acc(n_in, n_out, v + b * ldv, w, ldw, out + b * ldo)
 
 
-cdef inline void _tile_tn_acc(Py_ssize_t m, Py_ssize_t n_in, const real* g, Py_ssize_t ldg, const real* v,
-                              Py_ssize_t ldv, real* w) noexcept nogil:
-    """w[0:4, 0:RC_TILE] += g[:, 0:4]^T @ v[:, 0:RC_TILE] over m rows (w row stride n_in): a tile of gemm_tn_acc."""
-    cdef real acc[4 * RC_TILE]
-    cdef Py_ssize_t b, q
-    cdef real g0, g1, g2, g3
-    cdef const real* gb
-    cdef const real* vb
-    for q in range(4 * RC_TILE):
-        acc[q] = 0
-    for b in range(m):
-        gb = g + b * ldg
-        vb = v + b * ldv
-        g0 = gb[0]
-        g1 = gb[1]
-        g2 = gb[2]
-        g3 = gb[3]
-        for q in range(RC_TILE):
-            acc[q] += g0 * vb[q]
-            acc[RC_TILE + q] += g1 * vb[q]
-            acc[2 * RC_TILE + q] += g2 * vb[q]
-            acc[3 * RC_TILE + q] += g3 * vb[q]
-    for q in range(RC_TILE):
-        w[q] += acc[q]
-        w[n_in + q] += acc[RC_TILE + q]
-        w[2 * n_in + q] += acc[2 * RC_TILE + q]
-        w[3 * n_in + q] += acc[3 * RC_TILE + q]
-
-
-cdef inline void _tile_tn_acc8(Py_ssize_t m, Py_ssize_t n_in, const real* g, Py_ssize_t ldg, const real* v,
-                               Py_ssize_t ldv, real* w) noexcept nogil:
-    """w[0:8, 0:RC_TILE] += g[:, 0:8]^T @ v[:, 0:RC_TILE] over m rows: the 8-row tile of the AVX-512 build (8
-    broadcasts from one 32-byte run of g and 2 loads of v feed 16 multiply-adds, as in _tile_acc8)."""
-    cdef real acc[8 * RC_TILE]
-    cdef Py_ssize_t b, q, r
-    cdef real g0, g1, g2, g3, g4, g5, g6, g7
-    cdef const real* gb
-    cdef const real* vb
-    for q in range(8 * RC_TILE):
-        acc[q] = 0
-    for b in range(m):
-        gb = g + b * ldg
-        vb = v + b * ldv
-        g0 = gb[0]
-        g1 = gb[1]
-        g2 = gb[2]
-        g3 = gb[3]
-        g4 = gb[4]
-        g5 = gb[5]
-        g6 = gb[6]
-        g7 = gb[7]
-        for q in range(RC_TILE):
-            acc[q] += g0 * vb[q]
-            acc[RC_TILE + q] += g1 * vb[q]
-            acc[2 * RC_TILE + q] += g2 * vb[q]
-            acc[3 * RC_TILE + q] += g3 * vb[q]
-            acc[4 * RC_TILE + q] += g4 * vb[q]
-            acc[5 * RC_TILE + q] += g5 * vb[q]
-            acc[6 * RC_TILE + q] += g6 * vb[q]
-            acc[7 * RC_TILE + q] += g7 * vb[q]
-    for r in range(8):
-        for q in range(RC_TILE):
-            w[r * n_in + q] += acc[r * RC_TILE + q]
-
-
 cdef inline void _gemm_tn_tiled(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
                                 const real* g, Py_ssize_t ldg,
                                 const real* v, Py_ssize_t ldv,
@@ -368,7 +310,8 @@ cdef inline void _gemm_tn_tiled(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
             while k + 8 <= n_out:
                 j = 0
                 while j + RC_TILE <= n_in:
-                    _tile_tn_acc8(b1 - b0, n_in, g + b0 * ldg + k, ldg, v + b0 * ldv + j, ldv, w + k * n_in + j)
+                    _tile_acc8(b1 - b0, g + b0 * ldg + k, 1, ldg, v + b0 * ldv + j, ldv, NULL,
+                               w + k * n_in + j, n_in)                  # w[k:k+8, j:] += g[:, k:k+8]^T v
                     j += RC_TILE
                 if j < n_in:
                     for b in range(b0, b1):
@@ -378,7 +321,7 @@ cdef inline void _gemm_tn_tiled(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,
         while k + 4 <= n_out:
             j = 0
             while j + RC_TILE <= n_in:
-                _tile_tn_acc(b1 - b0, n_in, g + b0 * ldg + k, ldg, v + b0 * ldv + j, ldv, w + k * n_in + j)
+                _tile_acc(b1 - b0, g + b0 * ldg + k, 1, ldg, v + b0 * ldv + j, ldv, NULL, w + k * n_in + j, n_in)
                 j += RC_TILE
             if j < n_in:
                 for b in range(b0, b1):
