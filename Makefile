@@ -1,13 +1,19 @@
 # Sequence Hub. `make serve` installs what is missing, builds everything and serves the site on 127.0.0.1;
 # `make test` runs every test. Each target installs and builds what it needs first.
-PY    ?= python3
+# Every Python step runs in the project's virtual environment: Debian's own python3 is externally managed
+# (PEP 668) and refuses `pip install`. `make deps` makes .venv with the system's python3 when it is missing.
+SYSPY ?= python3
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
 PORT  ?= 8000
+SITE_URL ?=
+export SITE_URL
 export PYTHONDONTWRITEBYTECODE = 1
 
 .PHONY: deps core engine models site serve test test-core bench bench-browser bundle torch clean
 
-deps:                   ## apt, pip and npm packages from build/apt-packages.txt, requirements.txt, package-lock.json
-	bash build/install-deps.sh
+deps:                   ## apt packages, .venv with requirements.txt, npm packages from package-lock.json
+	SYSPY=$(SYSPY) VENV=$(VENV) bash build/install-deps.sh
 
 # What the native build compiles: a change to one of these (or an install of this package from another folder)
 # rebuilds the core; otherwise `make core` takes a second (pip's editable build recompiles everything, ~1.5 min).
@@ -52,7 +58,7 @@ bench-browser: site     ## browser benchmark: compiled core in Pyodide vs plain 
 bundle: site            ## offline bundle: a zip of the site and a one-line way to serve it
 	$(PY) build/bundle.py
 
-torch:                  ## optional: PyTorch CPU for parity tests and benchmarks (a file this machine kind keeps on disk)
+torch: deps             ## optional: PyTorch CPU for parity tests and benchmarks (a file this machine kind keeps on disk)
 	$(PY) -m pip install torch==2.13.0
 
 clean:

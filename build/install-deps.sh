@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what Sequence Hub needs and is missing, from the project's own pinned lists:
-#   build/apt-packages.txt (Debian), requirements.txt (PyPI), package.json + package-lock.json (npm).
+#   build/apt-packages.txt (Debian), requirements.txt (PyPI, into the project's .venv), package.json +
+#   package-lock.json (npm). Nothing goes into the system's Python: Debian's is externally managed (PEP 668).
 # Idempotent and quick when everything is there: each step is skipped when its stamp is newer than its list.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamps=.build/stamps
 mkdir -p "$stamps"
-PY=${PY:-python3}
+SYSPY=${SYSPY:-python3}
+VENV=${VENV:-.venv}
+PY=$VENV/bin/python
 
 need_apt=()
 while read -r name version; do
@@ -25,8 +28,14 @@ if ((${#need_apt[@]})); then
   fi
 fi
 
+if [[ ! -x $PY ]]; then
+  echo "install-deps: $SYSPY -m venv $VENV"
+  "$SYSPY" -m venv "$VENV"
+  rm -f "$stamps/pip"
+fi
+
 if [[ ! -f $stamps/pip || requirements.txt -nt $stamps/pip ]]; then
-  echo "install-deps: pip install -r requirements.txt"
+  echo "install-deps: pip install -r requirements.txt (into $VENV)"
   "$PY" -m pip install -q -r requirements.txt
   touch "$stamps/pip"
 fi
