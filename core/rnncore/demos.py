@@ -478,3 +478,11 @@ def info():
     import sys
     return {"python": sys.version.split()[0], "rnncore": getattr(rnncore, "__version__", "dev"),
             "platform": sys.platform}
+
+
+# ------------------------------------------------------------------------------------ the application lessons
+# Their JSON functions live in rnncore.apps; re-exported here, the one module the engine's worker calls into.
+from .apps import __all__ as _apps_all  # noqa: E402
+from .apps import *  # noqa: E402,F401,F403
+
+__all__ += _apps_all
