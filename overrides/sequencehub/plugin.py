@@ -37,7 +37,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.utils import get_relative_url
 
-from . import assets, exports, glossary, jsonld, render
+from . import assets, exports, glossary, jsonld, mathml, render
 from .quiz import parse_page
 
 try:                                     # the embedding subsystem (issue 5) is optional
@@ -105,6 +105,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             script.type = "module"
             config.extra_javascript.append(script)
         self.generate_kinds = _generate_kinds()
+        self.katex = mathml.Katex(assets.node_modules_dirs(self.config.node_modules, self.config_dir))
         if embed_hooks:
             options = {k: self.config[k] for k in ("embed", "offline", "scorm")}
             embed_hooks.on_config(config, options)
@@ -320,7 +321,6 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             url += "/"
         home = next((f.page for f in self.pages if f.page and f.page.is_homepage), None)
         return {"url": url, "name": config.site_name, "language": config.theme.get("language") or "en",
-                "course_name": (home.title if home and home.title else config.site_name),
                 "description": ((home.meta or {}).get("description") if home else None)
                 or config.site_description or config.site_name}
 
@@ -333,7 +333,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         page_url = site["url"] + page.url
         meta = page.meta or {}
         md = self.renderers.get(page.file.src_uri)
-        md_text = (lambda text: _plain(md(text))) if md else glossary.plain
+        as_text = (lambda text: _plain(md(text))) if md else glossary.plain
+        md_text = lambda text: self.katex.plain(as_text(text))        # noqa: E731  math as Unicode text
         quizzes = self.page_quizzes.get(page.file.src_uri, [])
         nodes = []
         by_id = {lesson["id"]: lesson for lesson in self.lessons}
@@ -342,11 +343,11 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             nodes.append(jsonld.course_node(site, lessons))
         lesson = next((l for l in self.lessons if l["src"] == page.file.src_uri), None)
         if lesson:
-            nodes.append(jsonld.lesson_node(site, lesson, quizzes, page_url, md_text, by_id))
+            nodes.append(jsonld.lesson_node(site, lesson, quizzes, page_url, md_text, by_id, exports.core_instance))
         else:
             if not page.is_homepage:
                 nodes.append(jsonld.web_page(site, page_url, page.title, meta.get("description")))
-            nodes += [jsonld.quiz_node(q, page_url, md_text) for q in quizzes]
+            nodes += [jsonld.quiz_node(q, page_url, md_text, instance=exports.core_instance) for q in quizzes]
         if page.file.src_uri in self.faq_html:
             nodes.append(jsonld.faq_node(self.faq_html[page.file.src_uri], page_url, page.title))
         if self.glossary_file is not None and page.file.src_uri == self.glossary_file.src_uri:
@@ -389,12 +390,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         """quizzes/<id>.gift and quizzes/<id>.qti.zip for every quiz (texts rendered as on the quiz's page)."""
         out = pathlib.Path(config.site_dir) / "quizzes"
         for src, page_quizzes in self.page_quizzes.items():
-            md = self.renderers[src]
             for quiz in page_quizzes:
-                questions = exports.static_questions(quiz, md, _generated_instance)
-                out.mkdir(parents=True, exist_ok=True)
-                (out / f"{quiz.id}.gift").write_text(exports.gift(quiz, questions), encoding="utf-8")
-                (out / f"{quiz.id}.qti.zip").write_bytes(exports.qti_package(quiz, questions))
+                exports.write(out, quiz, self.renderers[src], self.katex)
 
     def on_serve(self, server, *, config, builder):
         server.watch(str(assets.ASSETS))
@@ -408,18 +405,6 @@ def _generate_kinds():
         from rnncore import demos
         return set(demos.QUIZ_KINDS)
     except Exception:                    # noqa: BLE001 - any import problem means "cannot check"
-        return None
-
-
-def _generated_instance(kind):
-    """One fixed instance of a generated item (seed 0) for the LMS exports, or None without the core."""
-    try:
-        from rnncore import demos
-        item = demos.quiz_item(kind, 0)
-        graded = demos.quiz_grade(kind, 0, "0")
-        return {"prompt_html": item["prompt_html"], "value": graded["expected"],
-                "tolerance": graded.get("tolerance", item.get("tolerance", 0))}
-    except Exception:                    # noqa: BLE001
         return None
 
 
