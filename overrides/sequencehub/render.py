@@ -80,7 +80,10 @@ def quiz_html(quiz: Quiz, md, downloads=None):
     """The widget: a <section> root, one <form> per question (Enter checks a numeric answer)."""
     count = len(quiz.questions)
     need = round(quiz.pass_fraction * count + 1e-9) if quiz.pass_fraction < 1 else count
-    xp = f"{quiz.xp} XP for each correct first answer" if quiz.xp else "practice: no XP"
+    # the XP rule of progress/store.js (recordAnswer), stated where the reader sees the quiz
+    half = (quiz.xp + 1) // 2                       # store.js retakeXp: Math.ceil(xp / 2)
+    xp = (f"{quiz.xp} XP for each right first answer (missed one? a retake earns {half} XP for it when you get it "
+          f"right, up to {quiz.xp})" if quiz.xp else "practice: no XP")
     meta = f"{count} question{'s' if count != 1 else ''} · {xp} · pass with {need} of {count} right first time"
     title_id = f"sh-quiz-{quiz.id}-title"
     out = [f'<section class="sh-quiz" data-quiz="{escape(quiz.id)}" data-xp="{quiz.xp}" '
