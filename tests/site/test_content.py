@@ -122,7 +122,7 @@ def test_lesson_has_diagram_with_title(slug):
     assert names, f"{slug}: no inline diagram"
     for name in names:
         assert (DOCS / "assets" / "diagrams" / f"{name}.svg").is_file(), name
-    figure = re.search(r'<figure class="sh-figure" markdown="0">\n\{\{ diagram\([^\n]+\n<figcaption>[^<]', body)
+    figure = re.search(r'<figure class="sh-figure">\n\{\{ diagram\([^\n]+\n<figcaption>[^<]', body)
     assert figure, f"{slug}: the diagram sits in a <figure> with a <figcaption>"
 
 
