@@ -15,13 +15,14 @@ import jinja2
 import pytest
 import yaml
 
-from sequencehub import macros
+from sequencehub import apps_macros, macros
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-LESSONS = ["hidden-state", "vanishing-gradient", "lstm", "gru", "bidirectional"]
+LESSONS = ["hidden-state", "vanishing-gradient", "lstm", "gru", "bidirectional", "forecasting", "sentiment",
+           "translation"]
 DEMOS = {"hidden-state", "gate-inspector", "vanishing-gradient", "training-race", "bidirectional",
-         "text-generation", "playground"}
+         "text-generation", "playground", "forecasting", "sentiment", "translation"}
 GLOSSARY_FIRST = ["rnn", "hidden-state", "lstm", "vanishing-gradient", "bidirectional-rnn"]
 
 
@@ -52,6 +53,7 @@ def jinja_env() -> jinja2.Environment:
             env.filters[name or func.__name__] = func
 
     macros.define_env(Registrar())
+    apps_macros.define_env(Registrar())
     return env
 
 
@@ -388,7 +390,8 @@ built = pytest.mark.skipif(not (SITE / "lessons" / "hidden-state" / "index.html"
 
 @built
 @pytest.mark.parametrize("url", ["", "lessons/hidden-state/", "lessons/vanishing-gradient/", "lessons/lstm/",
-                                 "lessons/gru/", "lessons/bidirectional/", "faq/", "glossary/"])
+                                 "lessons/gru/", "lessons/bidirectional/", "lessons/forecasting/",
+                                 "lessons/sentiment/", "lessons/translation/", "faq/", "glossary/"])
 def test_built_urls_exist(url):
     assert (SITE / url / "index.html").is_file()
 
