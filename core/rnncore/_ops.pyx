@@ -2,8 +2,8 @@
 """Array kernels besides the cells, usable without numpy (any buffer in, typed memoryviews).
 
 ``rnncore.api`` uses the checks (``count_nonfinite``), copies (``copy_cols``) and the CPU probe; ``linear_fwd``,
-``linear_bwd_x``, ``outer_acc`` and ``sum_tb`` are a dense layer's forward and gradients on time-major blocks
-(e.g. a readout y_t W^T + b in training without numpy); ``sigmoid_inplace``/``tanh_inplace`` expose the vectorised
+``linear_bwd_x``, ``outer_acc``, ``sum_tb`` and ``transpose2d`` are a dense layer's forward and gradients on
+time-major blocks (the training readout y_t W^T + b, with or without numpy); ``sigmoid_inplace``/``tanh_inplace`` expose the vectorised
 activations (tests, lessons). Take the module as ``rnncore.api._ops``: that is the build chosen for this CPU.
 Shapes: time-major (T, B, .) blocks; ``w_t`` means a weight matrix stored transposed (in, out).
 """
@@ -76,24 +76,6 @@ def copy_cols(const real[:, :, ::1] src,      # IN (T, B, Ks)
             for b in range(B):
                 for k in range(n):
                     dst[t, b, dst_col + k] = src[t, b, src_col + k]
-
-
-def copy_slab(const real[:, :, ::1] src, Py_ssize_t src_t, Py_ssize_t src_col,   # IN src[src_t, :, src_col:+n]
-              real[:, :, ::1] dst, Py_ssize_t dst_t, Py_ssize_t dst_col,         # OUT dst[dst_t, :, dst_col:+n]
-              Py_ssize_t n):
-    cdef Py_ssize_t B = src.shape[1], b, k
-    with nogil:
-        for b in range(B):
-            for k in range(n):
-                dst[dst_t, b, dst_col + k] = src[src_t, b, src_col + k]
-
-
-def add_into(const real[::1] src,             # IN (N,)
-             real[::1] dst):                  # INOUT (N,): dst += src
-    cdef Py_ssize_t N = src.shape[0], k
-    with nogil:
-        for k in range(N):
-            dst[k] += src[k]
 
 
 def count_nonfinite(const real[::1] x):       # IN (N,): how many entries are NaN or +-inf

@@ -241,6 +241,17 @@ def test_training_race_gated_cells_bridge_the_delay_the_rnn_does_not():
         demos.race_step(race["id"], 1)
 
 
+def test_race_ids_stay_unique_after_the_oldest_race_is_forgotten():
+    ids = [demos.race_init(task="copy", delay=1, hidden_size=1, batch_size=1)["id"]
+           for _ in range(demos.MAX_RACES + 2)]
+    assert len(set(ids)) == len(ids)
+    assert demos.race_step(ids[-1], 1)["step"] == 1                   # the newest is live
+    with pytest.raises(ValueError, match="no training race"):       # the oldest was forgotten, not overwritten
+        demos.race_step(ids[0], 1)
+    for race_id in ids:
+        demos.race_stop(race_id)
+
+
 def test_training_race_is_reproducible():
     a = demos.race_init(task="copy", delay=5, seed=3)
     b = demos.race_init(task="copy", delay=5, seed=3)
