@@ -41,8 +41,11 @@ engine: core            ## the same Cython compiled to WebAssembly + the Pyodide
 	$(PY) build/wasm/build_wheel.py
 	$(PY) build/vendor_engine.py
 
-models: core            ## the character-level LSTM the text-generation demo samples from -> .build/models
+models: core            ## the models the demos ship (text generation, forecasting, sentiment, translation) -> .build/models
 	$(PY) build/train_charlm.py
+	$(PY) build/train_forecast.py
+	$(PY) build/train_sentiment.py
+	$(PY) build/train_translation.py
 
 site: engine models     ## the static site -> site/
 	$(PY) -m mkdocs build --strict --site-dir site
