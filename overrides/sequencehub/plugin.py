@@ -37,7 +37,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.utils import get_relative_url
 
-from . import assets, exports, glossary, jsonld, render
+from . import assets, csp, exports, glossary, jsonld, render
 from .quiz import parse_page
 
 try:                                     # the embedding subsystem (issue 5) is optional
@@ -294,6 +294,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         if problems:
             raise PluginError("\n".join(problems))
         self.lessons = lessons
+        csp.install(env)
         return env
 
     def course_json(self, config):
@@ -301,7 +302,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         for src, page_quizzes in self.page_quizzes.items():
             lesson = next((lesson["id"] for lesson in self.lessons if lesson["src"] == src), None)
             for q in page_quizzes:
-                quizzes[q.id] = {"questions": len(q.questions), "xp": q.xp, "pass": q.pass_fraction, "lesson": lesson}
+                quizzes[q.id] = {"questions": len(q.questions), "question_ids": [question.id for question in q.questions],
+                                 "xp": q.xp, "pass": q.pass_fraction, "lesson": lesson}
         lessons = [{k: v for k, v in lesson.items() if k not in ("src", "author", "description")}
                    for lesson in self.lessons]
         return {"version": 1, "site": config.site_name, "skills_url": self.skills_url, "tracks": sorted({l["track"] for l in self.lessons}),
