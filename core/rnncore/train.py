@@ -1,15 +1,15 @@
 """Training on small tasks: losses, a linear readout, optimisers with gradient-norm clipping, and a loop.
 
-Everything here works with or without numpy, with the same results to rounding:
+Everything here works with or without numpy, with the same results to rounding. Arrays are made and read through
+the core's one array layer, ``rnncore._buffers`` (numpy arrays when numpy imports, shaped ``memoryview``s in
+Pyodide; any buffer or nested list is accepted as input). The arithmetic has two forms:
 
-(A) **numpy fast path** (native): arrays in, numpy arrays out.
-(B) **plain-Python path** (Pyodide, where ``import numpy`` fails): any buffer in (``array.array``, ``memoryview``,
-    numpy arrays too) or nested lists; shaped ``memoryview``s out, whose ``.tolist()`` equals (A)'s to rounding.
-    Elementwise work (losses, optimiser updates) runs on flat lists of floats, one comprehension per array.
-(C) **the core's kernels** (``rnncore._ops``, compiled natively and in the wasm wheel): on path (B) the readout's
-    matrix products run there, on the buffers as they are (no copies); plain Python only if they are missing.
+(A) **numpy present**: elementwise work (losses, optimiser updates) on numpy arrays.
+(B) **no numpy** (Pyodide): the same on flat lists of floats, one comprehension per array; ``.tolist()`` of the
+    results equals (A)'s to rounding.
 
-Which path runs is decided once, by whether numpy imports (``rnncore.train.HAVE_NUMPY``; the tests flip it).
+The readout's matrix products always run on the core's compiled kernels (``rnncore._ops``, natively and in the
+wasm wheel), so a readout gives the same numbers on both. Which form runs is ``_buffers.HAVE_NUMPY``.
 
 Conventions
 -----------
@@ -35,154 +35,15 @@ Equations::
 import math
 import random
 from array import array
-from operator import mul
 
-try:
-    import numpy as np
-except ImportError:                     # Pyodide without numpy: the plain-Python path
-    np = None
+from rnncore import _buffers as buf
+from rnncore.api import _ops                # the kernels' build chosen for this CPU
 
-__all__ = ["HAVE_NUMPY", "mse_loss", "softmax_cross_entropy", "softmax", "Linear", "grad_norm", "clip_grad_norm",
-           "SGD", "Adam", "train_step", "Trainer", "fit", "to_list", "dtype_of", "LOSSES"]
+__all__ = ["mse_loss", "softmax_cross_entropy", "softmax", "Linear", "grad_norm", "clip_grad_norm",
+           "SGD", "Adam", "train_step", "Trainer", "fit", "to_list", "dtype_of", "last_step", "LOSSES"]
 
-HAVE_NUMPY = np is not None
-
-try:                                    # the core's small matrix kernels (compiled, also in the wasm wheel): the
-    from . import _ops                  # readout's products without numpy; plain Python when they are missing
-except ImportError:
-    _ops = None
-
-_FORMAT = {"float64": "d", "float32": "f"}
-_DTYPE = {"d": "float64", "f": "float32"}
 CLIP_EPS = 1e-6                         # torch.nn.utils.clip_grad_norm_ adds this to the norm
-
-
-# ----------------------------------------------------------------------------------- array-agnostic helpers
-def _numpy():
-    """The numpy module when the fast path is on (tests switch it off by setting ``HAVE_NUMPY = False``)."""
-    return np if HAVE_NUMPY else None
-
-
-if hasattr(math, "sumprod"):            # Python >= 3.12 (Pyodide): one C call per dot product
-    _dot = math.sumprod
-else:
-    def _dot(a, b):
-        return sum(map(mul, a, b))
-
-
-def _flat(a):
-    """Any array-like -> (flat list of Python numbers in C order, shape tuple)."""
-    if isinstance(a, (int, float)):
-        return [a], ()
-    if isinstance(a, (list, tuple)):
-        shape = _shape_of(a)
-        flat = list(a)
-        for _ in range(len(shape) - 1):
-            flat = [v for row in flat for v in row]
-        return flat, shape
-    m = a if isinstance(a, memoryview) else memoryview(a)
-    if m.ndim == 0:
-        return [m.cast("B").cast(m.format)[0]], ()
-    if m.ndim > 1:
-        try:
-            return m.cast("B").cast(m.format).tolist(), tuple(m.shape)
-        except (TypeError, ValueError):         # not C-contiguous, or a format cast() refuses
-            return _flat(m.tolist())[0], tuple(m.shape)
-    return m.tolist(), tuple(m.shape)
-
-
-def _shape_of(a):
-    """Shape of an array-like without copying it (nested lists: walked along their first elements)."""
-    if isinstance(a, (list, tuple)):
-        shape = []
-        while isinstance(a, (list, tuple)):
-            shape.append(len(a))
-            if not a:
-                break
-            a = a[0]
-        return tuple(shape)
-    if isinstance(a, (int, float)):
-        return ()
-    return tuple(a.shape) if hasattr(a, "shape") else tuple(memoryview(a).shape)
-
-
-def _format_of(a, default="d"):
-    """Struct format ('d' or 'f') of a float array-like; nested lists count as float64."""
-    if hasattr(a, "dtype"):
-        return {"float32": "f"}.get(str(a.dtype), "d")
-    if isinstance(a, (memoryview, array)):
-        return "f" if a.format == "f" else "d"
-    if not isinstance(a, (list, tuple, int, float)):
-        try:
-            return "f" if memoryview(a).format == "f" else "d"
-        except TypeError:
-            pass
-    return default
-
-
-def dtype_of(a):
-    """'float64' or 'float32' for a float array-like."""
-    return _DTYPE[_format_of(a)]
-
-
-def _shaped(values, shape, fmt="d"):
-    """Flat list -> a shaped memoryview (what the plain-Python path returns)."""
-    m = memoryview(array(fmt, values))
-    if len(shape) == 1 and shape[0] == len(values):
-        return m
-    return m.cast("B").cast(fmt, shape)
-
-
-def _make(values, shape, fmt="d"):
-    """Flat list -> numpy array (fast path) or shaped memoryview, of ``shape`` and struct format ``fmt``."""
-    npm = _numpy()
-    if npm is not None:
-        dtype = {"d": npm.float64, "f": npm.float32, "q": npm.int64}[fmt]
-        return npm.array(values, dtype=dtype).reshape(shape)
-    return _shaped(values, shape, fmt)
-
-
-def _zeros(shape, fmt="d"):
-    n = 1
-    for s in shape:
-        n *= s
-    npm = _numpy()
-    if npm is not None:
-        return npm.zeros(shape, dtype={"d": npm.float64, "f": npm.float32}[fmt])
-    return memoryview(array(fmt, bytes(n * array(fmt).itemsize))).cast("B").cast(fmt, shape)
-
-
-def to_list(a):
-    """A numpy array, shaped memoryview or nested list -> nested lists of Python numbers."""
-    if isinstance(a, (list, tuple)):
-        return [to_list(v) if isinstance(v, (list, tuple)) else v for v in a]
-    return a.tolist() if hasattr(a, "tolist") else list(a)
-
-
-def _writable_flat(a):
-    """A C-contiguous writable buffer -> flat 1-D memoryview over the same memory (plain-Python path)."""
-    m = a if isinstance(a, memoryview) else memoryview(a)
-    if m.readonly:
-        raise ValueError("parameter buffer is read-only; the optimiser writes into it")
-    if not m.c_contiguous:
-        raise ValueError("parameter buffer must be C-contiguous")
-    fmt = {"d": "d", "<d": "d", "f": "f", "<f": "f"}.get(m.format)
-    if fmt is None:
-        raise TypeError(f"parameter buffer must hold float32 or float64; got format {m.format!r}")
-    return m.cast("B").cast(fmt) if (m.ndim != 1 or m.format != fmt) else m
-
-
-def _as_buffer(a, fmt, shape):
-    """A C-contiguous memoryview of struct format ``fmt`` and ``shape`` over ``a`` (zero-copy when ``a`` already is
-    such a buffer, else a fresh copy)."""
-    if not isinstance(a, (list, tuple)):
-        try:
-            m = a if isinstance(a, memoryview) else memoryview(a)
-            if m.format == fmt and m.c_contiguous:
-                return m.cast("B").cast(fmt, shape)
-        except (TypeError, ValueError):
-            pass
-    return memoryview(array(fmt, _flat(a)[0])).cast("B").cast(fmt, shape)
+to_list, dtype_of = buf.to_list, buf.dtype_of
 
 
 def _entries(tree):
@@ -210,8 +71,8 @@ def mse_loss(pred, target):
     dpred : array of pred's shape and float dtype
         ``2 (pred - target) / N``.
     """
-    fmt = _format_of(pred)
-    npm = _numpy()
+    dtype = dtype_of(pred)
+    npm = buf.numpy()
     if npm is not None:
         p = npm.asarray(pred, dtype=npm.float64)
         t = npm.asarray(target, dtype=npm.float64)
@@ -222,9 +83,9 @@ def mse_loss(pred, target):
         if n == 0:
             raise ValueError("pred is empty: the mean of no errors is undefined")
         loss = float(npm.sum(d * d)) / n
-        return loss, (d * (2.0 / n)).astype(npm.float32 if fmt == "f" else npm.float64)
-    p, shape = _flat(pred)
-    t, tshape = _flat(target)
+        return loss, (d * (2.0 / n)).astype(dtype)
+    p, shape = buf.to_flat(pred)
+    t, tshape = buf.to_flat(target)
     if len(p) != len(t):
         raise ValueError(f"target must have {len(p)} elements like pred {shape}; got {tshape}")
     d = [a - b for a, b in zip(p, t)]
@@ -232,19 +93,19 @@ def mse_loss(pred, target):
     if n == 0:
         raise ValueError("pred is empty: the mean of no errors is undefined")
     scale = 2.0 / n
-    return math.fsum([v * v for v in d]) / n, _shaped([v * scale for v in d], shape, fmt)
+    return math.fsum([v * v for v in d]) / n, buf.from_flat([v * scale for v in d], shape, dtype)
 
 
 def softmax(logits, temperature=1.0):
     """Softmax over the last axis of ``logits / temperature`` (numerically stable); same shape out."""
     _check_positive("temperature", temperature)
-    npm = _numpy()
+    npm = buf.numpy()
     if npm is not None:
         z = npm.asarray(logits, dtype=npm.float64) / temperature
         z = z - z.max(axis=-1, keepdims=True)
         e = npm.exp(z)
         return e / e.sum(axis=-1, keepdims=True)
-    flat, shape = _flat(logits)
+    flat, shape = buf.to_flat(logits)
     V = shape[-1] if shape else 1
     out = []
     for r in range(0, len(flat), V):
@@ -253,7 +114,7 @@ def softmax(logits, temperature=1.0):
         e = [math.exp(v - top) for v in row]
         s = sum(e)
         out.extend([v / s for v in e])
-    return _shaped(out, shape or (1,), "d")
+    return buf.from_flat(out, shape or (1,), "float64")
 
 
 def softmax_cross_entropy(logits, targets):
@@ -274,8 +135,8 @@ def softmax_cross_entropy(logits, targets):
     dlogits : array of logits' shape and float dtype
         ``(softmax(z) - onehot(t)) / N``.
     """
-    fmt = _format_of(logits)
-    npm = _numpy()
+    dtype = dtype_of(logits)
+    npm = buf.numpy()
     if npm is not None:
         z = npm.asarray(logits, dtype=npm.float64)
         if z.ndim < 1 or z.size == 0:
@@ -297,12 +158,12 @@ def softmax_cross_entropy(logits, targets):
         g = e / s[:, None]
         g[rows, t] -= 1.0
         g *= 1.0 / n
-        return loss, g.reshape(npm.shape(logits)).astype(npm.float32 if fmt == "f" else npm.float64)
-    flat, shape = _flat(logits)
+        return loss, g.reshape(npm.shape(logits)).astype(dtype)
+    flat, shape = buf.to_flat(logits)
     if not shape or not flat:
         raise ValueError(f"logits must have shape (..., V) with at least one row; got {shape}")
     V = shape[-1]
-    t, _ = _flat(targets)
+    t, _ = buf.to_flat(targets)
     n = len(flat) // V
     if len(t) != n:
         raise ValueError(f"targets must have one class index per row ({n}); got {len(t)}")
@@ -322,7 +183,7 @@ def softmax_cross_entropy(logits, targets):
         g = [v / s for v in e]
         g[k] -= 1.0
         grad.extend([v * inv_n for v in g])
-    return math.fsum(total) / n, _shaped(grad, shape, fmt)
+    return math.fsum(total) / n, buf.from_flat(grad, shape, dtype)
 
 
 # ----------------------------------------------------------------------------------------------------- readout
@@ -344,123 +205,70 @@ class Linear:
     """
 
     def __init__(self, in_features, out_features, dtype="float64", seed=0):
-        if dtype not in _FORMAT:
+        if dtype not in ("float64", "float32"):
             raise ValueError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"{name} must be a positive int; got {v!r}")
         self.in_features, self.out_features, self.dtype = in_features, out_features, dtype
-        fmt = _FORMAT[dtype]
         rng = random.Random(seed)
         k = 1.0 / math.sqrt(in_features)
         w = [rng.uniform(-k, k) for _ in range(out_features * in_features)]
         b = [rng.uniform(-k, k) for _ in range(out_features)]
-        self.params = {"weight": _make(w, (out_features, in_features), fmt), "bias": _make(b, (out_features,), fmt)}
+        self.params = {"weight": buf.from_flat(w, (out_features, in_features), dtype),
+                       "bias": buf.from_flat(b, (out_features,), dtype)}
         self._h = None
+
+    def _rows(self, a, name, width):
+        """``a`` of shape (..., width) as a C-contiguous (N, 1, width) array of the readout's dtype, and its shape."""
+        shape = buf.shape_any(a)
+        if not shape or shape[-1] != width:
+            raise ValueError(f"{name} must have shape (..., {width}); got {shape}")
+        rows = buf.as_array(a, name, self.dtype, cast=True)
+        return buf.reshape(rows, (buf.size_of(shape[:-1]), 1, width)), shape
 
     def forward(self, h):
         """h : array of shape (..., in_features) -> out of shape (..., out_features); remembers h for backward."""
         H, O = self.in_features, self.out_features
-        npm = _numpy()
-        if npm is not None:
-            W, b = npm.asarray(self.params["weight"]), npm.asarray(self.params["bias"])
-            h = npm.asarray(h, dtype=W.dtype)
-            if h.ndim < 1 or h.shape[-1] != H:
-                raise ValueError(f"h must have shape (..., {H}); got {h.shape}")
-            h2 = h.reshape(-1, H)
-            self._h = (h2, h.shape)
-            return (h2 @ W.T + b).reshape(h.shape[:-1] + (O,))
-        shape = _shape_of(h)
-        if not shape or shape[-1] != H:
-            raise ValueError(f"h must have shape (..., {H}); got {shape}")
-        fmt = _FORMAT[self.dtype]
-        out_shape = shape[:-1] + (O,)
-        if _ops is not None:
-            try:
-                return self._forward_ops(h, shape, fmt)
-            except (TypeError, ValueError, AttributeError):         # kernels of another signature: plain Python
-                pass
-        flat = _flat(h)[0]
-        w, _ = _flat(self.params["weight"])
-        b, _ = _flat(self.params["bias"])
-        rows = [w[o * H:(o + 1) * H] for o in range(O)]
-        out = []
-        for r in range(0, len(flat), H):
-            x = flat[r:r + H]
-            out.extend([_dot(x, wr) + bo for wr, bo in zip(rows, b)])
-        self._h = (flat, shape)
-        return _shaped(out, out_shape, fmt)
-
-    def _forward_ops(self, h, shape, fmt):
-        H, O = self.in_features, self.out_features
-        n = 1
-        for s in shape[:-1]:
-            n *= s
-        hb = _as_buffer(h, fmt, (n, 1, H))
-        w, _ = _flat(self.params["weight"])
-        w_t = _shaped([w[o * H + j] for j in range(H) for o in range(O)], (H, O), fmt)
-        out = _zeros((n, 1, O), fmt)
-        _ops.linear_fwd(hb, w_t, _as_buffer(self.params["bias"], fmt, (O,)), out)
-        self._h = (hb, shape)
-        return out.cast("B").cast(fmt, shape[:-1] + (O,))
+        rows, shape = self._rows(h, "h", H)
+        w_t = buf.zeros((H, O), self.dtype)
+        _ops.transpose2d(self.params["weight"], w_t)
+        out = buf.zeros((rows.shape[0], 1, O), self.dtype)
+        _ops.linear_fwd(rows, w_t, self.params["bias"], out)                # out = h W^T + b
+        self._h = (rows, shape)
+        return buf.reshape(out, shape[:-1] + (O,))
 
     def backward(self, dout):
         """dout : array of shape (..., out_features) -> (grads {weight, bias}, dh of h's shape)."""
         if self._h is None:
             raise ValueError("backward() called before forward()")
         H, O = self.in_features, self.out_features
-        npm = _numpy()
-        if npm is not None:
-            h2, hshape = self._h
-            W = npm.asarray(self.params["weight"])
-            d2 = npm.asarray(dout, dtype=W.dtype).reshape(-1, O)
-            if d2.shape[0] != h2.shape[0]:
-                raise ValueError(f"dout must have shape {hshape[:-1] + (O,)}; got {npm.shape(dout)}")
-            grads = {"weight": d2.T @ h2, "bias": d2.sum(axis=0)}
-            return grads, (d2 @ W).reshape(hshape)
-        hflat, hshape = self._h
-        fmt = _FORMAT[self.dtype]
-        if isinstance(hflat, memoryview):                            # forward ran the kernels
-            n = hflat.shape[0]
-            db_ = _as_buffer(dout, fmt, (n, 1, O))
-            dW, db, dh = _zeros((O, H), fmt), _zeros((O,), fmt), _zeros((n, 1, H), fmt)
-            _ops.outer_acc(db_, hflat, dW)                           # dW[o, j] = sum_n dout[n, o] h[n, j]
-            _ops.sum_tb(db_, db)                                     # db[o] = sum_n dout[n, o]
-            _ops.linear_bwd_x(db_, _as_buffer(self.params["weight"], fmt, (O, H)), dh, False)   # dh = dout W
-            return {"weight": dW, "bias": db}, dh.cast("B").cast(fmt, hshape)
-        d, _ = _flat(dout)
-        n = len(hflat) // H
-        if len(d) != n * O:
-            raise ValueError(f"dout must have shape {hshape[:-1] + (O,)}")
-        w, _ = _flat(self.params["weight"])
-        hcols = [hflat[j::H] for j in range(H)]                     # column j of h: (N,)
-        dcols = [d[o::O] for o in range(O)]                          # column o of dout: (N,)
-        dW = [_dot(dc, hc) for dc in dcols for hc in hcols]          # dW[o, j] = sum_n dout[n, o] h[n, j]
-        db = [sum(dc) for dc in dcols]
-        wcols = [w[j::H] for j in range(H)]                          # column j of W: (O,)
-        dh = []
-        for r in range(0, n * O, O):
-            drow = d[r:r + O]
-            dh.extend([_dot(drow, wc) for wc in wcols])              # dh[n, j] = sum_o dout[n, o] W[o, j]
-        grads = {"weight": _shaped(dW, (O, H), fmt), "bias": _shaped(db, (O,), fmt)}
-        return grads, _shaped(dh, hshape, fmt)
+        h, hshape = self._h
+        d, shape = self._rows(dout, "dout", O)
+        if shape[:-1] != hshape[:-1]:
+            raise ValueError(f"dout must have shape {hshape[:-1] + (O,)}; got {shape}")
+        dW, db, dh = buf.zeros((O, H), self.dtype), buf.zeros((O,), self.dtype), buf.zeros(h.shape, self.dtype)
+        _ops.outer_acc(d, h, dW)                                 # dW[o, j] = sum_n dout[n, o] h[n, j]
+        _ops.sum_tb(d, db)                                       # db[o] = sum_n dout[n, o]
+        _ops.linear_bwd_x(d, self.params["weight"], dh, False)   # dh = dout W
+        return {"weight": dW, "bias": db}, buf.reshape(dh, hshape)
 
 
 # ---------------------------------------------------------------------------------------- clipping, optimisers
 def _flat_grad(a):
     """A gradient -> flat float64 numpy vector (fast path) or flat list of floats."""
-    npm = _numpy()
+    npm = buf.numpy()
     if npm is not None:
         return npm.asarray(a, dtype=npm.float64).reshape(-1)
-    return _flat(a)[0]
+    return buf.to_flat(a)[0]
 
 
 def _norm_of_flats(flats, norm_type):
-    npm = _numpy()
+    npm = buf.numpy()
     if norm_type == 2 or norm_type == 2.0:
         if npm is not None:
             return math.sqrt(math.fsum(float(g @ g) for g in flats))
-        return math.sqrt(math.fsum(_dot(g, g) for g in flats))
+        return math.sqrt(math.fsum(buf.dot(g, g) for g in flats))
     if norm_type == math.inf:
         if npm is not None:
             return max((float(npm.max(npm.abs(g))) for g in flats if g.size), default=0.0)
@@ -504,12 +312,12 @@ def clip_grad_norm(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
         raise RuntimeError(f"the total norm of order {norm_type} of the gradients is non-finite ({total})")
     coef = _clip_coef(total, max_norm)
     if coef < 1.0:
-        npm = _numpy()
+        npm = buf.numpy()
         for _, name, a in _entries(grads):
             if npm is not None and hasattr(a, "__array__") and not isinstance(a, memoryview):
                 a *= coef
             else:
-                flat = _writable_flat(a)
+                flat = buf.writable_flat(a)
                 flat[:] = array(flat.format, [v * coef for v in flat.tolist()])
     return total
 
@@ -550,7 +358,7 @@ class _Optimizer:
         coef = _clip_coef(total, self.max_norm) if self.max_norm is not None else 1.0
         self.steps += 1
         self.grad_norm = total
-        npm = _numpy()
+        npm = buf.numpy()
         for i, name, p in self._params:
             gf = flats.get((i, name))
             if gf is None:
@@ -564,7 +372,7 @@ class _Optimizer:
                 new = self._update_np(npm, (i, name), pa.reshape(-1).astype(npm.float64), gf)
                 pa[...] = new.reshape(pa.shape)
             else:
-                flat = _writable_flat(p)
+                flat = buf.writable_flat(p)
                 if len(gf) != len(flat):
                     raise ValueError(f"grad {name!r} must have {len(flat)} elements; got {len(gf)}")
                 if coef != 1.0:
@@ -698,29 +506,18 @@ def _output_size(model):
     return H * (2 if "weight_hh_l0_reverse" in model.params else 1)
 
 
-def _last_step(y):
-    """y (T, B, K) -> y[T-1] (B, K)."""
-    npm = _numpy()
-    if npm is not None:
-        return npm.asarray(y)[-1]
-    T, B, K = _shape_of(y)
-    fmt = _format_of(y)
-    last = _as_buffer(y, fmt, (T * B * K,))[(T - 1) * B * K:]     # a view of the last step, no copy
-    return last.cast("B").cast(fmt, (B, K))
+def last_step(y):
+    """y (T, B, K) -> a view of y[T-1] (B, K)."""
+    return buf.take(y, buf.shape_any(y)[0] - 1)
 
 
 def _dy_last(dh, y):
     """Gradient of y (T, B, K) that is dh (B, K) at the last step and zero elsewhere."""
-    npm = _numpy()
-    fmt = _format_of(y)
-    T, B, K = tuple(y.shape)
-    if npm is not None:
-        dy = npm.zeros((T, B, K), dtype=npm.float32 if fmt == "f" else npm.float64)
-        dy[-1] = npm.asarray(dh).reshape(B, K)
-        return dy
-    buf = array(fmt, bytes(T * B * K * array(fmt).itemsize))
-    buf[(T - 1) * B * K:] = array(fmt, _flat(dh)[0])
-    return memoryview(buf).cast("B").cast(fmt, (T, B, K))
+    T, B, K = buf.shape_any(y)
+    dtype = dtype_of(y)
+    dy = buf.zeros((T, B, K), dtype)
+    buf.copy_into(buf.take(dy, T - 1), buf.reshape(buf.as_array(dh, "dh", dtype, cast=True), (B, K)))
+    return dy
 
 
 def train_step(model, readout, optimizer, x, target, loss="mse", at="last"):
@@ -743,7 +540,7 @@ def train_step(model, readout, optimizer, x, target, loss="mse", at="last"):
     if at not in ("last", "all"):
         raise ValueError(f"at must be 'last' or 'all'; got {at!r}")
     y, _ = model.forward(x)
-    h = _last_step(y) if at == "last" else y
+    h = last_step(y) if at == "last" else y
     out = readout.forward(h)
     value, dout = LOSSES[loss](out, target)
     rgrads, dh = readout.backward(dout)
@@ -806,7 +603,7 @@ class Trainer:
     def predict(self, x):
         """The readout's output for x (T, B, I): (B, O) or (T, B, O) as the task reads out."""
         y, _ = self.model.forward(x)
-        return self.readout.forward(_last_step(y) if self.task.readout == "last" else y)
+        return self.readout.forward(last_step(y) if self.task.readout == "last" else y)
 
 
 def fit(model, task, steps, **kwargs):

@@ -20,55 +20,6 @@ const ENGINE_URL = new URL("../../../engine/", import.meta.url);
 const ACCEPTS = { demos: "call", playground: "run" };
 let role = null;
 
-const PY_GLUE = `
-import io, json, math, sys, traceback, contextlib
-import rnncore
-import rnncore.demos as _demos
-
-def _finite(obj):
-    # JSON has no NaN/Infinity: send them as null.
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    return obj
-
-def _sh_call(fn, kwargs_json):
-    f = getattr(_demos, fn, None) if not fn.startswith("_") else None
-    if f is None or fn not in getattr(_demos, "__all__", [fn]):
-        raise ValueError(f"rnncore.demos has no function {fn!r}")
-    return json.dumps(_finite(f(**json.loads(kwargs_json))))
-
-_sh_namespace = {"__name__": "__main__", "rnncore": rnncore}
-
-def _sh_run(code):
-    from pyodide.code import eval_code
-    out, err = io.StringIO(), io.StringIO()
-    result = None
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            value = eval_code(code, _sh_namespace, filename="<playground>")
-            if value is not None:
-                result = repr(value)
-        except BaseException:
-            etype, evalue, tb = sys.exc_info()
-            # Start the traceback at the reader's code, dropping the frames of this glue and of eval_code.
-            start = tb
-            while start is not None and start.tb_frame.f_code.co_filename != "<playground>":
-                start = start.tb_next
-            keep = traceback.format_exception(etype, evalue, start)
-            err.write("".join(keep))
-    return json.dumps({"stdout": _clip(out.getvalue()), "stderr": _clip(err.getvalue()), "result": _clip(result)})
-
-def _clip(text, limit=100_000):
-    # a runaway print loop must not flood the page: keep the start and say what was cut
-    if text is None or len(text) <= limit:
-        return text
-    return text[:limit] + f"\\n… ({len(text) - limit} more characters not shown)\\n"
-`;
-
 let ready = null;   // the cached promise of a Pyodide with rnncore imported
 
 function status(stage, message) {
@@ -98,12 +49,8 @@ async function boot() {
   });
   if (problems.length) throw new Error(`the compiled core could not be loaded: ${problems.join("; ")}`);
   status("import", "importing rnncore…");
-  await pyodide.runPythonAsync(PY_GLUE);
-  return {
-    pyodide,
-    call: pyodide.globals.get("_sh_call"),
-    run: pyodide.globals.get("_sh_run"),
-  };
+  const glue = pyodide.pyimport("rnncore.worker");   // the Python side: core/rnncore/worker.py
+  return { pyodide, call: glue.call, run: glue.run };
 }
 
 function engine() {
