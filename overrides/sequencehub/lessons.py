@@ -46,7 +46,8 @@ def course_json(site_name, lessons, page_quizzes, skills_url):
     for src, quizzes_here in page_quizzes.items():
         lesson = next((lesson["id"] for lesson in lessons if lesson["src"] == src), None)
         for q in quizzes_here:
-            quizzes[q.id] = {"questions": len(q.questions), "xp": q.xp, "pass": q.pass_fraction, "lesson": lesson}
+            quizzes[q.id] = {"questions": len(q.questions), "question_ids": [question.id for question in q.questions],
+                             "xp": q.xp, "pass": q.pass_fraction, "lesson": lesson}
     public = [{k: v for k, v in lesson.items() if k not in ("src", "author", "description")} for lesson in lessons]
     return {"version": 1, "site": site_name, "skills_url": skills_url,
             "tracks": sorted({lesson["track"] for lesson in lessons}), "lessons": public, "quizzes": quizzes}

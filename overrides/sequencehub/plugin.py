@@ -41,7 +41,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.utils import get_relative_url
 
-from . import assets, exports, glossary, htmltext, jsonld, lessons, mathml
+from . import assets, csp, exports, glossary, htmltext, jsonld, lessons, mathml
 from .config import SequenceHubConfig
 from .embed import hooks as embed_hooks
 from .embed import packaging
@@ -257,6 +257,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
     def on_env(self, env, *, config, files):
         """All pages are read: the course's lessons, in order, from their front matter."""
         self.lessons = lessons.collect(files, self.page_quizzes, self.config.track or config.site_name)
+        csp.install(env)
         return env
 
     def on_page_context(self, context, *, page, config, nav):

@@ -12,10 +12,11 @@ import jinja2
 import markupsafe
 
 from . import EMBED_VERSION
+from .. import csp
 from .extract import relative_prefix
 
-_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(pathlib.Path(__file__).parent / "templates"),
-                          autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
+_ENV = csp.install(jinja2.Environment(loader=jinja2.FileSystemLoader(pathlib.Path(__file__).parent / "templates"),
+                                      autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True))
 
 
 def unit_paths(kind, unit_id):

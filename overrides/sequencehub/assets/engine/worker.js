@@ -3,13 +3,22 @@
 // A MODULE worker (a classic worker with importScripts hangs, see PYODIDE.md). Everything is found relative to
 // this file: site/assets/sequencehub/engine/worker.js -> site/engine/ (runtime, engine.json, wheel, models).
 //
+// Two roles, one worker each (client.js starts them): "demos" answers every demo and quiz on the page, and
+// "playground" runs the reader's own code, so that code can never change a demo's result or a quiz's grade.
+// Either way, lockdown.js has removed the storage APIs first: nothing run here outlives the page.
+//
 // Protocol (client.js is the only sender):
-//   in : {id, type: "call", fn, kwargs}   -> rnncore.demos.<fn>(**kwargs)
-//        {id, type: "run", code}          -> playground code, stdout/stderr captured
+//   in : {type: "boot", role}             role "demos" | "playground": what this worker will accept
+//        {id, type: "call", fn, kwargs}   -> rnncore.demos.<fn>(**kwargs)          (role "demos" only)
+//        {id, type: "run", code}          -> playground code, stdout/stderr captured (role "playground" only)
 //   out: {type: "status", stage, message} loading stages: fetch, start, wheel, import, ready | error
 //        {id, ok: true, result} | {id, ok: false, error: {name, message}}
 
+import "./lockdown.js";
+
 const ENGINE_URL = new URL("../../../engine/", import.meta.url);
+const ACCEPTS = { demos: "call", playground: "run" };
+let role = null;
 
 let ready = null;   // the cached promise of a Pyodide with rnncore imported
 
@@ -69,11 +78,11 @@ function describe(err) {
 
 async function handle({ id, type, fn, kwargs, code }) {
   try {
+    if (type !== ACCEPTS[role]) throw new Error(`the ${role} engine does not take ${JSON.stringify(type)} requests`);
     const py = await engine();
     let json;
     if (type === "call") json = py.call(fn, JSON.stringify(kwargs || {}));
-    else if (type === "run") json = py.run(code);
-    else throw new Error(`unknown request type ${type}`);
+    else json = py.run(code);
     postMessage({ id, ok: true, result: JSON.parse(json) });
   } catch (err) {
     postMessage({ id, ok: false, error: describe(err) });
@@ -82,6 +91,9 @@ async function handle({ id, type, fn, kwargs, code }) {
 
 self.onmessage = (event) => {
   const msg = event.data || {};
-  if (msg.type === "boot") engine().catch(() => {});
+  if (msg.type === "boot") {
+    if (role === null && Object.hasOwn(ACCEPTS, msg.role)) role = msg.role;
+    engine().catch(() => {});
+  }
   else handle(msg);
 };

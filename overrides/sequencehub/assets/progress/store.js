@@ -11,11 +11,16 @@
 // A quiz attempt is passed when, with every question answered, (right first answers) / (questions) >= pass.
 // Data is validated whenever it is read (storage, another tab, an imported file). Unreadable or foreign data in
 // storage is set aside under KEY + ":corrupt", progress starts afresh, and `problem` says why (the page shows it).
+// Every id-keyed map is a null-prototype object and the prototype's own names are never ids, so no key a file
+// carries can reach Object.prototype. An imported file may name only quizzes and questions this course has.
+
+import {knownQuestions} from "./course.js";
 
 export const KEY = "sequencehub:progress";
 export const SCHEMA = "sequencehub-progress";
 export const VERSION = 1;
 const ID = /^[A-Za-z0-9_-]{1,80}$/;
+const PROTOTYPE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 const MAX_XP = 1e6;
 
 let state = null;
@@ -24,7 +29,16 @@ let persistent = true;       // false when localStorage is unavailable
 const listeners = new Set();
 
 export function empty() {
-  return {schema: SCHEMA, version: VERSION, updated: new Date(0).toISOString(), quizzes: {}};
+  return {schema: SCHEMA, version: VERSION, updated: new Date(0).toISOString(), quizzes: dict()};
+}
+
+/** An id-keyed map with no prototype: "__proto__" or "constructor" would be plain keys, never inherited ones. */
+function dict() {
+  return Object.create(null);
+}
+
+function isId(key) {
+  return ID.test(key) && !PROTOTYPE_KEYS.has(key);
 }
 
 function isObject(value) {
@@ -39,8 +53,9 @@ function checkXp(value, where) {
   if (!Number.isInteger(value) || value < 0 || value > MAX_XP) fail(`${where}: XP must be a whole number`);
 }
 
-/** Return a clean copy of `data` if it is progress this site wrote, else throw an Error saying what is wrong. */
-export function validate(data) {
+/** Return a clean copy of `data` if it is progress this site wrote, else throw an Error saying what is wrong.
+ *  `known` (a Map quiz id -> Set of question ids, see course.knownQuestions) restricts the ids to this course's. */
+export function validate(data, known = null) {
   if (!isObject(data)) fail("not a progress object");
   if (data.schema !== SCHEMA) fail("not Sequence Hub progress data");
   if (data.version !== VERSION) fail(`unsupported progress version ${JSON.stringify(data.version)}`);
@@ -51,13 +66,22 @@ export function validate(data) {
   if (ids.length > 500) fail("too many quizzes");
   for (const id of ids) {
     const quiz = data.quizzes[id];
-    if (!ID.test(id) || !isObject(quiz)) fail(`quiz ${JSON.stringify(id).slice(0, 40)} is malformed`);
+    if (!isId(id) || !isObject(quiz)) fail(`quiz ${JSON.stringify(id).slice(0, 40)} is malformed`);
+    if (known && !known.has(id)) fail(`quiz ${JSON.stringify(id).slice(0, 40)} is not part of this course`);
+    const questionIds = known ? known.get(id) : null;
+    const checkQuestion = (qid, what) => {
+      if (!isId(qid)) fail(`quiz ${id}: ${what} ${JSON.stringify(qid).slice(0, 40)} is malformed`);
+      if (questionIds && !questionIds.has(qid)) {
+        fail(`quiz ${id}: ${what} ${JSON.stringify(qid).slice(0, 40)} is not a question of this quiz`);
+      }
+    };
     if (!isObject(quiz.questions) || !isObject(quiz.attempt) || !isObject(quiz.attempt.answers)) {
       fail(`quiz ${id}: missing questions or attempt`);
     }
-    const out = {questions: {}, attempt: {number: 1, answers: {}}, passed: quiz.passed === true, best: 0};
+    const out = {questions: dict(), attempt: {number: 1, answers: dict()}, passed: quiz.passed === true, best: 0};
     for (const [qid, q] of Object.entries(quiz.questions)) {
-      if (!ID.test(qid) || !isObject(q)) fail(`quiz ${id}: question ${qid} is malformed`);
+      checkQuestion(qid, "question");
+      if (!isObject(q)) fail(`quiz ${id}: question ${qid} is malformed`);
       checkXp(q.xp, `quiz ${id} ${qid}`);
       out.questions[qid] = {xp: q.xp};
     }
@@ -65,7 +89,8 @@ export function validate(data) {
     if (!Number.isInteger(number) || number < 1) fail(`quiz ${id}: bad attempt number`);
     out.attempt.number = number;
     for (const [qid, a] of Object.entries(quiz.attempt.answers)) {
-      if (!ID.test(qid) || !isObject(a) || typeof a.first !== "boolean" || typeof a.correct !== "boolean") {
+      checkQuestion(qid, "answer");
+      if (!isObject(a) || typeof a.first !== "boolean" || typeof a.correct !== "boolean") {
         fail(`quiz ${id}: answer ${qid} is malformed`);
       }
       const answer = {first: a.first, correct: a.correct, answer: null};
@@ -173,7 +198,7 @@ export function subscribe(cb) {
 
 function quizRecord(id) {
   const quizzes = get().quizzes;
-  if (!quizzes[id]) quizzes[id] = {questions: {}, attempt: {number: 1, answers: {}}, passed: false, best: 0};
+  if (!quizzes[id]) quizzes[id] = {questions: dict(), attempt: {number: 1, answers: dict()}, passed: false, best: 0};
   return quizzes[id];
 }
 
@@ -250,7 +275,7 @@ export function setAttempt(quizId, answers) {
 /** Start a new attempt at a quiz (XP already earned stays; passed stays). */
 export function newAttempt(quizId) {
   const record = quizRecord(quizId);
-  record.attempt = {number: record.attempt.number + 1, answers: {}};
+  record.attempt = {number: record.attempt.number + 1, answers: dict()};
   save();
   notify("attempt", {quiz: quizId});
 }
@@ -283,15 +308,16 @@ export function exportText() {
   return JSON.stringify({...get(), exported: new Date().toISOString()}, null, 2);
 }
 
-/** Replace the progress with an exported file's text; throws an Error (nothing changes) when it is not valid. */
-export function importText(text) {
+/** Replace the progress with an exported file's text; throws an Error (nothing changes) when it is not valid,
+ *  including when it names a quiz or question that this course (the page's course model) does not have. */
+export function importText(text, known = knownQuestions()) {
   let data;
   try {
     data = JSON.parse(text);
   } catch {
     throw new Error("the file is not JSON");
   }
-  state = validate(data);
+  state = validate(data, known);
   save();
   notify("import");
   return state;

@@ -99,7 +99,7 @@ class Question {
     try {
       const result = await this.grade();
       if (result.error) {
-        this.say(result.error, null);
+        this.tell(result.error);
         return;
       }
       const outcome = store.recordAnswer(this.quiz.id, this.id, {
@@ -109,7 +109,7 @@ class Question {
       this.show(result, {xp: outcome.xp, first: outcome.first});
       this.quiz.answered(this, result.correct, outcome);
     } catch (error) {
-      this.say(`Could not check this answer: ${error.message || error}`, null);
+      this.tell(`Could not check this answer: ${error.message || error}`);
     } finally {
       this.busy = false;
       this.check.disabled = false;
@@ -118,6 +118,13 @@ class Question {
   }
 
   // ---------------------------------------------------------------- display
+  // A message (an error's text may come from the engine): text, never markup.
+  tell(text) {
+    this.feedback.textContent = text;
+    this.feedback.removeAttribute("data-correct");
+  }
+
+  // The verdict, built by show() from this quiz's own markup and numbers.
   say(html, correct) {
     this.feedback.innerHTML = html;
     if (correct === null) this.feedback.removeAttribute("data-correct");
