@@ -456,41 +456,15 @@ def _quiz_expected(kind, q):
     return _quiz_run(kind, q)["answer"]
 
 
-def _fmt(v):
-    return f"{v:g}".replace("-", "\u2212")
-
-
-def _quiz_html(kind, q):
-    if kind == "rnn-h2":
-        return (
-            "<p>A one-unit RNN computes <code>h_t = tanh(w_x·x_t + w_h·h_{t−1} + b)</code>, starting from "
-            "<code>h_0 = 0</code>.</p>"
-            "<table class=\"sh-quiz-weights\"><tr><th>w_x</th><th>w_h</th><th>b</th><th>x_1</th><th>x_2</th></tr>"
-            f"<tr><td>{_fmt(q['w_x'])}</td><td>{_fmt(q['w_h'])}</td><td>{_fmt(q['b'])}</td>"
-            f"<td>{_fmt(q['x'][0])}</td><td>{_fmt(q['x'][1])}</td></tr></table>"
-            f"<p>What is <code>h_2</code>? Give 3 decimals (±{QUIZ_TOLERANCE}).</p>")
-    rows = "".join(f"<tr><th>{g}</th><td>{_fmt(q['gates'][g]['w_x'])}</td><td>{_fmt(q['gates'][g]['w_h'])}</td>"
-                   f"<td>{_fmt(q['gates'][g]['b'])}</td></tr>" for g in "ifgo")
-    return (
-        "<p>A one-unit LSTM: <code>i, f, o = σ(w_x·x_1 + w_h·h_0 + b)</code> and "
-        "<code>g = tanh(w_x·x_1 + w_h·h_0 + b)</code> with each gate's own weights below, then "
-        "<code>c_1 = f·c_0 + i·g</code>, starting from <code>h_0 = 0</code> and <code>c_0 = 0</code>.</p>"
-        "<table class=\"sh-quiz-weights\"><tr><th>gate</th><th>w_x</th><th>w_h</th><th>b</th></tr>"
-        f"{rows}</table>"
-        f"<p>With <code>x_1 = {_fmt(q['x'][0])}</code>, what is the cell state <code>c_1</code>? "
-        f"Give 3 decimals (±{QUIZ_TOLERANCE}).</p>")
-
-
 def quiz_item(kind, seed=0):
     """A fresh numeric question of `kind` ("rnn-h2", "lstm-c1"): the same (kind, seed) gives the same numbers.
 
-    Returns {kind, seed, prompt_html, numbers, tolerance}; the answer is not in it (quiz_grade computes it).
+    Returns {kind, seed, numbers, tolerance}; the answer is not in it (quiz_grade computes it). The page shows
+    the numbers in its own markup (the plugin's partial ``quiz-generated.html``).
     """
     _check_choice("kind", kind, QUIZ_KINDS)
     seed = _check_int("seed", seed, 0, 2**53)
-    q = _quiz_numbers(kind, seed)
-    return {"kind": kind, "seed": seed, "prompt_html": _quiz_html(kind, q), "numbers": q,
-            "tolerance": QUIZ_TOLERANCE}
+    return {"kind": kind, "seed": seed, "numbers": _quiz_numbers(kind, seed), "tolerance": QUIZ_TOLERANCE}
 
 
 def quiz_grade(kind, seed, answer):

@@ -94,21 +94,9 @@ def worked_html(worked):
             f"<code>c_1 = f_1·0 + i_1·g_1 = {_fmt(steps['i'])}·{_factor(steps['g'], 4)} = {_fmt(steps['c'])}</code>.</p>")
 
 
-def core_instance(kind, seed=0):
-    """One fixed instance of a generated item, computed by the core: {prompt_html, value, tolerance, worked_html};
-    None when the core is not installed (the item is then left out of the exports, with a comment)."""
-    try:
-        from rnncore import demos
-    except ImportError:
-        return None
-    item = demos.quiz_item(kind, seed)
-    graded = demos.quiz_grade(kind, seed, "0")
-    return {"prompt_html": item["prompt_html"], "value": graded["expected"], "tolerance": graded["tolerance"],
-            "worked_html": worked_html(demos.quiz_worked(kind, seed))}
-
-
-def write(out_dir, quiz, md, katex, instance=core_instance):
-    """quizzes/<id>.gift and quizzes/<id>.qti.zip of one quiz into `out_dir`."""
+def write(out_dir, quiz, md, katex, instance):
+    """quizzes/<id>.gift and quizzes/<id>.qti.zip of one quiz into `out_dir`; `instance(kind)` -> the fixed
+    instance of a generated item (the plugin's generated_instance)."""
     questions = static_questions(quiz, md, instance)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{quiz.id}.gift").write_text(gift(quiz, questions), encoding="utf-8")

@@ -16,9 +16,9 @@ QUIZ = "vanishing-gradient"             # a lesson quiz without generated items 
 def site_pages():
     """Every page of the built site: the sitemap's pages and the 404 page (embed pages have their own tests)."""
     sitemap = (SITE / "sitemap.xml").read_text(encoding="utf-8")
-    base = re.search(r"<loc>(.*?)</loc>", sitemap).group(1)
-    root = base[:len(base) - len(urllib.parse.urlparse(base).path)] + "/"
-    pages = [loc[len(root):] for loc in re.findall(r"<loc>(.*?)</loc>", sitemap)]
+    locs = re.findall(r"<loc>(.*?)</loc>", sitemap)
+    root = min(locs, key=len)                           # the home page: the site_url the site was built for
+    pages = [loc[len(root):] for loc in locs]
     return sorted(set(pages)) + ["404.html"]
 
 

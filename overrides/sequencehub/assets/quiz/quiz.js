@@ -26,6 +26,18 @@ function parseNumber(text) {
   return Number.isFinite(value) ? value : null;
 }
 
+// A generated item's prompt: the page's <template data-generated-prompt> (the plugin's partial, which a site may
+// override) with each [data-number="path"] slot given its number from the core's item, as text.
+function fillPrompt(template, item) {
+  const values = {...item.numbers, tolerance: item.tolerance};
+  const prompt = template.content.cloneNode(true);
+  for (const slot of prompt.querySelectorAll("[data-number]")) {
+    const value = slot.dataset.number.split(".").reduce((v, key) => (v == null ? v : v[key]), values);
+    slot.textContent = String(value).replace("-", "\u2212");
+  }
+  return prompt;
+}
+
 function randomSeed() {
   return Math.floor(Math.random() * 2 ** 31);
 }
@@ -191,7 +203,7 @@ class Question {
           if (p && message) p.textContent = `Starting the compiled core: ${message}`;
         },
       });
-      this.generated.innerHTML = item.prompt_html;
+      this.generated.replaceChildren(fillPrompt(this.el.querySelector("template[data-generated-prompt]"), item));
       this.generated.dataset.state = "ready";
       this.seed = seed;
       this.el.dataset.seed = String(seed);
