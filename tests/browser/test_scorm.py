@@ -180,3 +180,34 @@ def test_browse_and_review_report_nothing(browser, lms, mode):
     assert launch.final_calls[0] == ["LMSInitialize"] and ["LMSFinish"] in launch.final_calls
     assert [c for c in launch.final_calls if c[0] in ("LMSSetValue", "LMSCommit")] == []
     assert (record["core"]["lesson_status"], record["core"]["score"]["raw"]) == ("passed", "100")
+
+
+def test_suspend_data_round_trips_and_never_exceeds_4096_characters(browser, lms):
+    launch = Launch(browser, lms, {"core": {"lesson_status": "not attempted", "lesson_mode": "review"}}, "codec")
+    frame = launch.page.frame(url=lambda u: u.endswith("course/index.html"))
+    result = frame.evaluate("""async () => {
+      const m = await import(new URL("assets/sequencehub/embed/scorm.js", location.href).href);
+      const small = {lstm: {q1: {first: true, correct: true, answer: [1]},
+                            q2: {first: false, correct: true, answer: [0, 2]},
+                            q4: {first: true, correct: true, answer: "0,474"},
+                            q5: {first: false, correct: false, answer: "\\u22120.5", seed: 123456}}};
+      const kinds = {"lstm/q1": "single", "lstm/q2": "multiple", "lstm/q4": "numeric", "lstm/q5": "generate"};
+      const text = m.encodeSuspend(small);
+      const big = {};
+      for (let k = 0; k < 20; k += 1) {
+        big[`quiz-${k}`] = {};
+        for (let n = 0; n < 20; n += 1) big[`quiz-${k}`][`q${n}`] = {first: true, correct: false, answer: "1.23456789e-10"};
+      }
+      const large = m.encodeSuspend(big);
+      return {text, back: m.decodeSuspend(text, kinds), large: large ? large.length : null,
+              flagsOnly: large ? m.decodeSuspend(large)["quiz-3"]["q7"] : null};
+    }""")
+    assert result["text"] == "1|lstm:q1=3~1,q2=1~0.2,q4=3~0.474,q5=0~-0.5~123456"
+    assert result["back"]["lstm"] == {
+        "q1": {"first": True, "correct": True, "answer": [1]},
+        "q2": {"first": False, "correct": True, "answer": [0, 2]},
+        "q4": {"first": True, "correct": True, "answer": "0.474"},
+        "q5": {"first": False, "correct": False, "answer": "-0.5", "seed": 123456}}
+    assert result["large"] is not None and result["large"] <= 4096     # answers dropped, right/wrong kept
+    assert result["flagsOnly"] == {"first": True, "correct": False, "answer": None}
+    launch.leave()

@@ -1,7 +1,9 @@
 """Every GIFT file the site exports parses with gift-pegjs (the GIFT grammar editors and importers use) and says
 what its quiz says: the same questions, right options, numbers and tolerances, feedback and explanations, and a
 multiple-answer question scores exactly as the QTI package scores it (the same weight for each option)."""
+import html
 import json
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 import zipfile
@@ -130,3 +132,46 @@ def test_math_stays_tex_for_moodle(parsed):
     texts = [q["stem"]["text"] for questions in parsed.values() for q in questions if q.get("stem")]
     assert sum("\\(" in t for t in texts) >= 5
     assert not any("<math" in t for t in texts)
+
+
+LEGEND = re.compile(r'<legend class="sh-quiz__prompt" id="sh-[^"]*-prompt">(.*?)</legend>', re.S)
+ANSWERS = re.compile(r'data-quiz="([^"]+)"[^>]*data-quiz-answers="([^"]*)"')
+
+
+def page_quizzes():
+    """{quiz id: (question prompts as the page renders them, the widget's answer data)} from the built pages."""
+    out = {}
+    for path in sorted(SITE.rglob("*.html")):
+        rel = path.relative_to(SITE).as_posix()
+        if rel.startswith(("embed/", "assets/")):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for match in ANSWERS.finditer(text):
+            section = text[match.start():text.index("</section>", match.start())]
+            out.setdefault(match.group(1), (LEGEND.findall(section), json.loads(html.unescape(match.group(2)))))
+    return out
+
+
+def test_gift_says_what_the_page_says_escaping_included(parsed):
+    """After GIFT's escaping and gift-pegjs' unescaping, every text is the HTML the quiz's page shows: prompts,
+    options, per-option feedback and explanations (GIFT's special characters ~ = # { } : \\ included)."""
+    pages = page_quizzes()
+    special = 0
+    for quiz, questions in parsed.items():
+        prompts, data = pages[quiz]
+        questions = [q for q in questions if q["type"] != "Category"]
+        assert len(questions) == len(prompts) == len(data["questions"]), quiz
+        for q, prompt, item in zip(questions, prompts, data["questions"]):
+            stem = q["stem"]["text"]
+            if item["kind"] == "generate":                 # the prompt, then the fixed instance's numbers
+                assert stem.startswith(prompt.strip()), (quiz, item["id"])
+            else:
+                assert stem == prompt.strip(), (quiz, item["id"])
+            special += sum(stem.count(c) for c in "~=#{}:\\")
+            if item.get("explanation"):
+                assert q["globalFeedback"]["text"].startswith(item["explanation"].strip()), (quiz, item["id"])
+            if item["kind"] in ("single", "multiple"):
+                for i, choice in enumerate(q["choices"]):
+                    feedback = item["feedback"][i]
+                    assert (choice["feedback"] or {}).get("text", "") == (feedback or "").strip(), (quiz, item["id"], i)
+    assert special > 10                                  # the escaping was exercised (math is full of \ and =)
