@@ -428,8 +428,9 @@ def _quiz_numbers(kind, seed):
             "x": [pick(-1.0, 1.0)], "h0": 0.0, "c0": 0.0}          # the first step: c_1 = i_1 g_1
 
 
-def _quiz_expected(kind, q):
-    """The answer, computed by the core: a 1-unit RNN/LSTM with the shown weights."""
+def _quiz_run(kind, q):
+    """The worked numbers, computed by the core (a 1-unit RNN/LSTM with the shown weights): rnn-h2 {h: [h_1, h_2]},
+    lstm-c1 {i, f, g, o, c} at step 1; `answer` is the asked value."""
     if kind == "rnn-h2":
         m = _model("rnn", 1, 1, 0)
         _set_param(m, "weight_ih_l0", [[q["w_x"]]])
@@ -437,14 +438,22 @@ def _quiz_expected(kind, q):
         _set_param(m, "bias_ih_l0", [q["b"]])
         _set_param(m, "bias_hh_l0", [0.0])
         y, _ = m.forward(_batch1([[v] for v in q["x"]]))
-        return _squeeze(y)[1][0]
+        h = [row[0] for row in _squeeze(y)]
+        return {"h": h, "answer": h[1]}
     m = _model("lstm", 1, 1, 0)
     _set_param(m, "weight_ih_l0", [[q["gates"][g]["w_x"]] for g in "ifgo"])
     _set_param(m, "weight_hh_l0", [[q["gates"][g]["w_h"]] for g in "ifgo"])
     _set_param(m, "bias_ih_l0", [q["gates"][g]["b"] for g in "ifgo"])
     _set_param(m, "bias_hh_l0", [0.0] * 4)
     m.forward(_batch1([[v] for v in q["x"]]), ([[[q["h0"]]]], [[[q["c0"]]]]))
-    return _gates(m, "lstm")["c"][0][0]
+    gates = _gates(m, "lstm")
+    worked = {name: gates[name][0][0] for name in ("i", "f", "g", "o", "c")}
+    return {**worked, "answer": worked["c"]}
+
+
+def _quiz_expected(kind, q):
+    """The answer, computed by the core."""
+    return _quiz_run(kind, q)["answer"]
 
 
 def quiz_item(kind, seed=0):
@@ -471,6 +480,17 @@ def quiz_grade(kind, seed, answer):
     correct = math.isfinite(value) and abs(value - expected) <= QUIZ_TOLERANCE
     return {"correct": correct, "expected": round(expected, 4), "tolerance": QUIZ_TOLERANCE,
             "message": "correct" if correct else f"the core computes {expected:.4f}"}
+
+
+def quiz_worked(kind, seed=0):
+    """The worked solution of quiz_item(kind, seed), every number computed by the core: {kind, seed, numbers,
+    steps, answer}. For rnn-h2 steps = {h: [h_1, h_2]}; for lstm-c1 {i, f, g, o, c} at step 1. An exported (fixed)
+    instance explains itself with these."""
+    _check_choice("kind", kind, QUIZ_KINDS)
+    seed = _check_int("seed", seed, 0, 2**53)
+    q = _quiz_numbers(kind, seed)
+    run = _quiz_run(kind, q)
+    return {"kind": kind, "seed": seed, "numbers": q, "answer": run.pop("answer"), "steps": run}
 
 
 def info():

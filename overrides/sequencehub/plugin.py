@@ -41,7 +41,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.utils import get_relative_url
 
-from . import assets, exports, glossary, htmltext, jsonld, lessons
+from . import assets, exports, glossary, htmltext, jsonld, lessons, mathml
 from .config import SequenceHubConfig
 from .embed import hooks as embed_hooks
 from .embed import packaging
@@ -104,6 +104,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             {k: self.config[k] for k in ("embed", "offline", "scorm")},
             assets.node_modules_dirs(self.config.node_modules, self.config_dir), serving=self.command == "serve",
             partials=self.partials)
+        self.katex = mathml.Katex(assets.node_modules_dirs(self.config.node_modules, self.config_dir))
         return config
 
     def models_folder(self, config):
@@ -273,7 +274,6 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             url += "/"
         home = next((f.page for f in self.pages if f.page and f.page.is_homepage), None)
         return {"url": url, "name": config.site_name, "language": config.theme.get("language") or "en",
-                "course_name": (home.title if home and home.title else config.site_name),
                 "description": ((home.meta or {}).get("description") if home else None)
                 or config.site_description or config.site_name}
 
@@ -286,7 +286,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         page_url = site["url"] + page.url
         meta = page.meta or {}
         md = self.renderers.get(page.file.src_uri)
-        md_text = (lambda text: htmltext.text_of(md(text))) if md else glossary.plain
+        as_text = (lambda text: htmltext.text_of(md(text))) if md else glossary.plain
+        md_text = lambda text: self.katex.plain(as_text(text))        # noqa: E731  math as Unicode text
         quizzes = self.page_quizzes.get(page.file.src_uri, [])
         nodes = []
         by_id = {lesson["id"]: lesson for lesson in self.lessons}
@@ -295,11 +296,11 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             nodes.append(jsonld.course_node(site, lessons))
         lesson = next((l for l in self.lessons if l["src"] == page.file.src_uri), None)
         if lesson:
-            nodes.append(jsonld.lesson_node(site, lesson, quizzes, page_url, md_text, by_id))
+            nodes.append(jsonld.lesson_node(site, lesson, quizzes, page_url, md_text, by_id, self.generated_instance))
         else:
             if not page.is_homepage:
                 nodes.append(jsonld.web_page(site, page_url, page.title, meta.get("description")))
-            nodes += [jsonld.quiz_node(q, page_url, md_text) for q in quizzes]
+            nodes += [jsonld.quiz_node(q, page_url, md_text, instance=self.generated_instance) for q in quizzes]
         if page.file.src_uri in self.faq_html:
             nodes.append(jsonld.faq_node(self.faq_html[page.file.src_uri], page_url, page.title))
         if self.glossary_file is not None and page.file.src_uri == self.glossary_file.src_uri:
@@ -336,21 +337,19 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         self.embedding.on_post_build(config)
 
     def generated_instance(self, kind):
-        """One fixed instance of a generated item (seed 0) for the LMS exports: its prompt, answer, tolerance."""
+        """One fixed instance of a generated item (seed 0) for the LMS exports and JSON-LD: its prompt, answer,
+        tolerance and worked solution, every number the core's."""
         item = course.quiz_instance(kind, 0)
         return {"prompt_html": self.partials.generated_prompt(kind, item["numbers"], item["tolerance"]),
-                "value": item["value"], "tolerance": item["tolerance"]}
+                "value": item["value"], "tolerance": item["tolerance"],
+                "worked_html": exports.worked_html(demos.quiz_worked(kind, 0))}
 
     def write_exports(self, config):
         """quizzes/<id>.gift and quizzes/<id>.qti.zip for every quiz (texts rendered as on the quiz's page)."""
         out = pathlib.Path(config.site_dir) / "quizzes"
         for src, page_quizzes in self.page_quizzes.items():
-            md = self.renderers[src]
             for quiz in page_quizzes:
-                questions = exports.static_questions(quiz, md, self.generated_instance)
-                out.mkdir(parents=True, exist_ok=True)
-                (out / f"{quiz.id}.gift").write_text(exports.gift(quiz, questions), encoding="utf-8")
-                (out / f"{quiz.id}.qti.zip").write_bytes(exports.qti_package(quiz, questions))
+                exports.write(out, quiz, self.renderers[src], self.katex, self.generated_instance)
 
     def on_serve(self, server, *, config, builder):
         server.watch(str(assets.ASSETS))

@@ -60,7 +60,10 @@ class Partials:
         """The quiz widget; ``downloads`` [(label, href)] links its LMS exports."""
         count = len(quiz.questions)
         need = round(quiz.pass_fraction * count + 1e-9) if quiz.pass_fraction < 1 else count
-        xp = f"{quiz.xp} XP for each correct first answer" if quiz.xp else "practice: no XP"
+        # the XP rule of progress/store.js (recordAnswer), stated where the reader sees the quiz
+        half = (quiz.xp + 1) // 2                       # store.js retakeXp: Math.ceil(xp / 2)
+        xp = (f"{quiz.xp} XP for each right first answer (missed one? a retake earns {half} XP for it when you get "
+              f"it right, up to {quiz.xp})" if quiz.xp else "practice: no XP")
         questions = [{"id": q.id, "kind": q.kind, "generate": q.generate, "base": f"sh-{quiz.id}-{q.id}",
                       "prompt": markupsafe.Markup(md(q.prompt)),
                       "options": [{"text": markupsafe.Markup(md(o.text))} for o in q.options]}

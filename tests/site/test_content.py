@@ -17,13 +17,14 @@ import yaml
 
 from rnncore import course
 from rnncore import reference as ref
-from sequencehub import macros
+from sequencehub import apps_macros, macros
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-LESSONS = ["hidden-state", "vanishing-gradient", "lstm", "gru", "bidirectional"]
+LESSONS = ["hidden-state", "vanishing-gradient", "lstm", "gru", "bidirectional", "forecasting", "sentiment",
+           "translation"]
 DEMOS = {"hidden-state", "gate-inspector", "vanishing-gradient", "training-race", "bidirectional",
-         "text-generation", "playground"}
+         "text-generation", "playground", "forecasting", "sentiment", "translation"}
 GLOSSARY_FIRST = ["rnn", "hidden-state", "lstm", "vanishing-gradient", "bidirectional-rnn"]
 
 
@@ -52,6 +53,15 @@ def jinja_env() -> jinja2.Environment:
     for func in MACROS.functions():
         env.globals[func.__name__] = func
     env.filters["fmt"] = macros.fmt
+
+    class Registrar:                            # the application lessons' macros register as mkdocs-macros does
+        def macro(self, func, name=None):
+            env.globals[name or func.__name__] = func
+
+        def filter(self, func, name=None):
+            env.filters[name or func.__name__] = func
+
+    apps_macros.define_env(Registrar())
     return env
 
 
@@ -122,7 +132,7 @@ def test_lesson_has_diagram_with_title(slug):
     assert names, f"{slug}: no inline diagram"
     for name in names:
         assert (DOCS / "assets" / "diagrams" / f"{name}.svg").is_file(), name
-    figure = re.search(r'<figure class="sh-figure" markdown="0">\n\{\{ diagram\([^\n]+\n<figcaption>[^<]', body)
+    figure = re.search(r'<figure class="sh-figure">\n\{\{ diagram\([^\n]+\n<figcaption>[^<]', body)
     assert figure, f"{slug}: the diagram sits in a <figure> with a <figcaption>"
 
 
@@ -448,7 +458,8 @@ built = pytest.mark.skipif(not (SITE / "lessons" / "hidden-state" / "index.html"
 
 @built
 @pytest.mark.parametrize("url", ["", "lessons/hidden-state/", "lessons/vanishing-gradient/", "lessons/lstm/",
-                                 "lessons/gru/", "lessons/bidirectional/", "faq/", "glossary/"])
+                                 "lessons/gru/", "lessons/bidirectional/", "lessons/forecasting/",
+                                 "lessons/sentiment/", "lessons/translation/", "faq/", "glossary/"])
 def test_built_urls_exist(url):
     assert (SITE / url / "index.html").is_file()
 
