@@ -23,6 +23,7 @@ import random
 import re
 
 from . import api, train
+from . import _buffers as buf
 
 __all__ = ["tokenize", "Vocabulary", "SentenceClassifier", "BagOfWords", "length_batches", "accuracy"]
 
@@ -84,7 +85,7 @@ class SentenceClassifier:
         self.vocab, self.cell, self.hidden_size = vocab, cell, hidden_size
         self.model = CELLS[cell](input_size=len(vocab), hidden_size=hidden_size, dtype="float64", seed=seed)
         if cell == "lstm":                   # forget gate open at the start (bias 1), the usual LSTM practice
-            b = train._writable_flat(self.model.params["bias_ih_l0"])
+            b = buf.writable_flat(self.model.params["bias_ih_l0"])
             for i in range(hidden_size, 2 * hidden_size):
                 b[i] = 1.0
         self.readout = train.Linear(hidden_size, 2, seed=seed)
@@ -92,7 +93,7 @@ class SentenceClassifier:
     def _x(self, batch_ids):
         """ids of B equal-length sentences -> one-hot x (T, B, V)."""
         T, B, V = len(batch_ids[0]), len(batch_ids), len(self.vocab)
-        np = train._numpy()
+        np = buf.numpy()
         if np is not None:                      # native training: one scatter instead of a T*B*V Python list
             x = np.zeros((T, B, V))
             ids = np.array(batch_ids).T                                  # (T, B)
@@ -102,7 +103,7 @@ class SentenceClassifier:
         for b, ids in enumerate(batch_ids):
             for t, k in enumerate(ids):
                 x[(t * B + b) * V + k] = 1.0
-        return train._make(x, (T, B, V))
+        return buf.from_flat(x, (T, B, V), "float64")
 
     def fit(self, examples, epochs=3, batch_size=32, lr=0.01, seed=0, unk_rate=0.0):
         """Train on (ids, label) examples; ``unk_rate``: chance that a word is replaced by ``<unk>`` (so the
@@ -113,7 +114,7 @@ class SentenceClassifier:
         for _ in range(epochs):
             for batch in length_batches(examples, batch_size, rng):
                 ids = [[0 if rng.random() < unk_rate else k for k in s] for s, _ in batch]
-                target = train._make([label for _, label in batch], (len(batch),), "q")
+                target = buf.from_flat([label for _, label in batch], (len(batch),), "int64")
                 losses.append(train.train_step(self.model, self.readout, optimizer, self._x(ids), target,
                                                loss="cross_entropy", at="last"))
         return losses
@@ -121,7 +122,7 @@ class SentenceClassifier:
     def predict(self, batch_ids):
         """P(positive) at the last word of each of B equal-length sentences."""
         y, _ = self.model.forward(self._x(batch_ids))
-        out = train.to_list(self.readout.forward(train._last_step(y)))
+        out = train.to_list(self.readout.forward(train.last_step(y)))
         return [_softmax2(z0, z1) for z0, z1 in out]
 
     def read(self, tokens):
@@ -158,7 +159,7 @@ class BagOfWords:
 
     def _counts(self, batch_ids):
         V = len(self.vocab)
-        np = train._numpy()
+        np = buf.numpy()
         if np is not None:
             x = np.zeros((len(batch_ids), V))
             for b, ids in enumerate(batch_ids):
@@ -168,7 +169,7 @@ class BagOfWords:
         for b, ids in enumerate(batch_ids):
             for k in ids:
                 x[b * V + k] += 1.0
-        return train._make(x, (len(batch_ids), V))
+        return buf.from_flat(x, (len(batch_ids), V), "float64")
 
     def fit(self, examples, epochs=3, batch_size=32, lr=0.05, seed=0):
         rng = random.Random(seed)
@@ -176,7 +177,7 @@ class BagOfWords:
         losses = []
         for _ in range(epochs):
             for batch in length_batches(examples, batch_size, rng):
-                target = train._make([label for _, label in batch], (len(batch),), "q")
+                target = buf.from_flat([label for _, label in batch], (len(batch),), "int64")
                 out = self.readout.forward(self._counts([s for s, _ in batch]))
                 value, dout = train.softmax_cross_entropy(out, target)
                 grads, _ = self.readout.backward(dout)
@@ -189,7 +190,7 @@ class BagOfWords:
         return [_softmax2(z0, z1) for z0, z1 in out]
 
     def state(self, digits=5):
-        return {k: [float(f"{v:.{digits}g}") for v in train._flat(p)[0]] for k, p in self.readout.params.items()}
+        return {k: [float(f"{v:.{digits}g}") for v in buf.to_flat(p)[0]] for k, p in self.readout.params.items()}
 
     @classmethod
     def from_state(cls, vocab, state):
@@ -202,8 +203,8 @@ def _load(params, state):
     for name, value in state.items():
         if name not in params:
             raise ValueError(f"unknown parameter {name!r}: expected {sorted(params)}")
-        target = train._writable_flat(params[name])
-        flat = train._flat(value)[0]
+        target = buf.writable_flat(params[name])
+        flat = buf.to_flat(value)[0]
         if len(flat) != len(target):
             raise ValueError(f"{name} must have {len(target)} values; got {len(flat)}")
         for i, v in enumerate(flat):

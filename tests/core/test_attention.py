@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from rnncore import train
+from rnncore import _buffers, train
 from rnncore.attention import AdditiveAttention
 from rnncore.seq2seq import Seq2Seq, exact_match
 
@@ -22,7 +22,7 @@ def arr(a):
 @pytest.fixture(params=["numpy", "python"])
 def path(request, monkeypatch):
     """Run a test with numpy (native) and without (as in Pyodide)."""
-    monkeypatch.setattr(train, "HAVE_NUMPY", request.param == "numpy")
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", request.param == "numpy")
     return request.param
 
 
@@ -61,7 +61,7 @@ def test_backward_matches_finite_differences(path, T, B, S, Hq, Hk, A):
     grads, dq, dk = att.backward(dc.tolist(), dw.tolist())
     eps = 1e-6
     for name, value in att.params.items():
-        flat = train._writable_flat(value)
+        flat = _buffers.writable_flat(value)
         num = []
         for i in range(len(flat)):
             orig = flat[i]
@@ -90,7 +90,7 @@ def test_numpy_free_path_matches_numpy_path(monkeypatch):
     q, k, dc = inputs(T, B, S, Hq, Hk)
     out = {}
     for have in (True, False):
-        monkeypatch.setattr(train, "HAVE_NUMPY", have)
+        monkeypatch.setattr(_buffers, "HAVE_NUMPY", have)
         att = AdditiveAttention(Hq, Hk, A, seed=SEED)
         c, w = att.forward(q.tolist(), k.tolist())
         grads, dq, dk = att.backward(dc.tolist())
@@ -154,7 +154,7 @@ def test_seq2seq_gradients_match_finite_differences(path):
     eps = 1e-6
     for params, g in zip(model.parameters(), grads):
         for name, value in params.items():
-            flat = train._writable_flat(value)
+            flat = _buffers.writable_flat(value)
             gflat = arr(g[name]).ravel()
             for i in range(0, len(flat), max(1, len(flat) // 7)):      # a spread of entries of every tensor
                 orig = flat[i]

@@ -12,7 +12,8 @@ import zipfile
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-LESSONS = ["hidden-state", "vanishing-gradient", "lstm", "gru", "bidirectional"]
+LESSONS = ["hidden-state", "vanishing-gradient", "lstm", "gru", "bidirectional", "forecasting", "sentiment",
+           "translation"]
 
 
 @pytest.fixture(scope="module")
