@@ -59,7 +59,8 @@ test: site              ## every test: core, wasm wheel in Node.js, site build, 
 test-core: core         ## the core's tests only
 	$(PY) -m pytest tests/core
 
-bench: core             ## native benchmark: core vs numpy reference vs PyTorch (when installed)
+bench: core             ## native benchmark: core vs numpy reference vs PyTorch (when installed) vs ONNX Runtime
+	$(PY) -m pip install -q -r tests/bench/requirements-bench.txt
 	$(PY) tests/bench/bench_core.py
 
 bench-browser: site     ## browser benchmark: compiled core in Pyodide vs plain Python vs TensorFlow.js

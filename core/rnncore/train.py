@@ -33,6 +33,7 @@ Equations::
                     p = p - (lr / (1 - b1^k)) m / (sqrt(v) / sqrt(1 - b2^k) + eps)
 """
 import math
+import numbers
 import random
 
 from rnncore import _buffers as buf
@@ -40,27 +41,53 @@ from rnncore.api import _ops                # the kernels' build chosen for this
 from rnncore.optim import SGD, Adam, clip_grad_norm, grad_norm
 
 __all__ = ["mse_loss", "softmax_cross_entropy", "softmax", "Linear", "grad_norm", "clip_grad_norm",
-           "SGD", "Adam", "train_step", "Trainer", "fit", "to_list", "dtype_of", "last_step", "LOSSES"]
+           "SGD", "Adam", "train_step", "Trainer", "fit", "to_list", "dtype_of", "last_step", "step_mask", "LOSSES"]
 
 to_list, dtype_of = buf.to_list, buf.dtype_of
 
 
 # ------------------------------------------------------------------------------------------------------ losses
-def mse_loss(pred, target):
+def step_mask(lengths, shape, batch_first=False):
+    """Which rows of a (T, B, ...) array (``(B, T, ...)`` when ``batch_first``) are real steps of sequences of
+    ``lengths``: a list of T*B flags in the array's row order (True: step t < lengths[b]). ``lengths`` None: None."""
+    if lengths is None:
+        return None
+    if len(shape) < 2:
+        raise ValueError(f"lengths: a masked loss needs (T, B, ...) or (B, T, ...) data; got shape {tuple(shape)}")
+    B, T = (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
+    lens = list(lengths.tolist() if hasattr(lengths, "tolist") else lengths)
+    if len(lens) != B:
+        raise ValueError(f"lengths: expected B = {B} lengths (one per batch row), got {len(lens)}")
+    for i, n in enumerate(lens):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"lengths[{i}]: expected an int, got {type(n).__name__} {n!r}")
+        if not 1 <= n <= T:
+            raise ValueError(f"lengths[{i}]: expected 1 <= length <= T = {T}, got {n}")
+    if batch_first:
+        return [t < lens[b] for b in range(B) for t in range(T)]
+    return [t < lens[b] for t in range(T) for b in range(B)]
+
+
+def mse_loss(pred, target, lengths=None, batch_first=False):
     """Mean squared error over every element, and its gradient.
 
     Parameters
     ----------
     pred : array-like of any shape, float
     target : array-like of the same shape (or the same number of elements)
+    lengths : None, or B ints: pred is (T, B, ...) (``(B, T, ...)`` when ``batch_first``) over sequences of these
+        lengths; steps past a sequence's end count for nothing (their target is not read)
 
     Returns
     -------
     loss : float
-        ``mean((pred - target)^2)``, like ``torch.nn.MSELoss()``.
+        ``mean((pred - target)^2)``, like ``torch.nn.MSELoss()`` (over the real steps only with ``lengths``: the
+        loss of PyTorch's packed data).
     dpred : array of pred's shape and float dtype
-        ``2 (pred - target) / N``.
+        ``2 (pred - target) / N`` (zero past each end).
     """
+    if lengths is not None:
+        return _masked(mse_loss, pred, target, lengths, batch_first)
     dtype = dtype_of(pred)
     npm = buf.numpy()
     if npm is not None:
@@ -108,7 +135,7 @@ def softmax(logits, temperature=1.0):
     return buf.from_flat(out, shape or (1,), "float64")
 
 
-def softmax_cross_entropy(logits, targets):
+def softmax_cross_entropy(logits, targets, lengths=None, batch_first=False):
     """Softmax cross-entropy over a vocabulary, averaged over rows, and its gradient.
 
     Parameters
@@ -117,6 +144,9 @@ def softmax_cross_entropy(logits, targets):
         Unnormalised scores; every leading index is one row (e.g. (T, B, V) or (B, V)).
     targets : array-like of ints of shape (...)
         The class index of each row, ``0 <= targets < V``.
+    lengths : None, or B ints: logits are (T, B, V) (``(B, T, V)`` when ``batch_first``) over sequences of these
+        lengths; rows past a sequence's end count for nothing and their targets are not read (pad them with
+        anything, e.g. -100 as PyTorch's ignore_index)
 
     Returns
     -------
@@ -126,6 +156,8 @@ def softmax_cross_entropy(logits, targets):
     dlogits : array of logits' shape and float dtype
         ``(softmax(z) - onehot(t)) / N``.
     """
+    if lengths is not None:
+        return _masked(softmax_cross_entropy, logits, targets, lengths, batch_first)
     dtype = dtype_of(logits)
     npm = buf.numpy()
     if npm is not None:
@@ -255,21 +287,45 @@ def _output_size(model):
     return H * (2 if "weight_hh_l0_reverse" in model.params else 1)
 
 
-def last_step(y):
-    """y (T, B, K) -> a view of y[T-1] (B, K)."""
-    return buf.take(y, buf.shape_any(y)[0] - 1)
+def _last_rows(y, lengths, batch_first):
+    """(B, T, K, row index in y of each sequence's last real step)."""
+    shape = buf.shape_any(y)
+    B, T, K = (shape[0], shape[1], shape[2]) if batch_first else (shape[1], shape[0], shape[2])
+    if lengths is None:
+        lengths = [T] * B
+    step_mask(lengths, shape, batch_first)                                  # checks count, type and range
+    lens = list(lengths.tolist() if hasattr(lengths, "tolist") else lengths)
+    return B, T, K, [b * T + n - 1 if batch_first else (n - 1) * B + b for b, n in enumerate(lens)]
 
 
-def _dy_last(dh, y):
-    """Gradient of y (T, B, K) that is dh (B, K) at the last step and zero elsewhere."""
-    T, B, K = buf.shape_any(y)
-    dtype = dtype_of(y)
-    dy = buf.zeros((T, B, K), dtype)
-    buf.copy_into(buf.take(dy, T - 1), buf.reshape(buf.as_array(dh, "dh", dtype, cast=True), (B, K)))
-    return dy
+def last_step(y, lengths=None, batch_first=False):
+    """y (T, B, K) -> a view of y[T-1] (B, K). With ``lengths`` (y laid out (B, T, K) when ``batch_first``): each
+    sequence's output at its own last real step, y[lengths[b] - 1, b] (a copy)."""
+    if lengths is None and not batch_first:
+        return buf.take(y, buf.shape_any(y)[0] - 1)
+    B, T, K, rows = _last_rows(y, lengths, batch_first)
+    flat, _ = buf.to_flat(y)
+    return buf.from_flat([v for r in rows for v in flat[r * K:(r + 1) * K]], (B, K), dtype_of(y))
 
 
-def train_step(model, readout, optimizer, x, target, loss="mse", at="last"):
+def _dy_last(dh, y, lengths=None, batch_first=False):
+    """Gradient of y (T, B, K) that is dh (B, K) at the last step and zero elsewhere; with ``lengths`` at each
+    sequence's last real step (y (B, T, K) when ``batch_first``)."""
+    if lengths is None and not batch_first:
+        T, B, K = buf.shape_any(y)
+        dtype = dtype_of(y)
+        dy = buf.zeros((T, B, K), dtype)
+        buf.copy_into(buf.take(dy, T - 1), buf.reshape(buf.as_array(dh, "dh", dtype, cast=True), (B, K)))
+        return dy
+    B, T, K, rows = _last_rows(y, lengths, batch_first)
+    d, _ = buf.to_flat(dh)
+    grad = [0.0] * (T * B * K)
+    for b, r in enumerate(rows):
+        grad[r * K:(r + 1) * K] = d[b * K:(b + 1) * K]
+    return buf.from_flat(grad, buf.shape_any(y), dtype_of(y))
+
+
+def train_step(model, readout, optimizer, x, target, loss="mse", at="last", lengths=None):
     """One update of ``model`` + ``readout`` on one batch; returns the batch loss (before the update).
 
     Parameters
@@ -277,23 +333,29 @@ def train_step(model, readout, optimizer, x, target, loss="mse", at="last"):
     model : rnncore.RNN, LSTM or GRU (anything with ``params``, ``forward(x)``, ``backward(dy)``)
     readout : Linear
     optimizer : SGD or Adam over ``[model.params, readout.params]``
-    x : array of shape (T, B, I)
+    x : array of shape (T, B, I) ((B, T, I) for a ``batch_first`` model)
     target : the loss' target for the readout's output: (B, O) floats / (B,) ints when ``at="last"``,
-        (T, B, O) floats / (T, B) ints when ``at="all"``
+        (T, B, O) floats / (T, B) ints when ``at="all"`` (the first two axes swapped for ``batch_first``)
     loss : {"mse", "cross_entropy"}
     at : {"last", "all"}
         Read out only the last time step (adding problem, recall) or every step (sine, text).
+    lengths : None, or B ints: a batch of sequences of these lengths (``model.forward(x, lengths=...)``); "last"
+        reads each sequence's last real step, "all" a loss masked past each end.
     """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {sorted(LOSSES)}; got {loss!r}")
     if at not in ("last", "all"):
         raise ValueError(f"at must be 'last' or 'all'; got {at!r}")
-    y, _ = model.forward(x)
-    h = last_step(y) if at == "last" else y
+    bf = getattr(model, "batch_first", False)
+    y, _ = model.forward(x) if lengths is None else model.forward(x, lengths=lengths)
+    h = last_step(y, lengths, bf) if at == "last" else y
     out = readout.forward(h)
-    value, dout = LOSSES[loss](out, target)
+    if at == "all" and lengths is not None:
+        value, dout = LOSSES[loss](out, target, lengths=lengths, batch_first=bf)
+    else:
+        value, dout = LOSSES[loss](out, target)
     rgrads, dh = readout.backward(dout)
-    dy = _dy_last(dh, y) if at == "last" else dh
+    dy = _dy_last(dh, y, lengths, bf) if at == "last" else dh
     grads = model.backward(dy)[0]
     optimizer.step([grads, rgrads])
     return value
@@ -305,7 +367,9 @@ class Trainer:
     Parameters
     ----------
     model : rnncore.RNN, LSTM or GRU
-    task : a task from ``rnncore.tasks`` (``batch(batch_size, dtype)``, ``output_size``, ``loss``, ``readout``)
+    task : a task from ``rnncore.tasks`` (``batch(batch_size, dtype)``, ``output_size``, ``loss``, ``readout``);
+        a task of variable-length sequences returns ``(x, target, lengths)`` from ``batch``: the model runs
+        ``forward(x, lengths=lengths)`` and the loss is masked past each end (``train_step``)
     readout : Linear or None
         None: a fresh ``Linear(D*H, task.output_size)`` of the model's dtype, seeded with ``seed``.
     optimizer : "adam", "sgd", or an optimiser instance over ``[model.params, readout.params]``
@@ -338,9 +402,9 @@ class Trainer:
 
     def step(self):
         """One update on a fresh batch; returns its loss."""
-        x, target = self.task.batch(self.batch_size, dtype=self.dtype)
+        x, target, *lengths = self.task.batch(self.batch_size, dtype=self.dtype)
         value = train_step(self.model, self.readout, self.optimizer, x, target, loss=self.task.loss,
-                           at=self.task.readout)
+                           at=self.task.readout, lengths=lengths[0] if lengths else None)
         self.losses.append(value)
         self.grad_norms.append(self.optimizer.grad_norm)
         return value
@@ -349,10 +413,12 @@ class Trainer:
         """``steps`` more updates; returns their losses."""
         return [self.step() for _ in range(steps)]
 
-    def predict(self, x):
-        """The readout's output for x (T, B, I): (B, O) or (T, B, O) as the task reads out."""
-        y, _ = self.model.forward(x)
-        return self.readout.forward(last_step(y) if self.task.readout == "last" else y)
+    def predict(self, x, lengths=None):
+        """The readout's output for x (T, B, I): (B, O) or (T, B, O) as the task reads out (with ``lengths``, "last"
+        is each sequence's last real step)."""
+        y, _ = self.model.forward(x) if lengths is None else self.model.forward(x, lengths=lengths)
+        bf = getattr(self.model, "batch_first", False)
+        return self.readout.forward(last_step(y, lengths, bf) if self.task.readout == "last" else y)
 
 
 def fit(model, task, steps, **kwargs):
