@@ -20,14 +20,14 @@ Equations (numbered; ``backward`` cites the numbers)::
     (6) c_t  = sum_j a_tj h_j                context              (T, B, Hk)
 
 Two paths with the same results to rounding (``rnncore.train``'s convention): numpy when it imports, else plain
-Python on flat lists (Pyodide has no numpy); outputs are then shaped ``memoryview``s. Whether numpy is used is
-decided by ``rnncore.train.HAVE_NUMPY`` (the tests flip it).
+Python on flat lists (Pyodide has no numpy); outputs are then shaped ``memoryview``s. Which one runs is
+decided by ``rnncore._buffers.HAVE_NUMPY``, the core's one array layer (the tests flip it).
 """
 import math
 import random
 
+from . import _buffers as buf
 from . import train
-from .train import _dot, _flat, _shaped, _shape_of
 
 __all__ = ["AdditiveAttention"]
 
@@ -57,7 +57,6 @@ class AdditiveAttention:
         if dtype not in ("float64", "float32"):
             raise ValueError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
         self.query_size, self.key_size, self.attention_size, self.dtype = query_size, key_size, attention_size, dtype
-        fmt = "d" if dtype == "float64" else "f"
         rng = random.Random(seed)
         A = attention_size
 
@@ -66,17 +65,17 @@ class AdditiveAttention:
             return [rng.uniform(-k, k) for _ in range(n)]
 
         self.params = {
-            "weight_q": train._make(uniform(A * query_size, query_size), (A, query_size), fmt),
-            "weight_k": train._make(uniform(A * key_size, key_size), (A, key_size), fmt),
-            "bias": train._make(uniform(A, key_size), (A,), fmt),
-            "v": train._make(uniform(A, A), (A,), fmt),
+            "weight_q": buf.from_flat(uniform(A * query_size, query_size), (A, query_size), dtype),
+            "weight_k": buf.from_flat(uniform(A * key_size, key_size), (A, key_size), dtype),
+            "bias": buf.from_flat(uniform(A, key_size), (A,), dtype),
+            "v": buf.from_flat(uniform(A, A), (A,), dtype),
         }
         self.weights = None
         self._cache = None
 
     # ------------------------------------------------------------------------------------------------ checks
     def _check(self, query, keys):
-        qs, ks = _shape_of(query), _shape_of(keys)
+        qs, ks = buf.shape_any(query), buf.shape_any(keys)
         if len(qs) != 3 or qs[2] != self.query_size:
             raise ValueError(f"query must have shape (T, B, {self.query_size}); got {qs}")
         if len(ks) != 3 or ks[2] != self.key_size:
@@ -117,25 +116,24 @@ class AdditiveAttention:
 
     def _forward_py(self, query, keys, qs, ks):
         (T, B, Hq), (S, _, Hk), A = qs, ks, self.attention_size
-        fmt = "d" if self.dtype == "float64" else "f"
-        sq, _ = _flat(query)
-        hk, _ = _flat(keys)
-        wq, _ = _flat(self.params["weight_q"])
-        wk, _ = _flat(self.params["weight_k"])
-        bias, _ = _flat(self.params["bias"])
-        v, _ = _flat(self.params["v"])
+        sq, _ = buf.to_flat(query)
+        hk, _ = buf.to_flat(keys)
+        wq, _ = buf.to_flat(self.params["weight_q"])
+        wk, _ = buf.to_flat(self.params["weight_k"])
+        bias, _ = buf.to_flat(self.params["bias"])
+        v, _ = buf.to_flat(self.params["v"])
         wq_rows = [wq[a * Hq:(a + 1) * Hq] for a in range(A)]
         wk_rows = [wk[a * Hk:(a + 1) * Hk] for a in range(A)]
         s_rows = [sq[r * Hq:(r + 1) * Hq] for r in range(T * B)]           # row t*B + b
         h_rows = [hk[r * Hk:(r + 1) * Hk] for r in range(S * B)]           # row j*B + b
-        q = [[_dot(row, w) for w in wq_rows] for row in s_rows]            # (1)
-        k = [[_dot(row, w) + bb for w, bb in zip(wk_rows, bias)] for row in h_rows]   # (2)
+        q = [[buf.dot(row, w) for w in wq_rows] for row in s_rows]            # (1)
+        k = [[buf.dot(row, w) + bb for w, bb in zip(wk_rows, bias)] for row in h_rows]   # (2)
         u_all, a_all, ctx = [], [], []
         for t in range(T):
             for b in range(B):
                 qt = q[t * B + b]
                 u = [[math.tanh(x + y) for x, y in zip(qt, k[j * B + b])] for j in range(S)]   # (3)
-                e = [_dot(v, uj) for uj in u]                                                  # (4)
+                e = [buf.dot(v, uj) for uj in u]                                                  # (4)
                 top = max(e)
                 ex = [math.exp(x - top) for x in e]
                 total = sum(ex)
@@ -149,7 +147,7 @@ class AdditiveAttention:
                 ctx.extend(c)
         self._cache = ("py", s_rows, h_rows, u_all, a_all, (T, B, S, Hq, Hk))
         weights = [x for a in a_all for x in a]
-        return _shaped(ctx, (T, B, Hk), fmt), _shaped(weights, (T, B, S), fmt)
+        return buf.from_flat(ctx, (T, B, Hk), self.dtype), buf.from_flat(weights, (T, B, S), self.dtype)
 
     # ---------------------------------------------------------------------------------------------- backward
     def backward(self, dcontext, dweights=None):
@@ -195,14 +193,13 @@ class AdditiveAttention:
     def _backward_py(self, dcontext, dweights):
         _, s_rows, h_rows, u_all, a_all, (T, B, S, Hq, Hk) = self._cache
         A = self.attention_size
-        fmt = "d" if self.dtype == "float64" else "f"
-        dc, shape = _flat(dcontext)
+        dc, shape = buf.to_flat(dcontext)
         if tuple(shape) != (T, B, Hk):
             raise ValueError(f"dcontext must have shape {(T, B, Hk)}; got {tuple(shape)}")
-        dw = _flat(dweights)[0] if dweights is not None else None
-        wq, _ = _flat(self.params["weight_q"])
-        wk, _ = _flat(self.params["weight_k"])
-        v, _ = _flat(self.params["v"])
+        dw = buf.to_flat(dweights)[0] if dweights is not None else None
+        wq, _ = buf.to_flat(self.params["weight_q"])
+        wk, _ = buf.to_flat(self.params["weight_k"])
+        v, _ = buf.to_flat(self.params["v"])
         dh = [[0.0] * Hk for _ in range(S * B)]
         dq_rows = [[0.0] * A for _ in range(T * B)]
         dk_rows = [[0.0] * A for _ in range(S * B)]
@@ -213,14 +210,14 @@ class AdditiveAttention:
                 dct = dc[r * Hk:(r + 1) * Hk]
                 a, u = a_all[r], u_all[r]
                 # (6): da_j = dc . h_j ; dh_j += a_j dc
-                da = [_dot(dct, h_rows[j * B + b]) for j in range(S)]
+                da = [buf.dot(dct, h_rows[j * B + b]) for j in range(S)]
                 if dw is not None:
                     da = [x + dw[r * S + j] for j, x in enumerate(da)]
                 for j in range(S):
                     row, aj = dh[j * B + b], a[j]
                     dh[j * B + b] = [x + aj * y for x, y in zip(row, dct)]
                 # (5): softmax
-                mean = _dot(a, da)
+                mean = buf.dot(a, da)
                 de = [aj * (x - mean) for aj, x in zip(a, da)]
                 dq = dq_rows[r]
                 for j in range(S):
@@ -232,15 +229,16 @@ class AdditiveAttention:
                     dk_rows[j * B + b] = [x + y for x, y in zip(dkr, dpre)]
                 dq_rows[r] = dq
         # (1), (2): projections
-        gwq = [_dot([dq_rows[r][a] for r in range(T * B)], [s_rows[r][i] for r in range(T * B)])
+        gwq = [buf.dot([dq_rows[r][a] for r in range(T * B)], [s_rows[r][i] for r in range(T * B)])
                for a in range(A) for i in range(Hq)]
-        gwk = [_dot([dk_rows[r][a] for r in range(S * B)], [h_rows[r][i] for r in range(S * B)])
+        gwk = [buf.dot([dk_rows[r][a] for r in range(S * B)], [h_rows[r][i] for r in range(S * B)])
                for a in range(A) for i in range(Hk)]
         gb = [sum(dk_rows[r][a] for r in range(S * B)) for a in range(A)]
         wq_cols = [wq[i::Hq] for i in range(Hq)]
         wk_cols = [wk[i::Hk] for i in range(Hk)]
-        dquery = [_dot(row, col) for row in dq_rows for col in wq_cols]
-        dkeys = [dh[r][i] + _dot(dk_rows[r], wk_cols[i]) for r in range(S * B) for i in range(Hk)]
-        grads = {"weight_q": _shaped(gwq, (A, Hq), fmt), "weight_k": _shaped(gwk, (A, Hk), fmt),
-                 "bias": _shaped(gb, (A,), fmt), "v": _shaped(dv, (A,), fmt)}
-        return grads, _shaped(dquery, (T, B, Hq), fmt), _shaped(dkeys, (S, B, Hk), fmt)
+        dquery = [buf.dot(row, col) for row in dq_rows for col in wq_cols]
+        dkeys = [dh[r][i] + buf.dot(dk_rows[r], wk_cols[i]) for r in range(S * B) for i in range(Hk)]
+        dt = self.dtype
+        grads = {"weight_q": buf.from_flat(gwq, (A, Hq), dt), "weight_k": buf.from_flat(gwk, (A, Hk), dt),
+                 "bias": buf.from_flat(gb, (A,), dt), "v": buf.from_flat(dv, (A,), dt)}
+        return grads, buf.from_flat(dquery, (T, B, Hq), dt), buf.from_flat(dkeys, (S, B, Hk), dt)

@@ -26,6 +26,7 @@ Equations::
 """
 import math
 
+from . import _buffers as buf
 from . import api, tasks, train
 
 __all__ = ["SeriesWindows", "Forecaster", "persistence", "seasonal_naive", "mae", "differences"]
@@ -185,7 +186,7 @@ class Forecaster:
         f = cls(period=int(state.get("period", 12)), hidden_size=int(state["hidden_size"]), cell=state["cell"])
         f.model.load_state_dict(state["rnn"])
         for name, value in state["out"].items():
-            flat = train._flat(value)[0]
+            flat = buf.to_flat(value)[0]
             target = train._writable_flat(f.readout.params[name])
             for i, v in enumerate(flat):
                 target[i] = v

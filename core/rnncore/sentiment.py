@@ -22,6 +22,7 @@ import math
 import random
 import re
 
+from . import _buffers as buf
 from . import api, train
 
 __all__ = ["tokenize", "Vocabulary", "SentenceClassifier", "BagOfWords", "length_batches", "accuracy"]
@@ -102,7 +103,7 @@ class SentenceClassifier:
         for b, ids in enumerate(batch_ids):
             for t, k in enumerate(ids):
                 x[(t * B + b) * V + k] = 1.0
-        return train._make(x, (T, B, V))
+        return buf.from_flat(x, (T, B, V), "float64")
 
     def fit(self, examples, epochs=3, batch_size=32, lr=0.01, seed=0, unk_rate=0.0):
         """Train on (ids, label) examples; ``unk_rate``: chance that a word is replaced by ``<unk>`` (so the
@@ -113,7 +114,7 @@ class SentenceClassifier:
         for _ in range(epochs):
             for batch in length_batches(examples, batch_size, rng):
                 ids = [[0 if rng.random() < unk_rate else k for k in s] for s, _ in batch]
-                target = train._make([label for _, label in batch], (len(batch),), "q")
+                target = buf.from_flat([label for _, label in batch], (len(batch),), "int64")
                 losses.append(train.train_step(self.model, self.readout, optimizer, self._x(ids), target,
                                                loss="cross_entropy", at="last"))
         return losses
@@ -121,7 +122,7 @@ class SentenceClassifier:
     def predict(self, batch_ids):
         """P(positive) at the last word of each of B equal-length sentences."""
         y, _ = self.model.forward(self._x(batch_ids))
-        out = train.to_list(self.readout.forward(train._last_step(y)))
+        out = train.to_list(self.readout.forward(train.last_step(y)))
         return [_softmax2(z0, z1) for z0, z1 in out]
 
     def read(self, tokens):
@@ -168,7 +169,7 @@ class BagOfWords:
         for b, ids in enumerate(batch_ids):
             for k in ids:
                 x[b * V + k] += 1.0
-        return train._make(x, (len(batch_ids), V))
+        return buf.from_flat(x, (len(batch_ids), V), "float64")
 
     def fit(self, examples, epochs=3, batch_size=32, lr=0.05, seed=0):
         rng = random.Random(seed)
@@ -176,7 +177,7 @@ class BagOfWords:
         losses = []
         for _ in range(epochs):
             for batch in length_batches(examples, batch_size, rng):
-                target = train._make([label for _, label in batch], (len(batch),), "q")
+                target = buf.from_flat([label for _, label in batch], (len(batch),), "int64")
                 out = self.readout.forward(self._counts([s for s, _ in batch]))
                 value, dout = train.softmax_cross_entropy(out, target)
                 grads, _ = self.readout.backward(dout)
@@ -189,7 +190,7 @@ class BagOfWords:
         return [_softmax2(z0, z1) for z0, z1 in out]
 
     def state(self, digits=5):
-        return {k: [float(f"{v:.{digits}g}") for v in train._flat(p)[0]] for k, p in self.readout.params.items()}
+        return {k: [float(f"{v:.{digits}g}") for v in buf.to_flat(p)[0]] for k, p in self.readout.params.items()}
 
     @classmethod
     def from_state(cls, vocab, state):
@@ -203,7 +204,7 @@ def _load(params, state):
         if name not in params:
             raise ValueError(f"unknown parameter {name!r}: expected {sorted(params)}")
         target = train._writable_flat(params[name])
-        flat = train._flat(value)[0]
+        flat = buf.to_flat(value)[0]
         if len(flat) != len(target):
             raise ValueError(f"{name} must have {len(target)} values; got {len(flat)}")
         for i, v in enumerate(flat):

@@ -21,6 +21,7 @@ prediction, so all steps train in parallel and an early mistake does not derail 
 
 Works with numpy (training, natively) and without (the browser's engine: ``translate``, and training too, slowly).
 """
+from . import _buffers as buf
 from . import api, train
 from .attention import AdditiveAttention
 
@@ -82,18 +83,18 @@ class Seq2Seq:
         return [part.params for part in self.parts.values()]
 
     def num_parameters(self):
-        return sum(len(train._flat(v)[0]) for p in self.parameters() for v in p.values())
+        return sum(buf.size_of(buf.shape_any(v)) for p in self.parameters() for v in p.values())
 
     # ------------------------------------------------------------------------------------------- the network
     def _forward(self, src_ids, dec_in_ids, state=None):
         """src_ids (S lists of B ints), dec_in_ids (T lists of B ints) -> (logits (T, B, V), dec_state)."""
         xs, shape = _onehot_seq(src_ids, len(self.in_vocab))
-        enc, _ = self.encoder.forward(train._make(xs, shape))
+        enc, _ = self.encoder.forward(buf.from_flat(xs, shape, "float64"))
         return self._decode_from(enc, dec_in_ids, state)
 
     def _decode_from(self, enc, dec_in_ids, state=None):
         xd, shape = _onehot_seq(dec_in_ids, self.dec_inputs)
-        dec, dec_state = self.decoder.forward(train._make(xd, shape), state)
+        dec, dec_state = self.decoder.forward(buf.from_flat(xd, shape, "float64"), state)
         context, weights = self.attention.forward(dec, enc)
         logits = self.readout.forward(_concat(dec, context))
         return enc, dec, logits, weights, dec_state
@@ -109,7 +110,7 @@ class Seq2Seq:
         start = len(self.out_vocab)
         dec_in = [[start] * B] + [list(row) for row in tgt_ids[:-1]]     # teacher forcing: the true previous char
         enc, dec, logits, _, _ = self._forward(src_ids, dec_in)
-        targets = train._make([k for row in tgt_ids for k in row], (len(tgt_ids), B), "q")
+        targets = buf.from_flat([k for row in tgt_ids for k in row], (len(tgt_ids), B), "int64")
         loss, dlogits = train.softmax_cross_entropy(logits, targets)
         rgrads, dcat = self.readout.backward(dlogits)                      # logits = W_o [s; c] + b_o
         ddec, dcontext = _split(dcat, self.sizes["dec_hidden"])
@@ -132,7 +133,7 @@ class Seq2Seq:
         """
         ids = self.encode_text(text)
         xs, shape = _onehot_seq([[k] for k in ids], len(self.in_vocab))
-        enc, _ = self.encoder.forward(train._make(xs, shape))
+        enc, _ = self.encoder.forward(buf.from_flat(xs, shape, "float64"))
         prev, state, out, rows = len(self.out_vocab), None, [], []
         for _ in range(stop_len or max_len):
             _, _, logits, weights, state = self._decode_from(enc, [[prev]], state)
@@ -162,7 +163,7 @@ class Seq2Seq:
         for name in ("attention", "readout"):
             for key, value in state["params"][name].items():
                 target = train._writable_flat(m.parts[name].params[key])
-                flat = train._flat(value)[0]
+                flat = buf.to_flat(value)[0]
                 if len(flat) != len(target):
                     raise ValueError(f"params.{name}.{key} must have {len(target)} values; got {len(flat)}")
                 for i, v in enumerate(flat):
@@ -176,15 +177,15 @@ def _concat(a, b):
     np = train._numpy()
     if np is not None:
         return np.concatenate([np.asarray(a), np.asarray(b)], axis=-1)
-    fa, sa = train._flat(a)
-    fb, sb = train._flat(b)
+    fa, sa = buf.to_flat(a)
+    fb, sb = buf.to_flat(b)
     P, Q = sa[-1], sb[-1]
     rows = len(fa) // P
     out = []
     for r in range(rows):
         out.extend(fa[r * P:(r + 1) * P])
         out.extend(fb[r * Q:(r + 1) * Q])
-    return train._shaped(out, tuple(sa[:-1]) + (P + Q,))
+    return buf.from_flat(out, tuple(sa[:-1]) + (P + Q,), "float64")
 
 
 def _split(d, P):
@@ -193,21 +194,22 @@ def _split(d, P):
     if np is not None:
         d = np.asarray(d)
         return np.ascontiguousarray(d[..., :P]), np.ascontiguousarray(d[..., P:])
-    fd, sd = train._flat(d)
+    fd, sd = buf.to_flat(d)
     N = sd[-1]
     rows = len(fd) // N
     left = [x for r in range(rows) for x in fd[r * N:r * N + P]]
     right = [x for r in range(rows) for x in fd[r * N + P:(r + 1) * N]]
-    return (train._shaped(left, tuple(sd[:-1]) + (P,)), train._shaped(right, tuple(sd[:-1]) + (N - P,)))
+    lead = tuple(sd[:-1])
+    return buf.from_flat(left, lead + (P,), "float64"), buf.from_flat(right, lead + (N - P,), "float64")
 
 
 def _add(a, b):
     np = train._numpy()
     if np is not None:
         return np.asarray(a) + np.asarray(b)
-    fa, sa = train._flat(a)
-    fb, _ = train._flat(b)
-    return train._shaped([x + y for x, y in zip(fa, fb)], sa)
+    fa, sa = buf.to_flat(a)
+    fb, _ = buf.to_flat(b)
+    return buf.from_flat([x + y for x, y in zip(fa, fb)], sa, "float64")
 
 
 def exact_match(model, pairs, stop_len=None):

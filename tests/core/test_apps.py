@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from rnncore import apps, demos, forecast, sentiment, seq2seq, train
+from rnncore import _buffers, apps, demos, forecast, sentiment, seq2seq, train
 
 from core_cases import SEED
 
@@ -53,7 +53,7 @@ def test_forecast_is_the_same_without_numpy(monkeypatch):
     f.fit(series, steps=5, window=20, batch_size=4)
     state = json_round_trip(f.state())
     with_numpy = forecast.Forecaster.from_state(state).forecast(series, 6)
-    monkeypatch.setattr(train, "HAVE_NUMPY", False)
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", False)
     without = forecast.Forecaster.from_state(state).forecast(series, 6)
     np.testing.assert_allclose(without, with_numpy, rtol=1e-12)
     assert with_numpy == pytest.approx(f.forecast(series, 6), rel=1e-5)      # the state keeps the weights
@@ -144,7 +144,7 @@ def test_sentiment_read_without_numpy_matches_and_reports_unknown_words(monkeypa
     assert r["tokens"] == ["it", "was", "not", "zorg"] and r["unknown"] == ["zorg"]
     assert [s["known"] for s in r["steps"]] == [True, True, True, False]
     assert r["positive"] == r["steps"][-1]["positive"]
-    monkeypatch.setattr(train, "HAVE_NUMPY", False)
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", False)
     apps._MODELS.clear()
     again = demos.sentiment_read(model=model, text="It was not zorg", cell="lstm")
     assert again["tokens"] == r["tokens"] and again["unknown"] == r["unknown"]

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from rnncore import train
+from rnncore import _buffers, train
 from rnncore.attention import AdditiveAttention
 from rnncore.seq2seq import Seq2Seq, exact_match
 
@@ -22,7 +22,7 @@ def arr(a):
 @pytest.fixture(params=["numpy", "python"])
 def path(request, monkeypatch):
     """Run a test with numpy (native) and without (as in Pyodide)."""
-    monkeypatch.setattr(train, "HAVE_NUMPY", request.param == "numpy")
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", request.param == "numpy")
     return request.param
 
 
@@ -90,7 +90,7 @@ def test_numpy_free_path_matches_numpy_path(monkeypatch):
     q, k, dc = inputs(T, B, S, Hq, Hk)
     out = {}
     for have in (True, False):
-        monkeypatch.setattr(train, "HAVE_NUMPY", have)
+        monkeypatch.setattr(_buffers, "HAVE_NUMPY", have)
         att = AdditiveAttention(Hq, Hk, A, seed=SEED)
         c, w = att.forward(q.tolist(), k.tolist())
         grads, dq, dk = att.backward(dc.tolist())
