@@ -6,8 +6,15 @@ SYSPY ?= python3
 VENV  ?= .venv
 PY    := $(VENV)/bin/python
 PORT  ?= 8000
+# The address the site is published at (README "Publish"): SITE_URL=https://courses.example.org/rnn/ make site.
+# Passed to mkdocs.yml's `!ENV [SITE_URL, ...]` only when set: an empty value would reach MkDocs as "no site_url"
+# rather than the local default.
 SITE_URL ?=
+ifneq ($(strip $(SITE_URL)),)
 export SITE_URL
+else
+unexport SITE_URL
+endif
 export PYTHONDONTWRITEBYTECODE = 1
 
 .PHONY: deps core engine models site serve test test-core bench bench-browser bundle torch clean

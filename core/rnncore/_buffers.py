@@ -23,6 +23,12 @@ except ImportError:                                      # Pyodide without numpy
     np = None
 
 HAVE_NUMPY = np is not None
+
+
+def numpy():
+    """The numpy module when arrays are made with it (``HAVE_NUMPY``, read at each call), else None."""
+    return np if HAVE_NUMPY else None
+
 CODES = {"float32": "f", "float64": "d", "int64": "q"}   # dtype name -> array/struct format code (int64: class ids)
 ITEMSIZE = {"float32": 4, "float64": 8, "int64": 8}
 _FORMATS = {"f": "float32", "d": "float64", "<f": "float32", "<d": "float64", "=f": "float32", "=d": "float64",
@@ -78,6 +84,18 @@ def from_flat(values, shape, dtype):
 def flat(a):
     """A 1-D view of a C-contiguous array (for kernels that scan every element)."""
     return reshape(a, (size_of(a.shape),))
+
+
+def writable_flat(a):
+    """A C-contiguous writable float buffer -> flat 1-D memoryview over the same memory (for in-place updates)."""
+    m = a if isinstance(a, memoryview) else memoryview(a)
+    if m.readonly:
+        raise ValueError("parameter buffer is read-only; the optimiser writes into it")
+    if not m.c_contiguous:
+        raise ValueError("parameter buffer must be C-contiguous")
+    if m.format.lstrip("<=@") not in ("d", "f"):
+        raise TypeError(f"parameter buffer must hold float32 or float64; got format {m.format!r}")
+    return flat(m)
 
 
 def reshape(a, shape):

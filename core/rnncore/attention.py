@@ -20,14 +20,13 @@ Equations (numbered; ``backward`` cites the numbers)::
     (6) c_t  = sum_j a_tj h_j                context              (T, B, Hk)
 
 Two paths with the same results to rounding (``rnncore.train``'s convention): numpy when it imports, else plain
-Python on flat lists (Pyodide has no numpy); outputs are then shaped ``memoryview``s. Which one runs is
-decided by ``rnncore._buffers.HAVE_NUMPY``, the core's one array layer (the tests flip it).
+Python on flat lists (Pyodide has no numpy); outputs are then shaped ``memoryview``s. Whether numpy is used is
+decided by ``rnncore._buffers.HAVE_NUMPY`` (the tests flip it).
 """
 import math
 import random
 
 from . import _buffers as buf
-from . import train
 
 __all__ = ["AdditiveAttention"]
 
@@ -90,7 +89,7 @@ class AdditiveAttention:
     def forward(self, query, keys):
         """query (T, B, Hq), keys (S, B, Hk) -> (context (T, B, Hk), weights (T, B, S))."""
         qs, ks = self._check(query, keys)
-        np = train._numpy()
+        np = buf.numpy()
         if np is not None:
             context, weights = self._forward_np(np, query, keys)
         else:
@@ -116,6 +115,7 @@ class AdditiveAttention:
 
     def _forward_py(self, query, keys, qs, ks):
         (T, B, Hq), (S, _, Hk), A = qs, ks, self.attention_size
+        dtype = self.dtype
         sq, _ = buf.to_flat(query)
         hk, _ = buf.to_flat(keys)
         wq, _ = buf.to_flat(self.params["weight_q"])
@@ -147,7 +147,7 @@ class AdditiveAttention:
                 ctx.extend(c)
         self._cache = ("py", s_rows, h_rows, u_all, a_all, (T, B, S, Hq, Hk))
         weights = [x for a in a_all for x in a]
-        return buf.from_flat(ctx, (T, B, Hk), self.dtype), buf.from_flat(weights, (T, B, S), self.dtype)
+        return buf.from_flat(ctx, (T, B, Hk), dtype), buf.from_flat(weights, (T, B, S), dtype)
 
     # ---------------------------------------------------------------------------------------------- backward
     def backward(self, dcontext, dweights=None):
@@ -158,7 +158,7 @@ class AdditiveAttention:
         if self._cache is None:
             raise ValueError("backward() called before forward()")
         if self._cache[0] == "np":
-            return self._backward_np(train._numpy(), dcontext, dweights)
+            return self._backward_np(buf.numpy(), dcontext, dweights)
         return self._backward_py(dcontext, dweights)
 
     def _backward_np(self, np, dcontext, dweights):
@@ -193,6 +193,7 @@ class AdditiveAttention:
     def _backward_py(self, dcontext, dweights):
         _, s_rows, h_rows, u_all, a_all, (T, B, S, Hq, Hk) = self._cache
         A = self.attention_size
+        dtype = self.dtype
         dc, shape = buf.to_flat(dcontext)
         if tuple(shape) != (T, B, Hk):
             raise ValueError(f"dcontext must have shape {(T, B, Hk)}; got {tuple(shape)}")
@@ -238,7 +239,6 @@ class AdditiveAttention:
         wk_cols = [wk[i::Hk] for i in range(Hk)]
         dquery = [buf.dot(row, col) for row in dq_rows for col in wq_cols]
         dkeys = [dh[r][i] + buf.dot(dk_rows[r], wk_cols[i]) for r in range(S * B) for i in range(Hk)]
-        dt = self.dtype
-        grads = {"weight_q": buf.from_flat(gwq, (A, Hq), dt), "weight_k": buf.from_flat(gwk, (A, Hk), dt),
-                 "bias": buf.from_flat(gb, (A,), dt), "v": buf.from_flat(dv, (A,), dt)}
-        return grads, buf.from_flat(dquery, (T, B, Hq), dt), buf.from_flat(dkeys, (S, B, Hk), dt)
+        grads = {"weight_q": buf.from_flat(gwq, (A, Hq), dtype), "weight_k": buf.from_flat(gwk, (A, Hk), dtype),
+                 "bias": buf.from_flat(gb, (A,), dtype), "v": buf.from_flat(dv, (A,), dtype)}
+        return grads, buf.from_flat(dquery, (T, B, Hq), dtype), buf.from_flat(dkeys, (S, B, Hk), dtype)

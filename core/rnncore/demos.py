@@ -428,8 +428,9 @@ def _quiz_numbers(kind, seed):
             "x": [pick(-1.0, 1.0)], "h0": 0.0, "c0": 0.0}          # the first step: c_1 = i_1 g_1
 
 
-def _quiz_expected(kind, q):
-    """The answer, computed by the core: a 1-unit RNN/LSTM with the shown weights."""
+def _quiz_run(kind, q):
+    """The worked numbers, computed by the core (a 1-unit RNN/LSTM with the shown weights): rnn-h2 {h: [h_1, h_2]},
+    lstm-c1 {i, f, g, o, c} at step 1; `answer` is the asked value."""
     if kind == "rnn-h2":
         m = _model("rnn", 1, 1, 0)
         _set_param(m, "weight_ih_l0", [[q["w_x"]]])
@@ -437,51 +438,33 @@ def _quiz_expected(kind, q):
         _set_param(m, "bias_ih_l0", [q["b"]])
         _set_param(m, "bias_hh_l0", [0.0])
         y, _ = m.forward(_batch1([[v] for v in q["x"]]))
-        return _squeeze(y)[1][0]
+        h = [row[0] for row in _squeeze(y)]
+        return {"h": h, "answer": h[1]}
     m = _model("lstm", 1, 1, 0)
     _set_param(m, "weight_ih_l0", [[q["gates"][g]["w_x"]] for g in "ifgo"])
     _set_param(m, "weight_hh_l0", [[q["gates"][g]["w_h"]] for g in "ifgo"])
     _set_param(m, "bias_ih_l0", [q["gates"][g]["b"] for g in "ifgo"])
     _set_param(m, "bias_hh_l0", [0.0] * 4)
     m.forward(_batch1([[v] for v in q["x"]]), ([[[q["h0"]]]], [[[q["c0"]]]]))
-    return _gates(m, "lstm")["c"][0][0]
+    gates = _gates(m, "lstm")
+    worked = {name: gates[name][0][0] for name in ("i", "f", "g", "o", "c")}
+    return {**worked, "answer": worked["c"]}
 
 
-def _fmt(v):
-    return f"{v:g}".replace("-", "\u2212")
-
-
-def _quiz_html(kind, q):
-    if kind == "rnn-h2":
-        return (
-            "<p>A one-unit RNN computes <code>h_t = tanh(w_x·x_t + w_h·h_{t−1} + b)</code>, starting from "
-            "<code>h_0 = 0</code>.</p>"
-            "<table class=\"sh-quiz-weights\"><tr><th>w_x</th><th>w_h</th><th>b</th><th>x_1</th><th>x_2</th></tr>"
-            f"<tr><td>{_fmt(q['w_x'])}</td><td>{_fmt(q['w_h'])}</td><td>{_fmt(q['b'])}</td>"
-            f"<td>{_fmt(q['x'][0])}</td><td>{_fmt(q['x'][1])}</td></tr></table>"
-            f"<p>What is <code>h_2</code>? Give 3 decimals (±{QUIZ_TOLERANCE}).</p>")
-    rows = "".join(f"<tr><th>{g}</th><td>{_fmt(q['gates'][g]['w_x'])}</td><td>{_fmt(q['gates'][g]['w_h'])}</td>"
-                   f"<td>{_fmt(q['gates'][g]['b'])}</td></tr>" for g in "ifgo")
-    return (
-        "<p>A one-unit LSTM: <code>i, f, o = σ(w_x·x_1 + w_h·h_0 + b)</code> and "
-        "<code>g = tanh(w_x·x_1 + w_h·h_0 + b)</code> with each gate's own weights below, then "
-        "<code>c_1 = f·c_0 + i·g</code>, starting from <code>h_0 = 0</code> and <code>c_0 = 0</code>.</p>"
-        "<table class=\"sh-quiz-weights\"><tr><th>gate</th><th>w_x</th><th>w_h</th><th>b</th></tr>"
-        f"{rows}</table>"
-        f"<p>With <code>x_1 = {_fmt(q['x'][0])}</code>, what is the cell state <code>c_1</code>? "
-        f"Give 3 decimals (±{QUIZ_TOLERANCE}).</p>")
+def _quiz_expected(kind, q):
+    """The answer, computed by the core."""
+    return _quiz_run(kind, q)["answer"]
 
 
 def quiz_item(kind, seed=0):
     """A fresh numeric question of `kind` ("rnn-h2", "lstm-c1"): the same (kind, seed) gives the same numbers.
 
-    Returns {kind, seed, prompt_html, numbers, tolerance}; the answer is not in it (quiz_grade computes it).
+    Returns {kind, seed, numbers, tolerance}; the answer is not in it (quiz_grade computes it). The page shows
+    the numbers in its own markup (the plugin's partial ``quiz-generated.html``).
     """
     _check_choice("kind", kind, QUIZ_KINDS)
     seed = _check_int("seed", seed, 0, 2**53)
-    q = _quiz_numbers(kind, seed)
-    return {"kind": kind, "seed": seed, "prompt_html": _quiz_html(kind, q), "numbers": q,
-            "tolerance": QUIZ_TOLERANCE}
+    return {"kind": kind, "seed": seed, "numbers": _quiz_numbers(kind, seed), "tolerance": QUIZ_TOLERANCE}
 
 
 def quiz_grade(kind, seed, answer):
@@ -497,6 +480,17 @@ def quiz_grade(kind, seed, answer):
     correct = math.isfinite(value) and abs(value - expected) <= QUIZ_TOLERANCE
     return {"correct": correct, "expected": round(expected, 4), "tolerance": QUIZ_TOLERANCE,
             "message": "correct" if correct else f"the core computes {expected:.4f}"}
+
+
+def quiz_worked(kind, seed=0):
+    """The worked solution of quiz_item(kind, seed), every number computed by the core: {kind, seed, numbers,
+    steps, answer}. For rnn-h2 steps = {h: [h_1, h_2]}; for lstm-c1 {i, f, g, o, c} at step 1. An exported (fixed)
+    instance explains itself with these."""
+    _check_choice("kind", kind, QUIZ_KINDS)
+    seed = _check_int("seed", seed, 0, 2**53)
+    q = _quiz_numbers(kind, seed)
+    run = _quiz_run(kind, q)
+    return {"kind": kind, "seed": seed, "numbers": q, "answer": run.pop("answer"), "steps": run}
 
 
 def info():

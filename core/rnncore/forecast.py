@@ -26,8 +26,8 @@ Equations::
 """
 import math
 
-from . import _buffers as buf
 from . import api, tasks, train
+from . import _buffers as buf
 
 __all__ = ["SeriesWindows", "Forecaster", "persistence", "seasonal_naive", "mae", "differences"]
 
@@ -187,7 +187,7 @@ class Forecaster:
         f.model.load_state_dict(state["rnn"])
         for name, value in state["out"].items():
             flat = buf.to_flat(value)[0]
-            target = train._writable_flat(f.readout.params[name])
+            target = buf.writable_flat(f.readout.params[name])
             for i, v in enumerate(flat):
                 target[i] = v
         f.mean, f.std, f.phase0 = float(state["mean"]), float(state["std"]), int(state["phase0"])

@@ -22,8 +22,8 @@ import math
 import random
 import re
 
-from . import _buffers as buf
 from . import api, train
+from . import _buffers as buf
 
 __all__ = ["tokenize", "Vocabulary", "SentenceClassifier", "BagOfWords", "length_batches", "accuracy"]
 
@@ -85,7 +85,7 @@ class SentenceClassifier:
         self.vocab, self.cell, self.hidden_size = vocab, cell, hidden_size
         self.model = CELLS[cell](input_size=len(vocab), hidden_size=hidden_size, dtype="float64", seed=seed)
         if cell == "lstm":                   # forget gate open at the start (bias 1), the usual LSTM practice
-            b = train._writable_flat(self.model.params["bias_ih_l0"])
+            b = buf.writable_flat(self.model.params["bias_ih_l0"])
             for i in range(hidden_size, 2 * hidden_size):
                 b[i] = 1.0
         self.readout = train.Linear(hidden_size, 2, seed=seed)
@@ -93,7 +93,7 @@ class SentenceClassifier:
     def _x(self, batch_ids):
         """ids of B equal-length sentences -> one-hot x (T, B, V)."""
         T, B, V = len(batch_ids[0]), len(batch_ids), len(self.vocab)
-        np = train._numpy()
+        np = buf.numpy()
         if np is not None:                      # native training: one scatter instead of a T*B*V Python list
             x = np.zeros((T, B, V))
             ids = np.array(batch_ids).T                                  # (T, B)
@@ -159,7 +159,7 @@ class BagOfWords:
 
     def _counts(self, batch_ids):
         V = len(self.vocab)
-        np = train._numpy()
+        np = buf.numpy()
         if np is not None:
             x = np.zeros((len(batch_ids), V))
             for b, ids in enumerate(batch_ids):
@@ -203,7 +203,7 @@ def _load(params, state):
     for name, value in state.items():
         if name not in params:
             raise ValueError(f"unknown parameter {name!r}: expected {sorted(params)}")
-        target = train._writable_flat(params[name])
+        target = buf.writable_flat(params[name])
         flat = buf.to_flat(value)[0]
         if len(flat) != len(target):
             raise ValueError(f"{name} must have {len(target)} values; got {len(flat)}")

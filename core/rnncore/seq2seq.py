@@ -21,8 +21,8 @@ prediction, so all steps train in parallel and an early mistake does not derail 
 
 Works with numpy (training, natively) and without (the browser's engine: ``translate``, and training too, slowly).
 """
-from . import _buffers as buf
 from . import api, train
+from . import _buffers as buf
 from .attention import AdditiveAttention
 
 __all__ = ["Seq2Seq", "exact_match"]
@@ -83,7 +83,7 @@ class Seq2Seq:
         return [part.params for part in self.parts.values()]
 
     def num_parameters(self):
-        return sum(buf.size_of(buf.shape_any(v)) for p in self.parameters() for v in p.values())
+        return sum(len(buf.to_flat(v)[0]) for p in self.parameters() for v in p.values())
 
     # ------------------------------------------------------------------------------------------- the network
     def _forward(self, src_ids, dec_in_ids, state=None):
@@ -162,7 +162,7 @@ class Seq2Seq:
         m.decoder.load_state_dict(state["params"]["decoder"])
         for name in ("attention", "readout"):
             for key, value in state["params"][name].items():
-                target = train._writable_flat(m.parts[name].params[key])
+                target = buf.writable_flat(m.parts[name].params[key])
                 flat = buf.to_flat(value)[0]
                 if len(flat) != len(target):
                     raise ValueError(f"params.{name}.{key} must have {len(target)} values; got {len(flat)}")
@@ -174,7 +174,7 @@ class Seq2Seq:
 # ---------------------------------------------------------------------------- last-axis concat / split / add
 def _concat(a, b):
     """a (T, B, P), b (T, B, Q) -> (T, B, P+Q)."""
-    np = train._numpy()
+    np = buf.numpy()
     if np is not None:
         return np.concatenate([np.asarray(a), np.asarray(b)], axis=-1)
     fa, sa = buf.to_flat(a)
@@ -190,7 +190,7 @@ def _concat(a, b):
 
 def _split(d, P):
     """d (T, B, P+Q) -> (d[..., :P], d[..., P:])."""
-    np = train._numpy()
+    np = buf.numpy()
     if np is not None:
         d = np.asarray(d)
         return np.ascontiguousarray(d[..., :P]), np.ascontiguousarray(d[..., P:])
@@ -199,12 +199,12 @@ def _split(d, P):
     rows = len(fd) // N
     left = [x for r in range(rows) for x in fd[r * N:r * N + P]]
     right = [x for r in range(rows) for x in fd[r * N + P:(r + 1) * N]]
-    lead = tuple(sd[:-1])
-    return buf.from_flat(left, lead + (P,), "float64"), buf.from_flat(right, lead + (N - P,), "float64")
+    return (buf.from_flat(left, tuple(sd[:-1]) + (P,), "float64"),
+            buf.from_flat(right, tuple(sd[:-1]) + (N - P,), "float64"))
 
 
 def _add(a, b):
-    np = train._numpy()
+    np = buf.numpy()
     if np is not None:
         return np.asarray(a) + np.asarray(b)
     fa, sa = buf.to_flat(a)

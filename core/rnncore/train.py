@@ -46,23 +46,6 @@ CLIP_EPS = 1e-6                         # torch.nn.utils.clip_grad_norm_ adds th
 to_list, dtype_of = buf.to_list, buf.dtype_of
 
 
-def _numpy():
-    """The numpy module when the numpy form runs (``_buffers.HAVE_NUMPY``)."""
-    return buf.np if buf.HAVE_NUMPY else None
-
-
-def _writable_flat(a):
-    """A C-contiguous writable float buffer -> flat 1-D memoryview over the same memory (the list form)."""
-    m = a if isinstance(a, memoryview) else memoryview(a)
-    if m.readonly:
-        raise ValueError("parameter buffer is read-only; the optimiser writes into it")
-    if not m.c_contiguous:
-        raise ValueError("parameter buffer must be C-contiguous")
-    if m.format.lstrip("<=@") not in ("d", "f"):
-        raise TypeError(f"parameter buffer must hold float32 or float64; got format {m.format!r}")
-    return buf.flat(m)
-
-
 def _entries(tree):
     """A dict of arrays, or a list/tuple of them -> list of (group index, name, array)."""
     if isinstance(tree, dict):
@@ -89,7 +72,7 @@ def mse_loss(pred, target):
         ``2 (pred - target) / N``.
     """
     dtype = dtype_of(pred)
-    npm = _numpy()
+    npm = buf.numpy()
     if npm is not None:
         p = npm.asarray(pred, dtype=npm.float64)
         t = npm.asarray(target, dtype=npm.float64)
@@ -116,7 +99,7 @@ def mse_loss(pred, target):
 def softmax(logits, temperature=1.0):
     """Softmax over the last axis of ``logits / temperature`` (numerically stable); same shape out."""
     _check_positive("temperature", temperature)
-    npm = _numpy()
+    npm = buf.numpy()
     if npm is not None:
         z = npm.asarray(logits, dtype=npm.float64) / temperature
         z = z - z.max(axis=-1, keepdims=True)
@@ -153,7 +136,7 @@ def softmax_cross_entropy(logits, targets):
         ``(softmax(z) - onehot(t)) / N``.
     """
     dtype = dtype_of(logits)
-    npm = _numpy()
+    npm = buf.numpy()
     if npm is not None:
         z = npm.asarray(logits, dtype=npm.float64)
         if z.ndim < 1 or z.size == 0:
@@ -274,14 +257,14 @@ class Linear:
 # ---------------------------------------------------------------------------------------- clipping, optimisers
 def _flat_grad(a):
     """A gradient -> flat float64 numpy vector (fast path) or flat list of floats."""
-    npm = _numpy()
+    npm = buf.numpy()
     if npm is not None:
         return npm.asarray(a, dtype=npm.float64).reshape(-1)
     return buf.to_flat(a)[0]
 
 
 def _norm_of_flats(flats, norm_type):
-    npm = _numpy()
+    npm = buf.numpy()
     if norm_type == 2 or norm_type == 2.0:
         if npm is not None:
             return math.sqrt(math.fsum(float(g @ g) for g in flats))
@@ -329,12 +312,12 @@ def clip_grad_norm(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
         raise RuntimeError(f"the total norm of order {norm_type} of the gradients is non-finite ({total})")
     coef = _clip_coef(total, max_norm)
     if coef < 1.0:
-        npm = _numpy()
+        npm = buf.numpy()
         for _, name, a in _entries(grads):
             if npm is not None and hasattr(a, "__array__") and not isinstance(a, memoryview):
                 a *= coef
             else:
-                flat = _writable_flat(a)
+                flat = buf.writable_flat(a)
                 flat[:] = array(flat.format, [v * coef for v in flat.tolist()])
     return total
 
@@ -375,7 +358,7 @@ class _Optimizer:
         coef = _clip_coef(total, self.max_norm) if self.max_norm is not None else 1.0
         self.steps += 1
         self.grad_norm = total
-        npm = _numpy()
+        npm = buf.numpy()
         for i, name, p in self._params:
             gf = flats.get((i, name))
             if gf is None:
@@ -389,7 +372,7 @@ class _Optimizer:
                 new = self._update_np(npm, (i, name), pa.reshape(-1).astype(npm.float64), gf)
                 pa[...] = new.reshape(pa.shape)
             else:
-                flat = _writable_flat(p)
+                flat = buf.writable_flat(p)
                 if len(gf) != len(flat):
                     raise ValueError(f"grad {name!r} must have {len(flat)} elements; got {len(gf)}")
                 if coef != 1.0:

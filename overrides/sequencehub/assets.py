@@ -3,7 +3,7 @@ built engine and models. All are registered as MkDocs files (so `mkdocs serve` s
 them), never fetched from a CDN.
 
     overrides/sequencehub/assets/**            -> assets/sequencehub/**
-    node_modules (node_modules_dirs: the `node_modules` option, else next to mkdocs.yml, this project's checkout, a shipped copy):
+    node_modules (node_modules_dirs: the `node_modules` option, else next to mkdocs.yml, else a shipped copy):
     node_modules/katex/dist/{katex.min.css, katex.mjs, contrib/auto-render.mjs, katex.min.js,
                              contrib/auto-render.min.js, fonts/*}
                                                -> assets/vendor/katex/...
@@ -19,7 +19,6 @@ from mkdocs.structure.files import File
 
 ASSETS = pathlib.Path(__file__).resolve().parent / "assets"
 ASSETS_DEST = "assets/sequencehub"
-CHECKOUT = ASSETS.parents[2]          # this project's checkout (editable install): its node_modules is a fallback
 VENDOR = {
     # ES modules (what main.js imports lazily) and the classic scripts (for pages that want window.katex)
     "katex": ("katex/dist", ["katex.min.css", "katex.mjs", "contrib/auto-render.mjs", "katex.min.js",
@@ -43,12 +42,12 @@ def tree(source, dest_prefix, config):
 
 def node_modules_dirs(option, config_dir):
     """The node_modules folders to search, in order: the plugin's ``node_modules`` option alone when set (relative
-    to mkdocs.yml), else mkdocs.yml's folder, this project's checkout, and the copy a shipped wheel carries."""
+    to mkdocs.yml), else mkdocs.yml's folder and the copy a shipped wheel carries."""
     if option:
         path = pathlib.Path(option)
         return [path if path.is_absolute() else pathlib.Path(config_dir) / path]
     from .embed.packaging import SHIPPED
-    return [pathlib.Path(config_dir) / "node_modules", CHECKOUT / "node_modules", SHIPPED["node_modules"]]
+    return [pathlib.Path(config_dir) / "node_modules", SHIPPED["node_modules"]]
 
 
 def vendor_files(node_modules, config):

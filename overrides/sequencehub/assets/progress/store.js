@@ -2,8 +2,8 @@
 //
 //   {schema: "sequencehub-progress", version: 1, updated: "<ISO date>",
 //    quizzes: {<quiz id>: {
-//      questions: {<question id>: {xp}},          every question ever answered, with the XP it earned (a correct
-//                                                  FIRST answer earns the quiz's xp; a wrong first answer earns 0)
+//      questions: {<question id>: {xp}},          every question ever answered, with the XP it earned so far
+//                                                  (see retakeXp: the rule the quiz states next to itself)
 //      attempt: {number, answers: {<question id>: {first, correct, answer, seed?}}},   the current attempt:
 //                                                  `first` = its first answer was right, `correct` = the latest
 //      passed, best}}}                             passed once = stays passed (a skill, once unlocked, stays)
@@ -182,6 +182,25 @@ export function quiz(id) {
 }
 
 /**
+ * XP that rewards learning. A question's first answer ever, when right, earns the quiz's XP for it (`full`).
+ * Missed, it can still be earned: in each later attempt (a retake) whose FIRST answer to it is right, it earns
+ * half of `full` more, up to `full`. So every point stays reachable, a right first answer is worth more, and only
+ * first answers in an attempt count (clicking through options earns nothing).
+ */
+export function retakeXp(full) {
+  return Math.ceil(full / 2);
+}
+
+function earnedXp(record, questionId, info, firstInAttempt) {
+  const full = Math.max(0, Math.round(info.xp || 0));
+  if (!info.correct || !full) return 0;
+  const before = record.questions[questionId];
+  if (!before) return full;
+  if (!firstInAttempt) return 0;
+  return Math.max(0, Math.min(full - before.xp, retakeXp(full)));
+}
+
+/**
  * Record an answer. `info` = {correct, answer, seed, xp (the quiz's XP per question), total (questions), pass}.
  * Returns {xp: XP earned now, first: first answer in this attempt, everFirst, summary: null | {score, max, passed}}
  * where summary is set when this answer completes the attempt.
@@ -189,13 +208,10 @@ export function quiz(id) {
 export function recordAnswer(quizId, questionId, info) {
   const record = quizRecord(quizId);
   const everFirst = !(questionId in record.questions);
-  let xp = 0;
-  if (everFirst) {
-    xp = info.correct ? Math.max(0, Math.round(info.xp || 0)) : 0;
-    record.questions[questionId] = {xp};
-  }
   const answers = record.attempt.answers;
   const first = !(questionId in answers);
+  const xp = earnedXp(record, questionId, info, first);
+  record.questions[questionId] = {xp: (everFirst ? 0 : record.questions[questionId].xp) + xp};
   const entry = first ? {first: Boolean(info.correct)} : answers[questionId];
   entry.correct = Boolean(info.correct);
   entry.answer = info.answer ?? null;
@@ -215,6 +231,20 @@ export function recordAnswer(quizId, questionId, info) {
 export function attemptSummary(record, total, pass) {
   const score = Object.values(record.attempt.answers).filter((a) => a.first).length;
   return {score, max: total, passed: total > 0 && score / total >= pass - 1e-9};
+}
+
+/**
+ * Replace the current attempt's answers of a quiz with `answers` ({<question id>: {first, correct, answer,
+ * seed?}}), as a learning-management system hands them back (scorm.js, from cmi.suspend_data). Checked as an
+ * imported file is; XP and `passed` stay as this browser has them.
+ */
+export function setAttempt(quizId, answers) {
+  const probe = validate({schema: SCHEMA, version: VERSION, quizzes: {
+    [quizId]: {questions: {}, attempt: {number: 1, answers}, passed: false}}});
+  const record = quizRecord(quizId);
+  record.attempt = {number: record.attempt.number, answers: probe.quizzes[quizId].attempt.answers};
+  save();
+  notify("attempt", {quiz: quizId});
 }
 
 /** Start a new attempt at a quiz (XP already earned stays; passed stays). */
