@@ -132,7 +132,8 @@ def inputs_hash():
 
 
 def train(log=print):
-    from rnncore import _buffers, sentiment
+    from rnncore import sentiment
+    from rnncore._buffers import shape_any, size_of
 
     words = adjectives(lexicon_path(), random.Random(SEED))
     heldout = corpus(words, HELDOUT, SEED + 1)
@@ -162,8 +163,7 @@ def train(log=print):
             f"({timing[name]} s)")
     state = {"lstm": models["lstm"].state(), "gru": models["gru"].state(), "bow": models["bow"].state()}
     body = json.dumps([vocab.words, state], sort_keys=True).encode()
-    params = {name: sum(_buffers.size_of(v.shape) for v in m.model.params.values())
-              + sum(_buffers.size_of(v.shape) for v in m.readout.params.values())
+    params = {name: sum(size_of(shape_any(v)) for part in (m.model, m.readout) for v in part.params.values())
               for name, m in models.items() if name != "bow"}
     params["bow"] = 2 * len(vocab) + 2
     return {
