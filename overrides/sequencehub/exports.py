@@ -13,12 +13,12 @@ Outputs are byte-for-byte reproducible (fixed zip timestamps), so rebuilding an 
 from __future__ import annotations
 
 import copy
-import html
-import html.parser
 import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+
+from . import htmltext
 
 QTI_NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
@@ -155,16 +155,26 @@ BLOCK = {"p", "div", "ul", "ol", "table", "pre", "blockquote", "dl", "hr", "h1",
 VOID = {"br", "img", "hr", "input", "wbr"}
 
 
-class _ToXml(html.parser.HTMLParser):
+class _ToXml:
     """HTML fragment -> children of an ElementTree element in the QTI namespace (XHTML subset; other tags become
-    <span>, scripts are dropped, arithmatex's ``\\(...\\)`` becomes KaTeX's MathML through `math`)."""
+    <span>, scripts are dropped, arithmatex's ``\\(...\\)`` becomes KaTeX's MathML through `math`). Reads the
+    fragment through the plugin's one HTML tokenizer (``htmltext.events``)."""
 
     def __init__(self, parent, math):
-        super().__init__(convert_charrefs=True)
         self.stack = [parent]
         self.skip = 0
         self.math = math
         self.tex = None            # the TeX of an open arithmatex element: [tag, depth, text]
+
+    def feed(self, fragment):
+        handlers = {"start": self.handle_starttag, "startend": self.handle_startendtag}
+        for kind, tag, attrs, text in htmltext.events(fragment):
+            if kind == "text":
+                self.handle_data(text)
+            elif kind == "end":
+                self.handle_endtag(tag)
+            else:
+                handlers[kind](tag, attrs)
 
     def _append_text(self, text):
         node = self.stack[-1]
@@ -254,9 +264,7 @@ def _html_into(parent, fragment, math, block=False):
     itemBody) every run of text and inline elements between blocks goes into its own <p>; blocks stay as they
     are, never inside a <p>."""
     holder = ET.Element("holder")
-    parser = _ToXml(holder, math)
-    parser.feed(fragment)
-    parser.close()
+    _ToXml(holder, math).feed(fragment)
     _with_tbody(holder)
     if not block:
         if holder.text:

@@ -5,6 +5,7 @@ tags, text, and everything else verbatim), so every rewrite below splices the so
 the rest byte for byte. MkDocs' output is well formed; no tree is needed. Everything that reads or changes a
 page's markup goes through here:
 
+- ``events(html)``                     start/end tags and unescaped text, in order (the QTI exports' XHTML)
 - ``rewrite_text(html, fn)``          each text node -> ``fn(text, ancestors)`` (glossary tooltips)
 - ``text_of(html)``                    plain text, whitespace collapsed (JSON-LD)
 - ``sections(html, level)``            a page split at its headings (the FAQ's questions)
@@ -131,6 +132,16 @@ def _walk(source):
                     del stack[i:]
                     break
         yield tok, stack
+
+
+def events(source):
+    """(kind, tag, attrs, text) for each token, for readers that build something else from HTML (the QTI
+    exports' XHTML): "start" (tag, attrs as (name, value) pairs), "startend", "end" (tag), "text" (unescaped)."""
+    for tok in tokens(source):
+        if tok.kind in ("start", "startend", "end"):
+            yield tok.kind, tok.tag, list(tok.attrs.items()), None
+        elif tok.kind in ("text", "entity"):
+            yield "text", None, None, html.unescape(source[tok.start:tok.end])
 
 
 # ------------------------------------------------------------------------------------------------------ text

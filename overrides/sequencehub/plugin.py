@@ -153,7 +153,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         if errors:
             raise PluginError("\n".join(f"{self._where(file)}:{e.line}: {e.message}" for e in errors))
         self.entries = entries
-        self.tooltips = glossary.Tooltips(entries) if self.config.tooltips else None
+        self.tooltips = glossary.Tooltips(entries, self.partials) if self.config.tooltips else None
 
     def _where(self, file):
         try:
@@ -166,7 +166,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
     def on_page_markdown(self, markdown, *, page, config, files):
         if self.glossary_file is not None and page.file.src_uri == self.glossary_file.src_uri and self.entries:
             if "md_in_html" in config.markdown_extensions:
-                markdown = glossary.rewrite_markdown(markdown, self.entries)
+                markdown = glossary.rewrite_markdown(markdown, self.entries, self.partials)
         quizzes, errors = parse_page(markdown, set(demos.QUIZ_KINDS))
         where = self._where(page.file)
         mapping = LineMap(markdown, source_lines(page.file.abs_src_path))

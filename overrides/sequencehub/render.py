@@ -1,7 +1,7 @@
 """The markup the plugin writes into pages, from Jinja partials a site can override.
 
 The partials live in this package's ``templates/partials/sequencehub/`` (``quiz.html``, ``quiz-generated.html``,
-``author.html``, ``skills-fallback.html``, ``demo.html``). They are looked up through the theme's folders first, so
+``author.html``, ``skills-fallback.html``, ``demo.html``, ``term.html``, ``glossary-index.html``). They are looked up through the theme's folders first, so
 a site restyles a quiz the way it restyles any Material partial: a file of the same path in its ``custom_dir``.
 Templates are autoescaped; texts a reader sees come in as HTML from the page's own Markdown (``md``: math, code and
 links as elsewhere on the page) and are marked safe here, nowhere else.
@@ -100,6 +100,14 @@ class Partials:
             {"title": lesson["title"], "href": url_for(lesson["url"]), "requires": [names.get(r, r) for r in
                                                                                    lesson["requires"]]}
             for lesson in lessons])
+
+    def term(self, entry, href, text):
+        """A glossary term on a page linked to its card (``text``: the page's own HTML for the words)."""
+        return self._render("term.html", entry=entry, href=href, text=markupsafe.Markup(text))
+
+    def glossary_index(self, entries):
+        """The glossary's A-Z term index."""
+        return self._render("glossary-index.html", entries=sorted(entries, key=lambda e: e.term.lower()))
 
     def demo(self, name):
         """A demo's bare frame (embed pages)."""

