@@ -209,6 +209,31 @@ def softmax_cross_entropy(logits, targets, lengths=None, batch_first=False):
     return math.fsum(total) / n, buf.from_flat(grad, shape, dtype)
 
 
+def _masked(loss, pred, target, lengths, batch_first):
+    """``loss`` over the real steps only: the rows (T*B of them, each pred's trailing block) of steps before each
+    sequence's end are gathered, the loss and its gradient taken over them as one batch (so the mean is over real
+    elements, as PyTorch's losses over packed data), and the gradient scattered back with zeros past each end."""
+    shape = buf.shape_any(pred)
+    keep = step_mask(lengths, shape, batch_first)
+    rows = len(keep)
+    p, _ = buf.to_flat(pred)
+    t, _ = buf.to_flat(target)
+    per, per_t = len(p) // rows, len(t) // rows
+    if len(t) != per_t * rows or per_t not in (1, per):
+        raise ValueError(f"target must have {len(p)} elements like pred {tuple(shape)} (or one per step and row); "
+                         f"got {len(t)}")
+    idx = [r for r in range(rows) if keep[r]]
+    sub_p = buf.from_flat([v for r in idx for v in p[r * per:(r + 1) * per]], (len(idx), per), "float64")
+    sub_t = buf.from_flat([v for r in idx for v in t[r * per_t:(r + 1) * per_t]],
+                          (len(idx), per_t) if per_t > 1 else (len(idx),), "float64")
+    value, dsub = loss(sub_p, sub_t)
+    d, _ = buf.to_flat(dsub)
+    grad = [0.0] * len(p)
+    for j, r in enumerate(idx):
+        grad[r * per:(r + 1) * per] = d[j * per:(j + 1) * per]
+    return value, buf.from_flat(grad, shape, dtype_of(pred))
+
+
 # ----------------------------------------------------------------------------------------------------- readout
 class Linear:
     """A linear readout ``out = h W^T + b`` on the last axis, with PyTorch's ``nn.Linear`` names and init.
