@@ -445,7 +445,7 @@ class _Layer:
                              % (G, T * B * G * H, MAX_ELEMENTS))
         order, bs = _check_lengths(lengths, T, B)
         s0 = [self._kernel_layout(s, order, False) for s in self._state_input(state, "state", B)]
-        work = self._take_workspace(T, B) if bs is None else None
+        work = self._take_workspace(T, B)
         self._cache = self._gates = self._grad_sq = None
         blas = bs is None and self._use_blas(B)
         final = [buf.zeros((D * L, B, H), self.dtype) for _ in s0]   # h_T (and c_T) of each layer and direction
@@ -482,9 +482,9 @@ class _Layer:
             j = k * D + d                                            # PyTorch's index into the state
             h0, hT = buf.take(s0[0], j), buf.take(final[0], j)
             c0, cT = (buf.take(s0[1], j), buf.take(final[1], j)) if self.cell == "lstm" else (None, None)
-            if work is not None:                                     # every element is overwritten below
-                a, aux = work[d]["a"], work[d]["aux"]
-            else:                                                    # (zeros: with lengths, padding stays 0)
+            if work is not None:          # every element the kernels read is overwritten below (``gates`` zeroes
+                a, aux = work[d]["a"], work[d]["aux"]                # the padding of a batch with lengths)
+            else:
                 a = buf.zeros((T, B, G * H), self.dtype)             # becomes the gate activations
                 aux = buf.zeros((T, B, H), self.dtype) if self.cell != "rnn" else None  # LSTM c_t, GRU hn_t
             col, rev = d * H, d == 1
@@ -721,10 +721,28 @@ class _Layer:
                             _ops.copy_cols(lay["dirs"][d]["aux"], 0, arr, d * H, H)
                         else:
                             _ops.copy_cols(lay["dirs"][d]["a"], g * H, arr, d * H, H)
+                    if c["bs"] is not None:                          # past each end: zeros, as y
+                        self._zero_padding(arr, c["bs"])
                     named[name] = self._caller_layout(arr, c["order"], self.batch_first)
                 out.append(named)
             self._gates = out
         return self._gates
+
+    @staticmethod
+    def _zero_padding(arr, bs):
+        """Zero the rows of arr (T, B, K) (kernel layout: rows sorted by length) past their sequence's end: at step
+        t, rows bs[t] .. B-1. The gate buffers are reused between calls, so their padding holds old values."""
+        B = arr.shape[1]
+        for t, n in enumerate(bs):
+            if n == B:
+                continue
+            if buf.HAVE_NUMPY and not isinstance(arr, memoryview):
+                arr[t, n:] = 0
+            else:
+                step = buf.take(arr, t)
+                for j in range(n, B):
+                    row = buf.take(step, j).cast("B")
+                    row[:] = bytes(len(row))
 
     def __repr__(self):
         extra = "".join(", %s=%r" % (k, getattr(self, k)) for k, default in

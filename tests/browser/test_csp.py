@@ -81,11 +81,30 @@ def check_page(name, text):
 
 
 def test_policy_is_strict():
-    directives = dict(part.strip().split(" ", 1) for part in csp.POLICY.split(";"))
+    directives = directives_of(csp.POLICY)
     assert directives["script-src"].split() == ["'self'", "'wasm-unsafe-eval'"]      # no unsafe-inline/-eval
     assert directives["default-src"] == "'self'" and directives["object-src"] == "'none'"
     assert directives["worker-src"] == "'self'" and directives["base-uri"] == "'self'"
     assert all("http" not in value and "*" not in value for value in directives.values())
+
+
+def directives_of(policy):
+    return dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+
+
+def test_readme_tells_hosts_the_same_policy():
+    # the header a host sends (README, Publish) is this policy, plus what only a header can say (frame-ancestors)
+    import re
+    from shtest import ROOT
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.findall(r"(default-src [^`\"]+)", readme)
+    assert found, "README names no Content-Security-Policy"
+    ours = directives_of(csp.POLICY)
+    for policy in found:
+        theirs = directives_of(policy)
+        theirs.pop("frame-ancestors", None)
+        assert theirs.pop("frame-src", ours["default-src"]) == ours["default-src"]
+        assert theirs == ours, policy
 
 
 def test_every_page_carries_the_policy_and_no_inline_script():

@@ -118,11 +118,9 @@ def test_settings_declaration_checks_types_ranges_and_lengths(page, site_url):
     assert checks["results"] == ["gru", None, None, "200", None, None, "0.1", None, None, None,
                                  "print(1)\nprint(2)", None, None]
     assert checks["proto"] == 0
-    from shtest import ROOT
-    import ast
-    demos = ast.literal_eval((ROOT / "overrides/sequencehub/embed/__init__.py").read_text()
-                             .split("DEMOS = ", 1)[1].split(")", 1)[0] + ")")
-    assert set(checks["demos"]) == set(demos), "every embeddable demo declares its settings"
+    import shtest
+    embeds = {p.name for p in (shtest.SITE / "embed" / "v1").iterdir() if p.is_dir() and p.name != "quiz"}
+    assert set(checks["demos"]) == embeds, "every embeddable demo declares its settings"
 
 
 def test_playground_link_fills_the_editor_but_runs_nothing(page, site_url):
@@ -190,6 +188,8 @@ def test_reader_code_cannot_persist_anything_or_forge_other_results(page, site_u
     assert question.locator("[data-feedback]").get_attribute("data-correct") == "false"
 
     page.wait_for_timeout(500)                     # let any asynchronous attempt land before looking
+    assert page.locator("#forged").count() == 0
+    assert "PROBE" in playground.locator("[data-output]").text_content()     # its own answer, not a forgery
     after_progress = page.evaluate("() => localStorage.getItem('sequencehub:progress')")
     progress = json.loads(after_progress)
     quiz_id = question.evaluate("q => q.closest('[data-quiz]').dataset.quiz")

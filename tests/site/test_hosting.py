@@ -165,3 +165,15 @@ def test_engine_finds_its_files_relative_to_itself(public_site):
     wheel = urllib.parse.urlsplit(engine["wheel"])
     assert not wheel.scheme and not wheel.netloc and not wheel.path.startswith("/")
     assert (public_site / "engine" / wheel.path).is_file()
+
+
+def test_readme_headers_are_the_pages_policy():
+    """README's "Publish" gives hosts the policy every page carries as <meta> (sequencehub.csp.POLICY) with
+    frame-ancestors added, in its text and in both nginx blocks (pages: 'self'; embeds: any site)."""
+    from sequencehub import csp
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Publish"):readme.index("\n## ", readme.index("## Publish") + 1)]
+    assert f"`{csp.POLICY}; frame-ancestors 'self'`" in section
+    headers = re.findall(r'add_header Content-Security-Policy "([^"]+)"', section)
+    assert headers == [f"{csp.POLICY}; frame-ancestors 'self'", f"{csp.POLICY}; frame-ancestors *"]
+    assert "application/wasm" in section and "immutable" in section

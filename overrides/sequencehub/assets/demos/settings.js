@@ -38,6 +38,9 @@ export const SETTINGS = {
   "training-race": {task: choice("adding", "copy"), delay: integer(2, 80)},
   "bidirectional": {cell: choice("rnn", "lstm", "gru"), sentence: text(300)},
   "text-generation": {prompt: text(200), temperature: number(0, 2)},
+  "sentiment": {text: text(400), cell: choice("lstm", "gru")},
+  "translation": {text: text(60)},
+  "forecasting": {horizon: integer(1, 24)},
   // code only fills the editor: the playground runs code from a URL when the reader presses Run, never before
   "playground": {budget: integer(1, 30), code: text(20000, {multiline: true})},
 };

@@ -4,7 +4,7 @@
 // Settings: data-text (the first date).
 
 import { onStatus } from "../engine/client.js";
-import { axisStyle, baseOption, chart, engineLink, frame, h, nextId, whenVisible } from "./common.js";
+import { axisStyle, baseOption, chart, engineLink, frame, h, nextId, tooltipText, whenVisible } from "./common.js";
 
 const MODEL_URL = new URL("../../../engine/models/translation.json", import.meta.url);
 const DEFAULT_TEXT = "Wed 3 Mar 2021";
@@ -49,7 +49,8 @@ export function mount(el) {
     r.attention.forEach((row, i) => row.forEach((w, j) => data.push([j, i, Number(w.toFixed(4))])));
     plot.draw((th) => ({
       ...baseOption(th),
-      tooltip: { formatter: (p) => `output ${rows[p.value[1]]} ← input ${cols[p.value[0]]}: ${p.value[2].toFixed(3)}` },
+      tooltip: { formatter: (p) => `output ${tooltipText(rows[p.value[1]])} ← input ${tooltipText(cols[p.value[0]])}: `
+        + `${p.value[2].toFixed(3)}` },
       grid: { left: 64, right: 24, top: 16, bottom: 72 },
       xAxis: { type: "category", data: cols, name: "input character", nameLocation: "middle", nameGap: 52,
         ...axisStyle(th), axisLabel: { color: th.fg, interval: 0, rotate: 60,
