@@ -107,8 +107,7 @@ def test_first_launch_reports_the_score_and_the_pass(browser, lms):
     assert {"cmi.core.lesson_status", "cmi.core.score.raw", "cmi.suspend_data", "cmi.core.lesson_mode"} <= set(gets)
     demo = launch.sco.locator("[data-demo]").first                 # the engine travels in the package
     demo.scroll_into_view_if_needed()
-    page.frame(url=lambda u: u.endswith("course/index.html")).wait_for_function(
-        "document.querySelector('[data-demo]').dataset.status === 'ready'", timeout=90_000)
+    launch.sco.locator('[data-demo][data-status="ready"]').first.wait_for(timeout=90_000)
     question = launch.quiz.locator("[data-question]", has_text="designed to solve").first
     answer_choice(question, "LSTM")
     page.wait_for_function("Number(API.cmi.core.score.raw) > 0")

@@ -43,7 +43,12 @@ def test_package_carries_only_the_engine_files_its_lesson_runs(package):
     else:
         assert not engine
     models = {n for n in engine if n.startswith("engine/models/")}
-    assert bool(models) == ("text-generation" in demos), (sorted(demos), sorted(models))
+    wanted = set()                          # the models the lesson's demo modules load, and no other
+    for demo in demos:
+        module = (SITE / "assets" / "sequencehub" / "demos" / f"{demo}.js").read_text(encoding="utf-8")
+        wanted.update(re.findall(r"engine/models/[A-Za-z0-9_.-]+", module))
+    assert models == wanted, (sorted(demos), sorted(models))
+    assert len(models) <= 1                 # no lesson ships every model
 
 
 def test_only_a_public_site_url_is_linked():
@@ -74,3 +79,13 @@ def test_the_build_logs_each_package_size(tmp_path, caplog):
         scorm.build_package(site, site / "scorm" / "x.zip", slug="x", title="X", content="<p>x</p>",
                             page_dest="lessons/x/index.html", assets=assets, site_name="S", schemas=schemas)
     assert re.search(r"scorm/x\.zip: \d+\.\d MB, \d+ files", caplog.text)
+
+
+@pytest.mark.parametrize("package", packages(), ids=lambda p: p.stem)
+def test_package_page_carries_the_sites_content_security_policy(package):
+    from sequencehub import csp
+    with zipfile.ZipFile(package) as zf:
+        page = zf.read("index.html").decode("utf-8")
+    policies = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)
+    assert [html.unescape(p) for p in policies] == [csp.POLICY]
+    assert page.index("Content-Security-Policy") < page.index("<script")      # it governs every script

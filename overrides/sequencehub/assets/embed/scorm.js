@@ -67,7 +67,7 @@ export function encodeSuspend(quizzes, withAnswers = true) {
     for (const [question, a] of Object.entries(answers)) {
       if (!SAFE.test(question)) continue;
       let item = `${question}=${2 * Number(a.first) + Number(a.correct)}`;
-      if (withAnswers && (a.answer !== null && a.answer !== undefined || Number.isInteger(a.seed))) {
+      if (withAnswers && ((a.answer !== null && a.answer !== undefined) || Number.isInteger(a.seed))) {
         item += `~${encodeAnswer(a.answer)}`;
         if (Number.isInteger(a.seed)) item += `~${a.seed}`;
       }
