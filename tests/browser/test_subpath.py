@@ -14,6 +14,7 @@ from shtest import PUBLIC_URL, serve_directory
 
 READY_MS = 90_000
 QUIZ = "vanishing-gradient"             # a lesson quiz without generated items
+XP_IS = "xp => { const el = document.querySelector('[data-xp-total]'); return el && +el.textContent.trim() === xp; }"
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +81,9 @@ def test_quiz_earns_xp(page, rnn_url, requests):
     question.locator(f'[data-option="{item["correct"][0]}"] input').check()
     question.locator("[data-check]").click()
     question.locator('[data-feedback][data-correct="true"]').wait_for()
-    page.wait_for_function(f"document.querySelector('[data-xp-total]').textContent.trim() === '{data['xp']}'")
+    page.wait_for_function(XP_IS, arg=data["xp"])
     page.goto(rnn_url + "skills/")                          # progress is read back on another page under /rnn/
-    page.wait_for_function(f"document.querySelector('[data-xp-total]').textContent.trim() === '{data['xp']}'")
+    page.wait_for_function(XP_IS, arg=data["xp"])
     assert not outside(requests, rnn_url)
 
 
