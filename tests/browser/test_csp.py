@@ -42,7 +42,7 @@ class _PageReader(html.parser.HTMLParser):
                 self.first_script_at = self.elements
             self._script = attrs if not attrs.get("src") else None
         for name, value in attrs.items():
-            if name.startswith("on"):
+            if name.startswith("on") and name[2:].isalpha():          # onclick, onerror, ... (an event handler)
                 self.handlers.append(f"<{tag} {name}>")
             if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith(
                     "javascript:"):
