@@ -126,7 +126,7 @@ DEMOS = ["gate-inspector", "vanishing-gradient", "training-race", "bidirectional
 @pytest.mark.parametrize("demo", DEMOS)
 def test_every_demo_embed_reaches_ready_on_its_own_origin(page, site_url, demo):
     page.goto(f"{site_url}embed/v1/{demo}/")
-    page.wait_for_function(f"document.querySelector('[data-demo=\"{demo}\"]').dataset.status === 'ready'",
+    page.wait_for_function(f"() => document.querySelector('[data-demo=\"{demo}\"]').dataset.status === 'ready'",
                            timeout=60_000)
 
 
@@ -136,5 +136,5 @@ def test_every_quiz_embed_mounts(page, site_url):
     assert len(quizzes) >= 5
     for quiz in quizzes:
         page.goto(f"{site_url}embed/v1/quiz/{quiz}/?theme=dark")
-        page.wait_for_function(f"document.querySelector('[data-quiz=\"{quiz}\"]').dataset.status === 'ready'")
+        page.wait_for_function(f"() => document.querySelector('[data-quiz=\"{quiz}\"]').dataset.status === 'ready'")
         assert page.locator("[data-question]").count() >= 1

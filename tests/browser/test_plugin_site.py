@@ -120,7 +120,7 @@ def test_quiz_and_demo_work_on_another_site(page, other_site):
     page.goto(url)
     page.locator('[data-demo="hidden-state"]').scroll_into_view_if_needed()   # demos start once visible
     page.wait_for_function(
-        "document.querySelector('[data-demo=\"hidden-state\"]').dataset.status === 'ready'", timeout=60_000)
+        "() => document.querySelector('[data-demo=\"hidden-state\"]').dataset.status === 'ready'", timeout=60_000)
     question = page.locator('[data-quiz="other-site-quiz"] [data-question]').first
     answer_choice(question, "LSTM")
     feedback = question.locator("[data-feedback]").first

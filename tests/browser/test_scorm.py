@@ -101,7 +101,7 @@ def answer_first_question_wrongly(launch):
 def test_first_launch_reports_the_score_and_the_pass(browser, lms):
     launch = Launch(browser, lms, {"core": {"lesson_status": "not attempted"}}, "first")
     page = launch.page
-    page.wait_for_function("API.cmi.core.lesson_status === 'incomplete'")
+    page.wait_for_function("() => API.cmi.core.lesson_status === 'incomplete'")
     assert launch.sco.locator(".md-nav, .md-header").count() == 0
     gets = [c[1] for c in launch.calls() if c[0] == "LMSGetValue"]
     assert {"cmi.core.lesson_status", "cmi.core.score.raw", "cmi.suspend_data", "cmi.core.lesson_mode"} <= set(gets)
@@ -110,14 +110,14 @@ def test_first_launch_reports_the_score_and_the_pass(browser, lms):
     launch.sco.locator('[data-demo][data-status="ready"]').first.wait_for(timeout=90_000)
     question = launch.quiz.locator("[data-question]", has_text="designed to solve").first
     answer_choice(question, "LSTM")
-    page.wait_for_function("Number(API.cmi.core.score.raw) > 0")
+    page.wait_for_function("() => Number(API.cmi.core.score.raw) > 0")
     sets = launch.sets()
     assert ["cmi.core.score.max", "100"] in sets
     calls = launch.calls()
     assert max(i for i, c in enumerate(calls) if c[0] == "LMSCommit") > \
         min(i for i, c in enumerate(calls) if c[:2] == ["LMSSetValue", "cmi.core.score.raw"])
     total = answer_all_correctly(launch.quiz)
-    page.wait_for_function("API.cmi.core.lesson_status === 'passed'")
+    page.wait_for_function("() => API.cmi.core.lesson_status === 'passed'")
     record = launch.leave()
     assert record["core"]["score"]["raw"] == "100"
     assert re.fullmatch(r"\d{2,4}:\d{2}:\d{2}(\.\d{1,2})?", record["core"]["session_time"])
@@ -128,7 +128,7 @@ def test_first_launch_reports_the_score_and_the_pass(browser, lms):
 def test_a_pass_stays_a_pass_after_a_relaunch_on_another_device(browser, lms):
     first = Launch(browser, lms, {"core": {"lesson_status": "not attempted"}}, "device-a")
     total = answer_all_correctly(first.quiz)
-    first.page.wait_for_function("API.cmi.core.lesson_status === 'passed'")
+    first.page.wait_for_function("() => API.cmi.core.lesson_status === 'passed'")
     record = first.leave()
 
     second = Launch(browser, lms, held_from(record), "device-b")      # new context: nothing in local storage
@@ -155,7 +155,7 @@ def test_answers_come_back_and_the_best_score_stays(browser, lms):
     question.locator("[data-feedback][data-correct='false']").wait_for()        # restored, as answered before
     assert question.locator("[data-option] input:checked").count() == 1
     answer_all_correctly(second.quiz)                                # the rest right; the first stays wrong
-    second.page.wait_for_function("['passed', 'failed'].includes(API.cmi.core.lesson_status)")
+    second.page.wait_for_function("() => ['passed', 'failed'].includes(API.cmi.core.lesson_status)")
     record = second.leave()
     score = int(record["core"]["score"]["raw"])
     assert 0 < score < 100

@@ -197,11 +197,11 @@ def test_export_reset_import_round_trip(page, site_url, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"schema": "sequencehub-progress", "version": 99, "quizzes": {}}')
     panel.locator("[data-progress-file]").set_input_files(bad)
-    page.wait_for_function("document.querySelector('main [data-progress-message]').textContent.includes('Could not')")
+    page.wait_for_function("() => document.querySelector('main [data-progress-message]').textContent.includes('Could not')")
     assert xp_total(page) == 0
 
     panel.locator("[data-progress-file]").set_input_files(exported)
-    page.wait_for_function("document.querySelector('main [data-progress-message]').textContent.includes('Imported')")
+    page.wait_for_function("() => document.querySelector('main [data-progress-message]').textContent.includes('Imported')")
     assert xp_total(page) == data["xp"]
     page.reload()
     assert xp_total(page) == data["xp"]
@@ -227,7 +227,7 @@ def test_palette_toggle(page, site_url):
     toggle = page.locator("form[data-md-component=palette] label:visible").first
     assert toggle.count() == 1 and toggle.get_attribute("title")
     toggle.click()
-    page.wait_for_function(f"document.body.dataset.mdColorScheme !== {json.dumps(before)}")
+    page.wait_for_function(f"() => document.body.dataset.mdColorScheme !== {json.dumps(before)}")
     assert {before, body.get_attribute("data-md-color-scheme")} == {"default", "slate"}
 
 

@@ -66,7 +66,7 @@ def test_vendored_engine_runs_the_wheel_in_chromium(served_engine, browser):
         page.on("console", lambda m: bad.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
         t = time.time()
         page.goto(served_engine + "index.html")
-        page.wait_for_function("document.title === 'done'", timeout=60000)
+        page.wait_for_function("() => document.title === 'done'", timeout=60000)
         result = page.evaluate("window.result")
         wall = time.time() - t
     finally:
