@@ -10,7 +10,7 @@ SITE_URL ?=
 export SITE_URL
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: deps core engine models site serve test test-core bench bench-browser bundle torch clean
+.PHONY: deps core engine models charts site serve test test-core bench bench-browser bundle torch clean
 
 deps:                   ## apt packages, .venv with requirements.txt, npm packages from package-lock.json
 	SYSPY=$(SYSPY) VENV=$(VENV) bash build/install-deps.sh
@@ -37,7 +37,10 @@ engine: core            ## the same Cython compiled to WebAssembly + the Pyodide
 models: core            ## the character-level LSTM the text-generation demo samples from -> .build/models
 	$(PY) build/train_charlm.py
 
-site: engine models     ## the static site -> site/
+charts: deps            ## the chart library with only the charts the demos draw (esbuild) -> assets/vendor/
+	node build/charts/build.mjs
+
+site: engine models charts ## the static site -> site/
 	$(PY) -m mkdocs build --strict --site-dir site
 
 serve: site             ## serve the built site on http://127.0.0.1:$(PORT)/

@@ -145,9 +145,10 @@ def rewrite_markdown(markdown, entries):
 
 
 def index_html(entries):
-    items = "".join(f'<li><a href="#{e.id}">{html.escape(e.term)}</a></li>'
-                    for e in sorted(entries, key=lambda e: e.term.lower()))
-    return f'<nav class="sh-glossary__index" aria-label="Glossary terms, A to Z"><ul>{items}</ul></nav>'
+    """The jump list: the entries in the page's own order (the glossary leads with the course's core terms), so
+    a reader who follows the list down the page meets the entries in the same order."""
+    items = "".join(f'<li><a href="#{e.id}">{html.escape(e.term)}</a></li>' for e in entries)
+    return f'<nav class="sh-glossary__index" aria-label="Glossary terms"><ul>{items}</ul></nav>'
 
 
 def _pattern(forms):

@@ -37,7 +37,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.utils import get_relative_url
 
-from . import assets, exports, glossary, jsonld, render
+from . import assets, exports, glossary, jsonld, mathtex, polish, previews, render
 from .quiz import parse_page
 
 try:                                     # the embedding subsystem (issue 5) is optional
@@ -70,6 +70,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
 
     def __init__(self):
         self.command = None
+        self.math = mathtex.BuildMath()        # KaTeX at build time: one node process per build
+        self.previews = previews.Previews()    # demos' first pictures, computed by the native core
         self._reset()
 
     def _reset(self):
@@ -105,6 +107,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             script.type = "module"
             config.extra_javascript.append(script)
         self.generate_kinds = _generate_kinds()
+        self.math.on_config(assets.node_modules_dirs(self.config.node_modules, self.config_dir))
         if embed_hooks:
             options = {k: self.config[k] for k in ("embed", "offline", "scorm")}
             embed_hooks.on_config(config, options)
@@ -122,6 +125,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         if missing:
             log.warning("sequencehub: vendored libraries missing (run `npm ci`): %s", ", ".join(missing))
         assets.add(files, vendored)
+        if not assets.CHARTS.is_file():
+            log.warning("sequencehub: %s is missing: run `make charts` (the demos draw with it)", assets.CHARTS)
         for kind, option, dest in (("engine", self.config.engine_dir, "engine"),
                                    ("models", self.config.models_dir, "engine/models")):
             folder = self._find_built(kind, option)
@@ -254,13 +259,14 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
                 if self.config.exports:
                     downloads = [("Moodle GIFT", get_relative_url(f"quizzes/{quiz.id}.gift", page.url)),
                                  ("QTI 2.1 package", get_relative_url(f"quizzes/{quiz.id}.qti.zip", page.url))]
-                return render.quiz_html(quiz, md, downloads)
+                return render.quiz_html(quiz, self.math.wrap(md, self._where(page.file)), downloads)
 
             html = PLACEHOLDER_RE.sub(widget, html)
             self.renderers[page.file.src_uri] = md
         if page.file.src_uri == self.config.faq:
             self.faq_html[page.file.src_uri] = html
-        return html
+        html = self.math.typeset(html, self._where(page.file))
+        return self.previews.add(html) if 'data-demo="' in html else html
 
     # ------------------------------------------------------------------------------------------ course model
     def on_env(self, env, *, config, files):
@@ -311,6 +317,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         if page.content and "data-skill-matrix" in page.content:
             fallback = render.skill_fallback(self.lessons, lambda url: get_relative_url(url, page.url))
             page.content = SKILL_MATRIX_RE.sub(lambda m: f"<div{m.group(1)}>{fallback}</div>", page.content)
+        polish.author_for_template(page)
         return context
 
     # ------------------------------------------------------------------------------------------ output
@@ -377,6 +384,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         return output
 
     def on_post_build(self, *, config):
+        self.math.close()
         if self.config.exports:
             self.write_exports(config)
         if self.uses_engine and not self.engine_found:
