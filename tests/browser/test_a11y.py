@@ -38,8 +38,8 @@ def test_no_serious_axe_findings(browser, site_url, scheme):
             settle(page)
             if scheme == "dark" and not path.startswith("embed/"):
                 assert palette_of(page) == "slate", f"{path}: the dark palette did not apply"
-            if page.locator("[data-sh-xp] button").count():
-                page.locator("[data-sh-xp] button").click()       # the popover's contents are checked too
+            if page.locator("[data-sh-xp] .sh-xp__button").count():
+                page.locator("[data-sh-xp] .sh-xp__button").click()       # the popover's contents are checked too
             page.add_script_tag(path=str(AXE))
             for finding in page.evaluate(RUN_AXE):
                 problems.append(f"{path} [{scheme}] {finding['impact']} {finding['id']}: {finding['help']}\n    "
