@@ -32,7 +32,8 @@ OVERFLOW_JS = """(limit) => {
       regions.push(name(el));
       // code blocks are Material's: focusable when they scroll, named by their content
       const code = el.matches('pre > code');
-      if (el.tabIndex < 0 || (!code && (el.getAttribute('role') !== 'region' || !el.getAttribute('aria-label'))))
+      const role = el.getAttribute('role') || (el.tagName === 'FIGURE' ? 'figure' : '');
+      if (el.tabIndex < 0 || (!code && (!['region', 'figure'].includes(role) || !el.getAttribute('aria-label'))))
         clipped.push(name(el) + ' (scrolls but is not a focusable, labelled region)');
     }
   }

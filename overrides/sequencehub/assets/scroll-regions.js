@@ -25,7 +25,7 @@ function mark(el, label) {
   if (el.dataset[MARK] === undefined && el.hasAttribute("tabindex")) return;   // someone else's region
   el.dataset[MARK] = "";
   el.tabIndex = 0;
-  el.setAttribute("role", "region");
+  if (el.tagName !== "FIGURE") el.setAttribute("role", "region");     // a <figure> keeps its own role
   el.setAttribute("aria-label", `${label} (scrolls sideways)`);
 }
 
