@@ -6,8 +6,15 @@ SYSPY ?= python3
 VENV  ?= .venv
 PY    := $(VENV)/bin/python
 PORT  ?= 8000
+# The address the site is published at (README "Publish"): SITE_URL=https://courses.example.org/rnn/ make site.
+# Passed to mkdocs.yml's `!ENV [SITE_URL, ...]` only when set: an empty value would reach MkDocs as "no site_url"
+# rather than the local default.
 SITE_URL ?=
+ifneq ($(strip $(SITE_URL)),)
 export SITE_URL
+else
+unexport SITE_URL
+endif
 export PYTHONDONTWRITEBYTECODE = 1
 
 .PHONY: deps core engine models charts site serve test test-core bench bench-browser bundle torch clean
@@ -34,8 +41,11 @@ engine: core            ## the same Cython compiled to WebAssembly + the Pyodide
 	$(PY) build/wasm/build_wheel.py
 	$(PY) build/vendor_engine.py
 
-models: core            ## the character-level LSTM the text-generation demo samples from -> .build/models
+models: core            ## the models the demos ship (text generation, forecasting, sentiment, translation) -> .build/models
 	$(PY) build/train_charlm.py
+	$(PY) build/train_forecast.py
+	$(PY) build/train_sentiment.py
+	$(PY) build/train_translation.py
 
 charts: deps            ## the chart library with only the charts the demos draw (esbuild) -> assets/vendor/
 	node build/charts/build.mjs
@@ -52,7 +62,8 @@ test: site              ## every test: core, wasm wheel in Node.js, site build, 
 test-core: core         ## the core's tests only
 	$(PY) -m pytest tests/core
 
-bench: core             ## native benchmark: core vs numpy reference vs PyTorch (when installed)
+bench: core             ## native benchmark: core vs numpy reference vs PyTorch (when installed) vs ONNX Runtime
+	$(PY) -m pip install -q -r tests/bench/requirements-bench.txt
 	$(PY) tests/bench/bench_core.py
 
 bench-browser: site     ## browser benchmark: compiled core in Pyodide vs plain Python vs TensorFlow.js

@@ -99,8 +99,8 @@ setup(
     packages=["rnncore", "rnncore.cells", "sequencehub", "sequencehub.embed"],
     # A wheel of the plugin carries its browser assets and, after `python -m sequencehub.embed.packaging ship`,
     # the engine (Pyodide runtime + rnncore wasm wheel), the text model and KaTeX/ECharts for other sites.
-    package_data={"sequencehub": ["assets/**/*", "embed/templates/*", "embed/*.md", "engine/**/*", "models/**/*",
-                                  "node_modules/**/*"],
+    package_data={"sequencehub": ["assets/**/*", "templates/**/*", "embed/templates/*", "embed/*.md", "engine/**/*",
+                                  "models/**/*", "node_modules/**/*"],
                   "rnncore": ["*.pxd", "cells/*.pxd"]},
     ext_modules=core_extensions(),
     python_requires=">=3.11",

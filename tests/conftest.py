@@ -4,9 +4,14 @@ driven by Playwright (one per session: Playwright's sync API allows a single ins
 Every page opened through the `page` fixture is watched: a request that leaves 127.0.0.1 or a console error
 fails the test at teardown (tests that provoke errors on purpose clear `page.console_errors` themselves).
 """
+import os
+import pathlib
+import subprocess
+import sys
+
 import pytest
 
-from shtest import CHROMIUM, CHROMIUM_ARGS, SITE, is_local, serve_directory, watch
+from shtest import CHROMIUM, CHROMIUM_ARGS, PUBLIC_URL, ROOT, SITE, is_local, serve_directory, watch
 
 
 @pytest.fixture(scope="session")
@@ -17,6 +22,25 @@ def site_url():
     url, server = serve_directory(SITE)
     yield url
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def public_site(tmp_path_factory):
+    """The site built for a public address under a sub-path (SITE_URL=PUBLIC_URL, as README's "Publish" says) into
+    <tmp>/rnn/, so that serving <tmp> puts it under /rnn/ as on its host. One build for the whole session: the
+    hosting tests (tests/site/test_hosting.py) and the sub-path browser tests share it. SEQUENCEHUB_PUBLIC_SITE=<dir>
+    names a folder already built that way instead (while working on these tests)."""
+    if os.environ.get("SEQUENCEHUB_PUBLIC_SITE"):
+        out = pathlib.Path(os.environ["SEQUENCEHUB_PUBLIC_SITE"])
+        assert out.name == "rnn" and f"<loc>{PUBLIC_URL}</loc>" in (out / "sitemap.xml").read_text(), \
+            f"{out} is not a site built with SITE_URL={PUBLIC_URL} into a folder named rnn"
+        return out
+    out = tmp_path_factory.mktemp("public") / "rnn"
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=900,
+                            env={**os.environ, "SITE_URL": PUBLIC_URL, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode == 0, result.stderr[-4000:]
+    return out
 
 
 @pytest.fixture(scope="session")

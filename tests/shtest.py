@@ -11,6 +11,9 @@ import urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SITE = pathlib.Path(os.environ.get("SEQUENCEHUB_SITE", ROOT / "site"))   # another build: SEQUENCEHUB_SITE=...
+# A public address under a sub-path, as a course is published (README "Publish"): the `public_site` fixture builds
+# the site for it.
+PUBLIC_URL = "https://courses.example.org/rnn/"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

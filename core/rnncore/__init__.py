@@ -12,27 +12,39 @@ B. ``cells/{rnn,lstm,gru}.pyx``: ``<cell>_seq_fwd`` / ``<cell>_seq_bwd`` do a wh
    their own matrix products (they also run in WebAssembly, without BLAS): the input projection for all steps
    (or, LSTM from 8 batch rows, each step's whole pre-activation in one product), the time loop, and in
    backward the weight gradients and ``dx`` over all steps at once (``cells/_bptt.pxd``, shared by the three).
+   With lengths (rows sorted by decreasing length in ``api``), a step runs only its first ``bs[t]`` rows and the
+   all-steps products read the rows that ran, packed (``cells/_steps.pxd``, ``_bptt.pxd``).
    ``<cell>_step_fwd`` / ``<cell>_step_bwd`` do one step's elementwise part. The ``.pxd`` beside each holds the
    per-row step functions with the numbered equations; backward comments cite those numbers.
 C. ``_activations.pxd``: branch-free sigmoid/tanh/exp the compiler vectorises (no libm in hot loops), with their
    tested error bound; ``_ops.pxd``: vectorisable axpy / gemv and register-tiled matrix-product blocks;
-   ``_ops.pyx``: array kernels usable without numpy (checks, copies, a dense layer); ``_types.pxd``: ``real`` =
-   float | double. On x86-64 setup.py also builds the kernel modules for AVX2+FMA (``*_avx2``) and AVX-512
+   ``_ops.pyx``: array kernels usable without numpy (checks, copies, row reordering, dropout, a dense layer);
+   ``_types.pxd``: ``real`` = float | double. On x86-64 setup.py also builds the kernel modules for AVX2+FMA (``*_avx2``) and AVX-512
    (``*_avx512``); ``api`` loads the best build this CPU runs (``rnncore.api.SIMD``; ``RNNCORE_SIMD=baseline``
    caps it). WebAssembly gets the portable sources only.
 D. ``_buffers.py``: arrays with or without numpy (ndarrays, or shaped memoryviews over ``array.array``).
 E. ``reference.py``: the readable numpy oracle the tests trust and the lessons quote.
-F. ``train.py``, ``tasks.py`` (losses, optimisers, toy tasks) and ``demos.py`` (JSON functions for the site's demos)
-   build on A only.
+F. ``train.py``, ``optim.py``, ``tasks.py`` (losses and the loop, optimisers, toy tasks), ``demos.py`` (JSON
+   functions for the site's demos), ``worker.py`` (the engine worker's Python) and ``course.py`` (every number the
+   lessons show) build on A and D only.
 
 Conventions (stated once, here)
 -------------------------------
 - Time-major data: ``x`` of shape (T, B, I) (steps, batch, input size); outputs ``y`` of shape (T, B, D*H) with
   D = 2 when bidirectional (forward direction in columns [0, H), reverse direction in [H, 2H), each at the time
-  step of the input it read); states ``h`` (and LSTM ``c``) of shape (D, B, H).
-- Parameters are PyTorch's, by name, shape and gate order: ``weight_ih_l0`` (G*H, I), ``weight_hh_l0`` (G*H, H),
-  ``bias_ih_l0`` (G*H,), ``bias_hh_l0`` (G*H,), plus the same names with ``_reverse`` when bidirectional; G = 1
-  (RNN), 4 (LSTM, gate blocks i, f, g, o), 3 (GRU, gate blocks r, z, n, with r multiplying ``W_hn h + b_hn``).
+  step of the input it read); ``batch_first=True`` swaps the first two axes of x, y and their gradients, as
+  PyTorch's. States ``h`` (and LSTM ``c``) of shape (D*L, B, H) for L = ``num_layers``, entry k*D + d being layer
+  k's direction d (PyTorch's order).
+- Variable-length batches: ``forward(x, state, lengths)`` gives what PyTorch's ``pack_padded_sequence(x, lengths,
+  enforce_sorted=False)`` -> RNN -> ``pad_packed_sequence(..., total_length=T)`` gives: y zero past each end, each
+  sequence's final state taken at its last real step, the reverse direction starting there; ``backward`` ignores
+  dy past each end. The kernels run only the rows still going at each step (cells/_steps.pxd).
+- Stacked layers: layer k > 0 reads layer k-1's y (D*H inputs), through dropout in training mode (``train()`` /
+  ``eval()``, the masks drawn from the model's seeded generator).
+- Parameters are PyTorch's, by name, shape and gate order: ``weight_ih_l{k}`` (G*H, I_k), ``weight_hh_l{k}``
+  (G*H, H), ``bias_ih_l{k}`` (G*H,), ``bias_hh_l{k}`` (G*H,) for each layer k (I_0 = I, I_k = D*H above), plus the
+  same names with ``_reverse`` when bidirectional; G = 1 (RNN), 4 (LSTM, gate blocks i, f, g, o), 3 (GRU, gate
+  blocks r, z, n, with r multiplying ``W_hn h + b_hn``).
   A PyTorch ``state_dict`` exported with numpy loads as is (``load_state_dict``, ``LSTM.load("f.npz")``).
 - dtype float32 or float64, chosen per model; inputs of a floating array type must have the model's dtype
   (nested lists are converted).
@@ -63,6 +75,8 @@ Usage::
     y, (h, c) = m.forward(x)                       # x (T, B, 3) -> y (T, B, 8)
     grads, dx, (dh0, dc0) = m.backward(dy)         # dy (T, B, 8)
     m.gates["f"], m.grad_h_norms
+    m2 = rnncore.GRU(3, 8, num_layers=2, dropout=0.1, batch_first=True, seed=0)
+    y, h = m2.forward(xb, lengths=[5, 2])          # xb (2, 5, 3); h (2, 2, 8)
 """
 from rnncore.api import GRU, LSTM, RNN, param_count
 from rnncore import tasks, train

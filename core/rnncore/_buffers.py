@@ -1,4 +1,5 @@
-"""Arrays with or without numpy: the few operations ``rnncore.api`` needs, on ndarrays or shaped memoryviews.
+"""Arrays with or without numpy: the one array layer of ``rnncore`` (``api``, ``train``, ``tasks``), on ndarrays or
+shaped memoryviews.
 
 With numpy, arrays are C-contiguous ``ndarray``s. Without it (Pyodide here has no numpy), they are shaped
 ``memoryview``s over an ``array.array`` (``memoryview(array.array('d', ...)).cast('B').cast('d', shape)``): they have
@@ -7,10 +8,14 @@ slicing in more than one dimension and no arithmetic. Typed memoryviews in the C
 
 Everything here that allocates returns C-contiguous, writable arrays; ``take`` returns a view of one entry along
 the first axis (no copy), which is how per-direction states and per-step blocks are handed to the kernels.
+Which kind is made is decided by ``HAVE_NUMPY``, read at each call (the tests switch it off to run the
+numpy-free path natively). Reading goes the other way: ``to_flat`` and ``to_list`` take any of them, nested
+lists and plain numbers too.
 """
 import array
 import math
 import numbers
+from operator import mul
 
 try:
     import numpy as np
@@ -18,11 +23,20 @@ except ImportError:                                      # Pyodide without numpy
     np = None
 
 HAVE_NUMPY = np is not None
-CODES = {"float32": "f", "float64": "d"}                 # dtype name -> array/struct format code
-ITEMSIZE = {"float32": 4, "float64": 8}
+
+
+def numpy():
+    """The numpy module when arrays are made with it (``HAVE_NUMPY``, read at each call), else None."""
+    return np if HAVE_NUMPY else None
+
+CODES = {"float32": "f", "float64": "d", "int64": "q"}   # dtype name -> array/struct format code (int64: class ids)
+ITEMSIZE = {"float32": 4, "float64": 8, "int64": 8}
 _FORMATS = {"f": "float32", "d": "float64", "<f": "float32", "<d": "float64", "=f": "float32", "=d": "float64",
             "@f": "float32", "@d": "float64"}
 
+
+# One C call per dot product of two lists where Python has it (3.12+, so Pyodide), else the idiomatic fast form.
+dot = getattr(math, "sumprod", None) or (lambda a, b: sum(map(mul, a, b)))
 
 _NP_NAMES = {np.dtype("float32"): "float32", np.dtype("float64"): "float64"} if HAVE_NUMPY else {}
 
@@ -69,19 +83,37 @@ def from_flat(values, shape, dtype):
 
 def flat(a):
     """A 1-D view of a C-contiguous array (for kernels that scan every element)."""
+    return reshape(a, (size_of(a.shape),))
+
+
+def writable_flat(a):
+    """A C-contiguous writable float buffer -> flat 1-D memoryview over the same memory (for in-place updates)."""
+    m = a if isinstance(a, memoryview) else memoryview(a)
+    if m.readonly:
+        raise ValueError("parameter buffer is read-only; the optimiser writes into it")
+    if not m.c_contiguous:
+        raise ValueError("parameter buffer must be C-contiguous")
+    if m.format.lstrip("<=@") not in ("d", "f"):
+        raise TypeError(f"parameter buffer must hold float32 or float64; got format {m.format!r}")
+    return flat(m)
+
+
+def reshape(a, shape):
+    """A view of the C-contiguous array ``a`` with another shape of the same size (no copy)."""
     if HAVE_NUMPY and isinstance(a, np.ndarray):
-        return a.reshape(-1)
-    return a.cast("B").cast(a.format.lstrip("<=@"))
+        return a.reshape(shape)
+    m = a if isinstance(a, memoryview) else memoryview(a)
+    return m.cast("B").cast(m.format.lstrip("<=@"), tuple(shape))
 
 
 def take(a, i):
     """View of ``a[i]`` along the first axis (no copy), for ndarrays and shaped memoryviews alike."""
     if HAVE_NUMPY and isinstance(a, np.ndarray):
         return a[i]
-    shape = a.shape[1:]
-    step = size_of(shape) * a.itemsize
-    raw = a.cast("B")
-    return raw[i * step:(i + 1) * step].cast(a.format.lstrip("<=@"), shape)
+    m = a if isinstance(a, memoryview) else memoryview(a)
+    shape = m.shape[1:]
+    step = size_of(shape) * m.itemsize
+    return m.cast("B")[i * step:(i + 1) * step].cast(m.format.lstrip("<=@"), shape)
 
 
 def copy_into(dst, src):
@@ -89,7 +121,7 @@ def copy_into(dst, src):
     if HAVE_NUMPY and isinstance(dst, np.ndarray):
         dst[...] = src
     else:
-        dst.cast("B")[:] = src.cast("B")
+        memoryview(dst).cast("B")[:] = memoryview(src).cast("B")
 
 
 def copy(a):
@@ -98,13 +130,53 @@ def copy(a):
     return out
 
 
-def tolist(a):
-    return a.tolist()
+# ------------------------------------------------------------------------------------------------ reading
+def dtype_of(a):
+    """'float32' for a float32 array or buffer, else 'float64' (nested lists and numbers count as float64)."""
+    if isinstance(a, (list, tuple, numbers.Number)):
+        return "float64"
+    if not is_array(a):
+        a = memoryview(a)
+    return "float32" if dtype_name(a) == "float32" else "float64"
+
+
+def shape_any(a):
+    """The shape of an array, buffer, nested list (along its first elements) or number, without copying it."""
+    if isinstance(a, (list, tuple)):
+        return _nested_shape(a, "")
+    if isinstance(a, numbers.Number):
+        return ()
+    return tuple(a.shape) if hasattr(a, "shape") else tuple(memoryview(a).shape)
+
+
+def to_flat(a):
+    """Any array-like -> (flat list of Python numbers in C order, shape)."""
+    if isinstance(a, numbers.Number):
+        return [a], ()
+    if isinstance(a, (list, tuple)):
+        shape = _nested_shape(a, "")
+        values = list(a)
+        for _ in range(len(shape) - 1):
+            values = [v for row in values for v in row]
+        return values, shape
+    m = a if isinstance(a, memoryview) else memoryview(a)
+    if m.ndim == 0:
+        return [m.tolist()], ()
+    if m.c_contiguous:
+        return m.cast("B").cast(m.format.lstrip("<=@")).tolist(), tuple(m.shape)
+    return list(_iter_flat(m.tolist())), tuple(m.shape)
+
+
+def to_list(a):
+    """An array, shaped memoryview or nested list -> nested lists of Python numbers."""
+    if isinstance(a, (list, tuple)):
+        return [to_list(v) if isinstance(v, (list, tuple)) else v for v in a]
+    return a.tolist() if hasattr(a, "tolist") else list(a)
 
 
 # ------------------------------------------------------------------------------------------------ input conversion
 def _nested_shape(obj, name):
-    """Shape of a nested list/tuple of numbers; ValueError if ragged."""
+    """Shape of a nested list/tuple of numbers (walked along first elements; ``_flatten`` finds ragged ones)."""
     shape = []
     level = obj
     while isinstance(level, (list, tuple)):
@@ -195,6 +267,3 @@ def is_c_contiguous(a):
 def is_array(a):
     return (HAVE_NUMPY and isinstance(a, np.ndarray)) or isinstance(a, memoryview)
 
-
-def sqrt_list(values):
-    return [math.sqrt(v) for v in values]

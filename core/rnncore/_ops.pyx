@@ -2,9 +2,12 @@
 """Array kernels besides the cells, usable without numpy (any buffer in, typed memoryviews).
 
 ``rnncore.api`` uses the checks (``count_nonfinite``), copies (``copy_cols``) and the CPU probe; ``linear_fwd``,
-``linear_bwd_x``, ``outer_acc`` and ``sum_tb`` are a dense layer's forward and gradients on time-major blocks
-(e.g. a readout y_t W^T + b in training without numpy); ``sigmoid_inplace``/``tanh_inplace`` expose the vectorised
-activations (tests, lessons). Take the module as ``rnncore.api._ops``: that is the build chosen for this CPU.
+``linear_bwd_x``, ``outer_acc``, ``sum_tb`` and ``transpose2d`` are a dense layer's forward and gradients on
+time-major blocks (the training readout y_t W^T + b, with or without numpy); ``sigmoid_inplace``/``tanh_inplace``
+expose the vectorised activations (tests, lessons); ``rows_in``/``rows_out`` move batch rows between the caller's
+layout (batch-first or not, any row order) and the kernels' (time-major, rows sorted by length);
+``dropout_mask``/``mul_inplace`` are dropout between stacked layers. Take the module as ``rnncore.api._ops``: that
+is the build chosen for this CPU.
 Shapes: time-major (T, B, .) blocks; ``w_t`` means a weight matrix stored transposed (in, out).
 """
 from rnncore._types cimport real
@@ -78,22 +81,71 @@ def copy_cols(const real[:, :, ::1] src,      # IN (T, B, Ks)
                     dst[t, b, dst_col + k] = src[t, b, src_col + k]
 
 
-def copy_slab(const real[:, :, ::1] src, Py_ssize_t src_t, Py_ssize_t src_col,   # IN src[src_t, :, src_col:+n]
-              real[:, :, ::1] dst, Py_ssize_t dst_t, Py_ssize_t dst_col,         # OUT dst[dst_t, :, dst_col:+n]
-              Py_ssize_t n):
-    cdef Py_ssize_t B = src.shape[1], b, k
+def rows_in(const real[:, :, ::1] src,       # IN (T, B, K), or (B, T, K) when batch_first
+            real[:, :, ::1] dst,             # OUT (T, B, K): dst[t, j] = src[t, order[j]] (src[order[j], t])
+            const int[::1] order,            # IN (B,) source row of each destination row, or None: the same row
+            bint batch_first):
+    cdef Py_ssize_t T = dst.shape[0], B = dst.shape[1], K = dst.shape[2], t, j, r, k
+    cdef const int* o = NULL if order is None else &order[0]
     with nogil:
-        for b in range(B):
-            for k in range(n):
-                dst[dst_t, b, dst_col + k] = src[src_t, b, src_col + k]
+        for t in range(T):
+            for j in range(B):
+                r = j if o == NULL else o[j]
+                if batch_first:
+                    for k in range(K):
+                        dst[t, j, k] = src[r, t, k]
+                else:
+                    for k in range(K):
+                        dst[t, j, k] = src[t, r, k]
 
 
-def add_into(const real[::1] src,             # IN (N,)
-             real[::1] dst):                  # INOUT (N,): dst += src
-    cdef Py_ssize_t N = src.shape[0], k
+def rows_out(const real[:, :, ::1] src,      # IN (T, B, K): the kernels' layout
+             real[:, :, ::1] dst,            # OUT (T, B, K) or (B, T, K): the inverse of rows_in
+             const int[::1] order,           # IN (B,) as in rows_in, or None
+             bint batch_first):
+    cdef Py_ssize_t T = src.shape[0], B = src.shape[1], K = src.shape[2], t, j, r, k
+    cdef const int* o = NULL if order is None else &order[0]
+    with nogil:
+        for t in range(T):
+            for j in range(B):
+                r = j if o == NULL else o[j]
+                if batch_first:
+                    for k in range(K):
+                        dst[r, t, k] = src[t, j, k]
+                else:
+                    for k in range(K):
+                        dst[t, r, k] = src[t, j, k]
+
+
+cdef inline unsigned long long _splitmix64(unsigned long long z) noexcept nogil:
+    """Steele, Lea and Flood's SplitMix64 finaliser: a counter-based generator (the k-th draw needs no state)."""
+    z = z + 0x9E3779B97F4A7C15ULL
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL
+    return z ^ (z >> 31)
+
+
+def dropout_mask(real[::1] mask,             # OUT (N,): 0 with probability p, else 1 / (1 - p)
+                 double p,                   # IN drop probability, 0 <= p < 1
+                 unsigned long long seed):   # IN the draw's seed (the model's generator gives one per call)
+    """Inverted dropout's mask, as torch.nn.functional.dropout scales it; the same values on every platform and
+    with or without numpy (53 random bits per entry, compared with p)."""
+    cdef Py_ssize_t N = mask.shape[0], k
+    cdef real keep = <real>(1.0 / (1.0 - p))
+    cdef unsigned long long base = _splitmix64(seed)
+    cdef double u
     with nogil:
         for k in range(N):
-            dst[k] += src[k]
+            u = (_splitmix64(base + <unsigned long long>k) >> 11) * (1.0 / 9007199254740992.0)
+            mask[k] = 0 if u < p else keep
+
+
+def mul_inplace(real[::1] x,                 # INOUT (N,): x *= m
+                const real[::1] m):          # IN (N,)
+    cdef Py_ssize_t N = x.shape[0], k
+    with nogil:
+        for k in range(N):
+            x[k] *= m[k]
 
 
 def count_nonfinite(const real[::1] x):       # IN (N,): how many entries are NaN or +-inf

@@ -7,11 +7,19 @@ routes, chosen by size only:
   and phase does everything: the input projection for all steps, the time loop with its own recurrent products,
   and in backward the weight gradients and ``dx``. Bit-identical with and without numpy.
 - *BLAS route* (numpy present and ``B * G*H * H >= BLAS_MIN_MACS``, or ``B <= 2`` and ``G*H * H >=
-  BLAS_MIN_MACS_SMALL_BATCH``): the time loop runs here, numpy's BLAS does each step's recurrent product and the
-  all-steps products; the step kernels do the elementwise gate work.
+  BLAS_MIN_MACS_SMALL_BATCH``, and no ``lengths``): the time loop runs here, numpy's BLAS does each step's recurrent
+  product and the all-steps products; the step kernels do the elementwise gate work.
+
+Stacked layers run one after the other, each over the whole sequence (layer k reads layer k-1's output, after
+dropout in training mode). The kernels see time-major data with the batch rows sorted by decreasing length (when
+``lengths`` are given): ``_ops.rows_in`` / ``rows_out`` move rows between that layout and the caller's once per call,
+as PyTorch's ``pack_padded_sequence(enforce_sorted=False)`` sorts once.
 """
+import array
 import importlib
 import math
+import numbers
+import operator
 import os
 import random
 
@@ -64,29 +72,34 @@ BLAS_MIN_MACS = {"avx512": 1 << 26, "avx2": 1 << 22}.get(SIMD, 1 << 20)
 
 np = buf.np
 
-__all__ = ["RNN", "LSTM", "GRU", "param_count", "MAX_DIM", "MAX_ELEMENTS", "BLAS_MIN_MACS", "SIMD"]
+__all__ = ["RNN", "LSTM", "GRU", "param_count", "MAX_DIM", "MAX_LAYERS", "MAX_ELEMENTS", "BLAS_MIN_MACS", "SIMD"]
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 GATE_NAMES = {"rnn": ("h",), "lstm": ("i", "f", "g", "o", "c"), "gru": ("r", "z", "n")}
-PARAM_NAMES = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+PARAM_NAMES = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")   # layer 0's; layer k: _l{k}
 MAX_DIM = 1 << 20            # largest accepted size of any one dimension (T, B, I, H)
+MAX_LAYERS = 1 << 10         # largest accepted num_layers
 MAX_ELEMENTS = 1 << 28       # largest accepted number of elements of any array the model allocates
 # BLAS_MIN_MACS (above): B * G*H * H from which numpy's BLAS does the per-step products
 BLAS_MIN_MACS_SMALL_BATCH = 1 << 19   # G*H * H from which it does so for B <= 2 (one-row products: BLAS's gemv)
 
 
-def param_count(cell, input_size, hidden_size, bidirectional=False):
-    """Number of parameters of a one-layer PyTorch-compatible cell: D * G*H * (I + H + 2).
+def param_count(cell, input_size, hidden_size, bidirectional=False, num_layers=1):
+    """Number of parameters of a PyTorch-compatible cell: D * G*H * (I + H + 2) for layer 0, plus
+    D * G*H * (D*H + H + 2) for each layer above it.
 
     >>> param_count("rnn", 3, 4)
     36
+    >>> param_count("lstm", 3, 4, num_layers=2)
+    304
     """
     if cell not in GATES:
         raise ValueError("cell: expected one of 'rnn', 'lstm', 'gru', got %r" % (cell,))
     I = _check_size(input_size, "input_size")
     H = _check_size(hidden_size, "hidden_size")
+    L = _check_size(num_layers, "num_layers", hi=MAX_LAYERS)
     D = 2 if bidirectional else 1
-    return D * GATES[cell] * H * (I + H + 2)
+    return D * GATES[cell] * H * (I + H + 2) + (L - 1) * D * GATES[cell] * H * (D * H + H + 2)
 
 
 def _check_size(v, name, lo=1, hi=MAX_DIM):
@@ -111,32 +124,97 @@ def _check_finite(a, name):
         raise ValueError("%s: contains %d NaN or infinite value(s)" % (name, bad))
 
 
+
+
+def _check_lengths(lengths, T, B):
+    """``lengths`` (B ints in [1, T]) -> (order, bs) for the kernels: ``order`` the batch rows sorted by decreasing
+    length (stable), ``bs[t]`` how many sequences are longer than t (the packed sequence's batch sizes). (None, None)
+    when every sequence is T steps long: then nothing differs from a call without lengths."""
+    if lengths is None:
+        return None, None
+    if isinstance(lengths, (str, bytes, bytearray)) or isinstance(lengths, numbers.Number):
+        raise TypeError("lengths: expected a sequence of B = %d ints, got %s" % (B, type(lengths).__name__))
+    vals = lengths.tolist() if hasattr(lengths, "tolist") else lengths
+    try:
+        vals = list(vals)
+    except TypeError:
+        raise TypeError("lengths: expected a sequence of B = %d ints, got %s"
+                        % (B, type(lengths).__name__)) from None
+    if len(vals) != B:
+        raise ValueError("lengths: expected B = %d lengths (one per batch row), got %d" % (B, len(vals)))
+    for i, v in enumerate(vals):
+        if isinstance(v, bool):
+            raise TypeError("lengths[%d]: expected an int, got bool" % i)
+        try:
+            v = operator.index(v)
+        except TypeError:
+            raise TypeError("lengths[%d]: expected an int, got %s %r" % (i, type(v).__name__, v)) from None
+        if not 1 <= v <= T:
+            raise ValueError("lengths[%d]: expected 1 <= length <= T = %d, got %d" % (i, T, v))
+        vals[i] = v
+    if min(vals) == T:
+        return None, None
+    order = sorted(range(B), key=lambda b: -vals[b])
+    bs = [0] * T
+    for v in vals:
+        bs[v - 1] += 1
+    for t in range(T - 2, -1, -1):                   # bs[t] = #{b : length_b > t}
+        bs[t] += bs[t + 1]
+    return array.array("i", order), array.array("i", bs)
+
+
 class _Layer:
-    """One recurrent layer (one or two directions); subclasses set ``cell``."""
+    """A stack of recurrent layers (one or two directions each); subclasses set ``cell``."""
 
     cell = None
 
-    def __init__(self, input_size, hidden_size, bidirectional=False, dtype="float64", seed=0):
+    def __init__(self, input_size, hidden_size, bidirectional=False, dtype="float64", seed=0, *,
+                 num_layers=1, dropout=0.0, batch_first=False):
         self.input_size = _check_size(input_size, "input_size")
         self.hidden_size = _check_size(hidden_size, "hidden_size")
-        if not isinstance(bidirectional, (bool, int)) or isinstance(bidirectional, float):
-            raise TypeError("bidirectional: expected a bool, got %s" % type(bidirectional).__name__)
-        self.bidirectional = bool(bidirectional)
+        self.bidirectional = self._check_bool(bidirectional, "bidirectional")
+        self.batch_first = self._check_bool(batch_first, "batch_first")
+        self.num_layers = _check_size(num_layers, "num_layers", hi=MAX_LAYERS)
+        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real):
+            raise TypeError("dropout: expected a float, got %s" % type(dropout).__name__)
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError("dropout: expected 0 <= dropout < 1, got %r" % (dropout,))
+        self.dropout = float(dropout)
         self.dtype = self._check_dtype(dtype)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError("seed: expected an int or None, got %s" % type(seed).__name__)
         self.num_directions = 2 if self.bidirectional else 1
         G, H, I = GATES[self.cell], self.hidden_size, self.input_size
-        if G * H * max(I, H) > MAX_ELEMENTS:
+        if G * H * max(I, H, self.num_directions * H) > MAX_ELEMENTS:
             raise ValueError("input_size, hidden_size: a weight of %d x %d elements is larger than MAX_ELEMENTS = %d"
-                             % (G * H, max(I, H), MAX_ELEMENTS))
+                             % (G * H, max(I, H, self.num_directions * H), MAX_ELEMENTS))
         self.seed = seed
+        self.training = True                         # as a new torch.nn module: dropout applies until eval()
+        # dropout masks come from the model's own generator (seeded), so a run repeats with or without numpy
+        self._dropout_rng = random.Random(None if seed is None else "dropout:%d" % seed)
         self._shapes = self.param_shapes()
         self._checked_key = None
         self.params = self._init_params(seed)
         self._cache = None
         self._grad_sq = None
         self._gates = None
+
+    @staticmethod
+    def _check_bool(v, name):
+        if isinstance(v, bool) or (isinstance(v, int) and v in (0, 1)):
+            return bool(v)
+        if isinstance(v, int):
+            raise ValueError("%s: expected a bool, got %d" % (name, v))
+        raise TypeError("%s: expected a bool, got %s" % (name, type(v).__name__))
+
+    def train(self, mode=True):
+        """Training mode (dropout between layers applies) or, with ``mode=False``, evaluation; returns self."""
+        self.training = self._check_bool(mode, "mode")
+        return self
+
+    def eval(self):
+        """Evaluation mode: no dropout (``train(False)``); returns self."""
+        return self.train(False)
 
     # ----------------------------------------------------------------------------------------------- parameters
     @staticmethod
@@ -151,15 +229,26 @@ class _Layer:
             raise ValueError("dtype: expected 'float32' or 'float64', got %r" % (dtype,))
         return name
 
+
     @property
     def suffixes(self):
         return ("", "_reverse") if self.bidirectional else ("",)
 
+    def layer_input_size(self, k):
+        """Input size of layer k: I for layer 0, D*H above it."""
+        return self.input_size if k == 0 else self.num_directions * self.hidden_size
+
     def param_shapes(self):
-        """{PyTorch name: shape}: weight_ih_l0 (G*H, I), weight_hh_l0 (G*H, H), bias_ih_l0 and bias_hh_l0 (G*H,)."""
-        G, H, I = GATES[self.cell], self.hidden_size, self.input_size
-        base = {"weight_ih_l0": (G * H, I), "weight_hh_l0": (G * H, H), "bias_ih_l0": (G * H,), "bias_hh_l0": (G * H,)}
-        return {name + sfx: shape for sfx in self.suffixes for name, shape in base.items()}
+        """{PyTorch name: shape} in PyTorch's order: for each layer k and direction, weight_ih_l{k} (G*H, I_k),
+        weight_hh_l{k} (G*H, H), bias_ih_l{k} and bias_hh_l{k} (G*H,), with I_0 = I and I_k = D*H above."""
+        G, H = GATES[self.cell], self.hidden_size
+        shapes = {}
+        for k in range(self.num_layers):
+            for sfx in self.suffixes:
+                shapes.update({"weight_ih_l%d%s" % (k, sfx): (G * H, self.layer_input_size(k)),
+                               "weight_hh_l%d%s" % (k, sfx): (G * H, H),
+                               "bias_ih_l%d%s" % (k, sfx): (G * H,), "bias_hh_l%d%s" % (k, sfx): (G * H,)})
+        return shapes
 
     def _init_params(self, seed):
         """PyTorch's default: every entry uniform on [-1/sqrt(H), 1/sqrt(H)], here from Python's ``random``
@@ -174,7 +263,7 @@ class _Layer:
 
     @property
     def num_parameters(self):
-        return param_count(self.cell, self.input_size, self.hidden_size, self.bidirectional)
+        return param_count(self.cell, self.input_size, self.hidden_size, self.bidirectional, self.num_layers)
 
     def _checked_params(self):
         """Every parameter present, of its shape and dtype, C-contiguous, writable and finite.
@@ -244,10 +333,12 @@ class _Layer:
             raise RuntimeError("save: writing .npz needs numpy")
         np.savez(path, **{name: np.asarray(p) for name, p in self.params.items()})
 
+
     @classmethod
-    def load(cls, path, dtype=None):
+    def load(cls, path, dtype=None, **kwargs):
         """A model from an ``.npz`` of PyTorch-named arrays (e.g. ``np.savez(f, **{k: v.numpy() for k, v in
-        torch_module.state_dict().items()})``); sizes and direction come from the shapes, dtype from the file."""
+        torch_module.state_dict().items()})``); sizes, layers and direction come from the names and shapes, dtype
+        from the file; ``kwargs`` (``batch_first``, ``dropout``, ``seed``) go to the constructor."""
         if not buf.HAVE_NUMPY:
             raise RuntimeError("load: reading .npz needs numpy")
         with np.load(path) as f:
@@ -261,7 +352,11 @@ class _Layer:
             raise ValueError("%s: weight_hh_l0 of shape %s is not (%d*H, H)" % (path, _fmt(w_hh.shape), G))
         if dtype is None:
             dtype = str(w_ih.dtype) if str(w_ih.dtype) in ("float32", "float64") else "float64"
-        m = cls(w_ih.shape[1], w_hh.shape[1], bidirectional="weight_ih_l0_reverse" in arrays, dtype=dtype)
+        L = 1
+        while "weight_ih_l%d" % L in arrays:
+            L += 1
+        m = cls(w_ih.shape[1], w_hh.shape[1], bidirectional="weight_ih_l0_reverse" in arrays, dtype=dtype,
+                num_layers=L, **kwargs)
         m.load_state_dict(arrays)
         return m
 
@@ -280,62 +375,115 @@ class _Layer:
         _check_finite(a, name)
         return a
 
+
     def _state_input(self, state, name, B):
-        """The initial (or final-gradient) state: None -> zeros; h (D, B, H), or (h, c) for LSTM. Returns a list."""
-        D, H = self.num_directions, self.hidden_size
+        """The initial (or final-gradient) state: None -> zeros; h (D*L, B, H), or (h, c) for LSTM. Returns a list
+        of copies."""
+        DL, H = self.num_directions * self.num_layers, self.hidden_size
         n = 2 if self.cell == "lstm" else 1
         if state is None:
-            return [buf.zeros((D, B, H), self.dtype) for _ in range(n)]
+            return [buf.zeros((DL, B, H), self.dtype) for _ in range(n)]
         if self.cell == "lstm":
             if not isinstance(state, (tuple, list)) or len(state) != 2 or not (
                     buf.is_array(state[0]) or isinstance(state[0], (list, tuple))):
-                raise TypeError("%s: expected a pair (h, c) of arrays of shape (D, B, H) = %s"
-                                % (name, _fmt((D, B, H))))
+                raise TypeError("%s: expected a pair (h, c) of arrays of shape (D*L, B, H) = %s"
+                                % (name, _fmt((DL, B, H))))
             parts = [(state[0], name + "[0] (h)"), (state[1], name + "[1] (c)")]
         else:
             parts = [(state, name)]
-        return [buf.copy(self._input(s, nm, (D, B, H), "(D, B, H)")) for s, nm in parts]
+        return [buf.copy(self._input(s, nm, (DL, B, H), "(D*L, B, H)")) for s, nm in parts]
+
+    def _kernel_layout(self, a, order, batch_first):
+        """``a`` (T, B, K), or (B, T, K) when batch_first, as the kernels take it: time-major, rows in ``order``."""
+        if order is None and not batch_first:
+            return a
+        s = a.shape
+        out = buf.zeros((s[1], s[0], s[2]) if batch_first else s, self.dtype)
+        _ops.rows_in(a, out, order, batch_first)
+        return out
+
+    def _caller_layout(self, a, order, batch_first):
+        """The inverse of ``_kernel_layout``."""
+        if order is None and not batch_first:
+            return a
+        s = a.shape
+        out = buf.zeros((s[1], s[0], s[2]) if batch_first else s, self.dtype)
+        _ops.rows_out(a, out, order, batch_first)
+        return out
 
     def _use_blas(self, B):
         """The BLAS route (numpy only) for a batch of B: per-step products of B * G*H * H multiply-adds."""
         per_row = GATES[self.cell] * self.hidden_size * self.hidden_size
         return buf.HAVE_NUMPY and (B * per_row >= BLAS_MIN_MACS or (B <= 2 and per_row >= BLAS_MIN_MACS_SMALL_BATCH))
 
+
     # ------------------------------------------------------------------------------------------------ forward
-    def forward(self, x, state=None):
-        """Run the layer over a sequence.
+    def forward(self, x, state=None, lengths=None):
+        """Run the stack over a batch of sequences.
 
         Parameters
         ----------
-        x : ndarray (or nested list / buffer) of shape (T, B, I)
-        state : None (zeros), ndarray of shape (D, B, H), or for LSTM a pair (h0, c0) of them
+        x : ndarray (or nested list / buffer) of shape (T, B, I), or (B, T, I) when ``batch_first``
+        state : None (zeros), ndarray of shape (D*L, B, H), or for LSTM a pair (h0, c0) of them; entry
+            k*D + d is layer k's direction d (PyTorch's order)
+        lengths : None, or B ints with 1 <= length <= T: sequence b is x[:lengths[b]] of its row, the rest padding
 
         Returns
         -------
-        y : ndarray (or shaped memoryview) of shape (T, B, D*H): h_t of every step, forward direction first
-        state : final state, like ``state``: h (D, B, H), or (h, c) for LSTM
+        y : ndarray (or shaped memoryview) of shape (T, B, D*H) ((B, T, D*H) when ``batch_first``): h_t of every
+            step of the last layer, forward direction first; zero past each sequence's end
+        state : final state, like ``state``: h (D*L, B, H), or (h, c) for LSTM. With ``lengths``, each sequence's
+            state at its last real step; the reverse direction starts there (as PyTorch's packed sequences)
         """
         params = self._checked_params()
-        x = self._input(x, "x", (None, None, self.input_size), "(T, B, I)")
-        T, B = x.shape[0], x.shape[1]
-        D, H, G = self.num_directions, self.hidden_size, GATES[self.cell]
+        bf = self.batch_first
+        x = self._input(x, "x", (None, None, self.input_size), "(B, T, I)" if bf else "(T, B, I)")
+        B, T = (x.shape[0], x.shape[1]) if bf else (x.shape[1], x.shape[0])
+        L, D, H, G = self.num_layers, self.num_directions, self.hidden_size, GATES[self.cell]
         if T * B * G * H > MAX_ELEMENTS:
             raise ValueError("x: T * B * %d*H = %d elements of gate activations is more than MAX_ELEMENTS = %d"
                              % (G, T * B * G * H, MAX_ELEMENTS))
-        s0 = self._state_input(state, "state", B)
+        order, bs = _check_lengths(lengths, T, B)
+        s0 = [self._kernel_layout(s, order, False) for s in self._state_input(state, "state", B)]
         work = self._take_workspace(T, B)
         self._cache = self._gates = self._grad_sq = None
-        y = buf.zeros((T, B, D * H), self.dtype)
-        final = [buf.zeros((D, B, H), self.dtype) for _ in s0]       # h_T (and c_T) of each direction
-        blas = self._use_blas(B)
+        blas = bs is None and self._use_blas(B)
+        final = [buf.zeros((D * L, B, H), self.dtype) for _ in s0]   # h_T (and c_T) of each layer and direction
+        layers = []
+        xin = self._kernel_layout(x, order, bf)
+        for k in range(L):
+            mask = None
+            if k > 0:
+                xin = layers[-1]["y"]
+                if self.training and self.dropout > 0:               # dropout on the layer below's output
+                    mask = buf.zeros(xin.shape, self.dtype)
+                    _ops.dropout_mask(buf.flat(mask), self.dropout, self._dropout_rng.getrandbits(64))
+                    xin = buf.copy(xin)
+                    _ops.mul_inplace(buf.flat(xin), buf.flat(mask))
+            y = buf.zeros((T, B, D * H), self.dtype)
+            dirs = self._layer_fwd(k, params, xin, s0, final, y, bs, blas, work[k] if work else None)
+            layers.append({"x": xin, "y": y, "dirs": dirs, "mask": mask})
+        self._cache = {"T": T, "B": B, "layers": layers, "blas": blas, "order": order, "bs": bs}
+        y = self._caller_layout(layers[-1]["y"], order, bf)
+        final = [self._caller_layout(f, order, False) for f in final]
+        return y, (tuple(final) if self.cell == "lstm" else final[0])
+
+    __call__ = forward
+
+    def _layer_fwd(self, k, params, x, s0, final, y, bs, blas, work):
+        """Layer k over x (T, B, I_k) (kernel layout) into y (T, B, D*H); its final states into ``final``."""
+        T, B = x.shape[0], x.shape[1]
+        D, H, G = self.num_directions, self.hidden_size, GATES[self.cell]
         dirs = []
         for d, sfx in enumerate(self.suffixes):
-            w_ih, w_hh = params["weight_ih_l0" + sfx], params["weight_hh_l0" + sfx]
-            b_ih, b_hh = params["bias_ih_l0" + sfx], params["bias_hh_l0" + sfx]
-            h0, hT = buf.take(s0[0], d), buf.take(final[0], d)
-            c0, cT = (buf.take(s0[1], d), buf.take(final[1], d)) if self.cell == "lstm" else (None, None)
-            if work is not None:                                     # every element is overwritten below
-                a, aux = work[d]["a"], work[d]["aux"]
+            sfx = "_l%d%s" % (k, sfx)
+            w_ih, w_hh = params["weight_ih" + sfx], params["weight_hh" + sfx]
+            b_ih, b_hh = params["bias_ih" + sfx], params["bias_hh" + sfx]
+            j = k * D + d                                            # PyTorch's index into the state
+            h0, hT = buf.take(s0[0], j), buf.take(final[0], j)
+            c0, cT = (buf.take(s0[1], j), buf.take(final[1], j)) if self.cell == "lstm" else (None, None)
+            if work is not None:          # every element the kernels read is overwritten below (``gates`` zeroes
+                a, aux = work[d]["a"], work[d]["aux"]                # the padding of a batch with lengths)
             else:
                 a = buf.zeros((T, B, G * H), self.dtype)             # becomes the gate activations
                 aux = buf.zeros((T, B, H), self.dtype) if self.cell != "rnn" else None  # LSTM c_t, GRU hn_t
@@ -350,30 +498,27 @@ class _Layer:
                 if cT is not None:
                     cT[...] = aux[t_last]
             elif self.cell == "lstm":
-                kern.lstm_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, c0, a, aux, y, hT, cT, col, rev)
+                kern.lstm_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, c0, a, aux, y, hT, cT, col, rev, bs)
             elif self.cell == "gru":
-                kern.gru_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, a, aux, y, hT, col, rev)
+                kern.gru_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, a, aux, y, hT, col, rev, bs)
             else:
-                kern.rnn_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, a, y, hT, col, rev)
+                kern.rnn_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, a, y, hT, col, rev, bs)
             dirs.append({"a": a, "aux": aux, "h0": h0, "c0": c0})
-        self._cache = {"x": x, "y": y, "T": T, "B": B, "dirs": dirs, "blas": blas}
-        return y, (tuple(final) if self.cell == "lstm" else final[0])
-
-    __call__ = forward
+        return dirs
 
     def _take_workspace(self, T, B):
-        """The last forward's per-direction gate and state buffers when this forward has the same T and B, else
-        None. They are internal (``gates`` hands out copies), so the next forward may overwrite them: at large
-        sizes this saves the page faults of tens of MB of fresh memory on every call.
+        """The last forward's per-layer, per-direction gate and state buffers when this forward has the same T and
+        B, else None. They are internal (``gates`` hands out copies), so the next forward may overwrite them: at
+        large sizes this saves the page faults of tens of MB of fresh memory on every call.
 
         The cache is taken with one atomic ``dict.pop``: of several threads running forward on one model at once
         (the kernels release the GIL), at most one gets these buffers, the others allocate their own; a forward's
         buffers are offered again only when it has finished."""
         c = self.__dict__.pop("_cache", None)
         self._cache = None
-        if c is None or c["T"] != T or c["B"] != B:
+        if c is None or c["T"] != T or c["B"] != B or len(c["layers"]) != self.num_layers:
             return None
-        return c["dirs"]
+        return [lay["dirs"] for lay in c["layers"]]
 
     def _blas_fwd(self, a, w_hh, b_hh, h0, c0, aux, y, col, rev):
         T, B, H = a.shape[0], a.shape[1], self.hidden_size
@@ -395,19 +540,21 @@ class _Layer:
             h_prev = hs[t]
         y[:, :, col:col + H] = hs
 
+
     # ----------------------------------------------------------------------------------------------- backward
     def backward(self, dy, dstate=None):
-        """Backpropagation through time for the last ``forward``.
+        """Backpropagation through time for the last ``forward``, through every layer.
 
         Parameters
         ----------
-        dy : ndarray of shape (T, B, D*H): dL/dy
+        dy : ndarray of shape (T, B, D*H) ((B, T, D*H) when ``batch_first``): dL/dy; entries past a sequence's
+            end (with ``lengths``) are ignored
         dstate : None (zeros) or like the returned state: dL/d(final state)
 
         Returns
         -------
         grads : dict of PyTorch names -> arrays shaped like ``params``
-        dx : ndarray of shape (T, B, I)
+        dx : ndarray shaped like x: dL/dx (zero past each sequence's end)
         dstate0 : dL/d(initial state), like ``state``
 
         After the call, ``grad_h_norms`` holds |dL/dh_t| per step, from the same pass.
@@ -416,17 +563,39 @@ class _Layer:
             raise ValueError("backward: no forward pass to differentiate (call forward() first)")
         params = self._checked_params()
         cache = self._cache
-        T, B, x, y = cache["T"], cache["B"], cache["x"], cache["y"]
-        D, H, G, I = self.num_directions, self.hidden_size, GATES[self.cell], self.input_size
-        dy = self._input(dy, "dy", (T, B, D * H), "(T, B, D*H) of the last forward")
-        ds = self._state_input(dstate, "dstate", B)                  # copies: become dstate0 in place
-        dx = buf.zeros((T, B, I), self.dtype)
-        grads, norms = {}, []
+        T, B, order, bs, bf = cache["T"], cache["B"], cache["order"], cache["bs"], self.batch_first
+        D, H = self.num_directions, self.hidden_size
+        want, what = ((B, T, D * H), "(B, T, D*H)") if bf else ((T, B, D * H), "(T, B, D*H)")
+        dy = self._kernel_layout(self._input(dy, "dy", want, what + " of the last forward"), order, bf)
+        ds = [self._kernel_layout(s, order, False) for s in self._state_input(dstate, "dstate", B)]
+        grads, norms = {}, [None] * self.num_layers
+        for k in reversed(range(self.num_layers)):
+            lay = cache["layers"][k]
+            dx = buf.zeros((T, B, self.layer_input_size(k)), self.dtype)
+            norms[k] = self._layer_bwd(k, params, lay, dy, ds, dx, grads, bs, cache["blas"])
+            if lay["mask"] is not None:                              # back through dropout
+                _ops.mul_inplace(buf.flat(dx), buf.flat(lay["mask"]))
+            dy = dx
+        self._grad_sq = norms
+        dx = self._caller_layout(dx, order, bf)
+        ds = [self._caller_layout(s, order, False) for s in ds]
+        grads = {name: grads[name] for name in self._shapes}
+        return grads, dx, (tuple(ds) if self.cell == "lstm" else ds[0])
+
+    def _layer_bwd(self, k, params, lay, dy, ds, dx, grads, bs, blas):
+        """Layer k back: dy (T, B, D*H) -> dx (T, B, I_k) (+=), ds entries of layer k in place (final -> initial
+        state's gradient), the layer's weight gradients into ``grads``. Returns |dL/dh_t|^2 per direction."""
+        x, y = lay["x"], lay["y"]
+        T, B = x.shape[0], x.shape[1]
+        D, H, G, I = self.num_directions, self.hidden_size, GATES[self.cell], self.layer_input_size(k)
+        norms = []
         for d, sfx in enumerate(self.suffixes):
-            c = cache["dirs"][d]
-            w_ih, w_hh = params["weight_ih_l0" + sfx], params["weight_hh_l0" + sfx]
-            dh = buf.take(ds[0], d)
-            dc = buf.take(ds[1], d) if self.cell == "lstm" else None
+            c = lay["dirs"][d]
+            sfx = "_l%d%s" % (k, sfx)
+            w_ih, w_hh = params["weight_ih" + sfx], params["weight_hh" + sfx]
+            j = k * D + d
+            dh = buf.take(ds[0], j)
+            dc = buf.take(ds[1], j) if self.cell == "lstm" else None
             nsq = buf.zeros((T,), "float64")
             dw_ih = buf.zeros((G * H, I), self.dtype)
             dw_hh = buf.zeros((G * H, H), self.dtype)
@@ -434,7 +603,7 @@ class _Layer:
             db_hh = buf.zeros((G * H,), self.dtype)
             col, rev = d * H, d == 1
             kern = _cell_kernels(self.cell, B, backward=True)
-            if cache["blas"]:
+            if blas:
                 dax = np.empty((T, B, G * H), dtype=self.dtype)
                 dah = np.empty((T, B, G * H), dtype=self.dtype) if self.cell == "gru" else dax
                 self._blas_bwd(c, w_hh, y, dy, dh, dc, dax, dah, nsq, col, rev)
@@ -452,17 +621,17 @@ class _Layer:
                 dx += (dax.reshape(T * B, G * H) @ w_ih).reshape(T, B, I)                  # gradient into x
             elif self.cell == "lstm":
                 kern.lstm_seq_bwd(x, w_ih, w_hh, c["h0"], c["c0"], c["a"], c["aux"], y, dy, dh, dc, dx,
-                                  dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev)
+                                  dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev, bs)
             elif self.cell == "gru":
                 kern.gru_seq_bwd(x, w_ih, w_hh, c["h0"], c["a"], c["aux"], y, dy, dh, dx,
-                                 dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev)
+                                 dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev, bs)
             else:
-                kern.rnn_seq_bwd(x, w_ih, w_hh, c["h0"], y, dy, dh, dx, dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev)
-            grads.update({"weight_ih_l0" + sfx: dw_ih, "weight_hh_l0" + sfx: dw_hh,
-                          "bias_ih_l0" + sfx: db_ih, "bias_hh_l0" + sfx: db_hh})
+                kern.rnn_seq_bwd(x, w_ih, w_hh, c["h0"], y, dy, dh, dx, dw_ih, dw_hh, db_ih, db_hh, nsq, col, rev,
+                                 bs)
+            grads.update({"weight_ih" + sfx: dw_ih, "weight_hh" + sfx: dw_hh,
+                          "bias_ih" + sfx: db_ih, "bias_hh" + sfx: db_hh})
             norms.append(nsq)
-        self._grad_sq = norms
-        return grads, dx, (tuple(ds) if self.cell == "lstm" else ds[0])
+        return norms
 
     def _blas_bwd(self, c, w_hh, y, dy, dh, dc, dax, dah, nsq, col, rev):
         T, B, H = dax.shape[0], dax.shape[1], self.hidden_size
@@ -485,60 +654,105 @@ class _Layer:
             np.matmul(dah[t], w_hh, out=tmp)                         # back through 1: dL/dh_{t-1} += da_t W_hh
             dh += tmp
 
+
     # ---------------------------------------------------------------------------------------- introspection
+    def _norms(self, name):
+        if self._grad_sq is None:
+            raise ValueError("%s: no backward pass yet (call backward() first)" % name)
+        return self._grad_sq
+
     @property
     def grad_h_norms(self):
-        """|dL/dh_t| for t = 0 .. T-1 after ``backward`` (norm over batch, hidden units and directions), shape (T,).
+        """|dL/dh_t| for t = 0 .. T-1 after ``backward`` (norm over batch, hidden units and directions), shape (T,),
+        of the last layer (the one whose h_t is y). Every layer: ``grad_h_norms_by_layer``.
 
         dL/dh_t is the full gradient reaching h_t: from the output at t and from every later step. Per direction:
         ``grad_h_norms_by_direction``, shape (D, T).
         """
-        if self._grad_sq is None:
-            raise ValueError("grad_h_norms: no backward pass yet (call backward() first)")
-        T = len(self._grad_sq[0])
-        vals = [math.sqrt(sum(n[t] for n in self._grad_sq)) for t in range(T)]
-        return buf.from_flat(vals, (T,), "float64")
+        sq = self._norms("grad_h_norms")[-1]
+        T = len(sq[0])
+        return buf.from_flat([math.sqrt(sum(n[t] for n in sq)) for t in range(T)], (T,), "float64")
+
+    @property
+    def grad_h_norms_by_layer(self):
+        """|dL/dh_t| of every layer, shape (L, T): row k is layer k's h_t (for k < L-1, the gradient that reaches it
+        from the layer above at t and from layer k's later steps)."""
+        sq = self._norms("grad_h_norms_by_layer")
+        T = len(sq[0][0])
+        vals = [math.sqrt(sum(n[t] for n in layer)) for layer in sq for t in range(T)]
+        return buf.from_flat(vals, (len(sq), T), "float64")
 
     @property
     def grad_h_norms_by_direction(self):
-        if self._grad_sq is None:
-            raise ValueError("grad_h_norms_by_direction: no backward pass yet (call backward() first)")
-        T = len(self._grad_sq[0])
-        vals = [math.sqrt(n[t]) for n in self._grad_sq for t in range(T)]
-        return buf.from_flat(vals, (len(self._grad_sq), T), "float64")
+        """|dL/dh_t| of the last layer per direction, shape (D, T)."""
+        sq = self._norms("grad_h_norms_by_direction")[-1]
+        T = len(sq[0])
+        return buf.from_flat([math.sqrt(n[t]) for n in sq for t in range(T)], (len(sq), T), "float64")
 
     @property
     def gates(self):
-        """Per-step activations of the last ``forward``: dict name -> array of shape (T, B, D*H), laid out like y.
+        """Per-step activations of the last ``forward``'s last layer: dict name -> array laid out like y ((T, B,
+        D*H), or (B, T, D*H) when ``batch_first``; zero past each sequence's end). Every layer: ``gates_by_layer``.
 
         LSTM: i, f, g, o (after their sigmoid/tanh) and the cell state c; GRU: r, z, n; RNN: h (= y).
         """
+        return self._layer_gates("gates")[-1]
+
+    @property
+    def gates_by_layer(self):
+        """``gates`` of every layer: a list of L dicts, layer 0 first."""
+        return list(self._layer_gates("gates_by_layer"))
+
+    def _layer_gates(self, what):
         if self._cache is None:
-            raise ValueError("gates: no forward pass yet (call forward() first)")
+            raise ValueError("%s: no forward pass yet (call forward() first)" % what)
         if self._gates is None:
             c = self._cache
             T, B, H, D = c["T"], c["B"], self.hidden_size, self.num_directions
-            out = {}
-            for g, name in enumerate(GATE_NAMES[self.cell]):
-                arr = buf.zeros((T, B, D * H), self.dtype)
-                for d in range(D):
-                    if self.cell == "rnn":
-                        _ops.copy_cols(c["y"], d * H, arr, d * H, H)
-                    elif name == "c":
-                        _ops.copy_cols(c["dirs"][d]["aux"], 0, arr, d * H, H)
-                    else:
-                        _ops.copy_cols(c["dirs"][d]["a"], g * H, arr, d * H, H)
-                out[name] = arr
+            out = []
+            for lay in c["layers"]:
+                named = {}
+                for g, name in enumerate(GATE_NAMES[self.cell]):
+                    arr = buf.zeros((T, B, D * H), self.dtype)
+                    for d in range(D):
+                        if self.cell == "rnn":
+                            _ops.copy_cols(lay["y"], d * H, arr, d * H, H)
+                        elif name == "c":
+                            _ops.copy_cols(lay["dirs"][d]["aux"], 0, arr, d * H, H)
+                        else:
+                            _ops.copy_cols(lay["dirs"][d]["a"], g * H, arr, d * H, H)
+                    if c["bs"] is not None:                          # past each end: zeros, as y
+                        self._zero_padding(arr, c["bs"])
+                    named[name] = self._caller_layout(arr, c["order"], self.batch_first)
+                out.append(named)
             self._gates = out
         return self._gates
 
+    @staticmethod
+    def _zero_padding(arr, bs):
+        """Zero the rows of arr (T, B, K) (kernel layout: rows sorted by length) past their sequence's end: at step
+        t, rows bs[t] .. B-1. The gate buffers are reused between calls, so their padding holds old values."""
+        B = arr.shape[1]
+        for t, n in enumerate(bs):
+            if n == B:
+                continue
+            if buf.HAVE_NUMPY and not isinstance(arr, memoryview):
+                arr[t, n:] = 0
+            else:
+                step = buf.take(arr, t)
+                for j in range(n, B):
+                    row = buf.take(step, j).cast("B")
+                    row[:] = bytes(len(row))
+
     def __repr__(self):
-        return "%s(input_size=%d, hidden_size=%d, bidirectional=%s, dtype=%r)" % (
-            type(self).__name__, self.input_size, self.hidden_size, self.bidirectional, self.dtype)
+        extra = "".join(", %s=%r" % (k, getattr(self, k)) for k, default in
+                        (("num_layers", 1), ("dropout", 0.0), ("batch_first", False)) if getattr(self, k) != default)
+        return "%s(input_size=%d, hidden_size=%d, bidirectional=%s, dtype=%r%s)" % (
+            type(self).__name__, self.input_size, self.hidden_size, self.bidirectional, self.dtype, extra)
 
 
 class RNN(_Layer):
-    """Elman RNN with tanh, PyTorch-compatible (``torch.nn.RNN(nonlinearity='tanh')``, one layer).
+    """Elman RNN with tanh, PyTorch-compatible (``torch.nn.RNN(nonlinearity='tanh')``).
 
     Parameters
     ----------
@@ -546,7 +760,11 @@ class RNN(_Layer):
     hidden_size : int, H
     bidirectional : bool, D = 2 if True else 1
     dtype : {"float64", "float32"}
-    seed : int or None, for the uniform(-1/sqrt(H), 1/sqrt(H)) initialisation
+    seed : int or None, for the uniform(-1/sqrt(H), 1/sqrt(H)) initialisation and the dropout masks
+    num_layers : int, L (keyword): stacked layers, layer k > 0 reading layer k-1's output (D*H inputs)
+    dropout : float in [0, 1) (keyword): dropout on each layer's output but the last's, in training mode only
+        (``train()``, the default, / ``eval()``), as torch.nn.RNN applies it
+    batch_first : bool (keyword): x (B, T, I) and y (B, T, D*H) instead of time-major (states stay (D*L, B, H))
 
     Equations::
 
@@ -557,7 +775,7 @@ class RNN(_Layer):
 
 
 class LSTM(_Layer):
-    """Long short-term memory, PyTorch-compatible (``torch.nn.LSTM``, one layer); parameters as ``RNN``.
+    """Long short-term memory, PyTorch-compatible (``torch.nn.LSTM``); parameters as ``RNN``.
 
     Gate blocks in the rows of the weights: i, f, g, o.
 
@@ -575,7 +793,7 @@ class LSTM(_Layer):
 
 
 class GRU(_Layer):
-    """Gated recurrent unit, PyTorch-compatible (``torch.nn.GRU``, one layer); parameters as ``RNN``.
+    """Gated recurrent unit, PyTorch-compatible (``torch.nn.GRU``); parameters as ``RNN``.
 
     Gate blocks in the rows of the weights: r, z, n; r multiplies (W_hn h_{t-1} + b_hn).
 

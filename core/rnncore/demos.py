@@ -13,12 +13,9 @@ Conventions: time-major inputs ``x`` of shape (T, B, I) with B = 1 here; results
 """
 import math
 import random
-from operator import mul
 
 import rnncore
-
-# One C call per dot product where Python has it (3.12+, so Pyodide), else the idiomatic fast form.
-_dot = getattr(math, "sumprod", None) or (lambda a, b: sum(map(mul, a, b)))
+from rnncore import _buffers as buf
 
 __all__ = ["hidden_state_trace", "gate_trace", "gradient_norms", "race_init", "race_step", "race_stop",
            "bidirectional_trace", "sample", "quiz_item", "quiz_grade", "info"]
@@ -30,11 +27,6 @@ MAX_HIDDEN = 64
 
 
 # ------------------------------------------------------------------------------------------------------- helpers
-def _tolist(a):
-    """A numpy array or shaped memoryview (what the core returns) -> nested lists of floats."""
-    return a.tolist() if hasattr(a, "tolist") else list(a)
-
-
 def _check_choice(name, value, choices):
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
@@ -66,26 +58,16 @@ def _model(cell, input_size, hidden_size, seed, bidirectional=False):
 
 
 def _params(m):
-    return {name: _tolist(value) for name, value in m.params.items()}
+    return {name: buf.to_list(value) for name, value in m.params.items()}
 
 
 def _set_param(m, name, values):
-    """Write nested lists `values` into the model's parameter `name` (same shape)."""
-    target = m.params[name]
-    if hasattr(target, "ndim") and hasattr(target, "__array__"):      # numpy (native build)
-        target[...] = values
-        return
-    if len(target.shape) == 1:
-        for i, v in enumerate(values):
-            target[i] = v
-    else:
-        for i, row in enumerate(values):
-            for j, v in enumerate(row):
-                target[i, j] = v
+    """Write nested lists `values` into the model's parameter `name` (same shape), in place."""
+    buf.copy_into(m.params[name], buf.as_array(values, name, m.dtype, cast=True))
 
 
 def _scale_param(m, name, factor):
-    _set_param(m, name, _scaled(_tolist(m.params[name]), factor))
+    _set_param(m, name, _scaled(buf.to_list(m.params[name]), factor))
 
 
 def _scaled(values, factor):
@@ -101,7 +83,7 @@ def _batch1(seq):
 
 def _squeeze(a):
     """(T, 1, H) nested lists -> (T, H)."""
-    return [row[0] for row in _tolist(a)]
+    return [row[0] for row in buf.to_list(a)]
 
 
 def _tokens(sequence, max_steps=MAX_STEPS):
@@ -130,16 +112,10 @@ def _encode(tokens):
     return [[1.0 if index[tok] == k else 0.0 for k in range(len(vocab))] for tok in tokens], vocab
 
 
-def _gates(m, cell, T):
-    """Per-step gate activations of batch item 0 after forward: {name: (T, H) lists}."""
-    gates = m.gates
-    out = {}
-    for name in GATE_NAMES[cell] + (("c",) if cell == "lstm" else ()):
-        value = _tolist(gates[name])
-        if len(value) != T:                       # (D, T, B, H): keep the forward direction
-            value = value[0]
-        out[name] = [row[0] for row in value]
-    return out
+def _gates(m, cell):
+    """Per-step gate activations of batch item 0 after a unidirectional forward: {name: (T, H) lists}."""
+    gates = m.gates                               # each (T, B, H)
+    return {name: _squeeze(gates[name]) for name in GATE_NAMES[cell] + (("c",) if cell == "lstm" else ())}
 
 
 # ------------------------------------------------------------------------------------------------- hidden state
@@ -176,7 +152,7 @@ def _apply_overrides(m, cell, hidden_size, gate_bias, overrides):
             raise ValueError(f"a {cell.upper()} has no gate {gate!r}; its gates are {', '.join(names)}")
         value = _check_float(f"gate_bias[{gate}]", value, -20, 20)
         k = names.index(gate)
-        b_ih, b_hh = _tolist(m.params["bias_ih_l0"]), _tolist(m.params["bias_hh_l0"])
+        b_ih, b_hh = buf.to_list(m.params["bias_ih_l0"]), buf.to_list(m.params["bias_hh_l0"])
         for u in range(k * hidden_size, (k + 1) * hidden_size):
             b_ih[u], b_hh[u] = value, 0.0
         _set_param(m, "bias_ih_l0", b_ih)
@@ -214,8 +190,7 @@ def gate_trace(sequence=(1.0, 0.0, 0.0, 1.0, 0.0, 0.0), cell="lstm", hidden_size
         _scale_param(m, "weight_hh_l0", weight_scale)
     _apply_overrides(m, cell, hidden_size, gate_bias, overrides)
     y, _ = m.forward(_batch1(x))
-    T = len(x)
-    gates = _gates(m, cell, T)
+    gates = _gates(m, cell)
     result = {"cell": cell, "tokens": [str(t) for t in tokens], "vocab": vocab, "x": x,
               "gates": {k: gates[k] for k in GATE_NAMES[cell]}, "h": _squeeze(y), "params": _params(m)}
     if cell == "lstm":
@@ -255,10 +230,7 @@ def gradient_norms(length=40, scale=1.0, hidden_size=8, input_size=4, seed=0, ce
             _apply_overrides(m, cell, hidden_size, {"lstm": {"f": gate_bias}, "gru": {"z": gate_bias}}[cell], None)
         m.forward(_batch1(x))
         m.backward(dy)
-        values = _tolist(m.grad_h_norms)
-        if values and isinstance(values[0], list):     # (D, T)
-            values = values[0]
-        norms[cell] = values
+        norms[cell] = buf.to_list(m.grad_h_norms)          # (T,)
         params[cell] = _params(m)
     return {"t": list(range(1, length + 1)), "length": length, "scale": scale, "gate_bias": gate_bias,
             "norms": norms, "x": x,
@@ -266,11 +238,36 @@ def gradient_norms(length=40, scale=1.0, hidden_size=8, input_size=4, seed=0, ce
 
 
 # ----------------------------------------------------------------------------------------------- training race
-_RACES = {}
-
-
 RACE_TASKS = ("adding", "copy")
 MAX_RACES = 4
+
+
+class _Races:
+    """The training races pages have started, for the worker's life. Ids come from a counter, so an id never
+    repeats, even after the oldest race was forgotten to make room (at most ``limit`` are kept)."""
+
+    def __init__(self, limit):
+        self.limit, self.started, self.live = limit, 0, {}
+
+    def add(self, prefix, race):
+        self.started += 1
+        race_id = f"{prefix}-{self.started}"
+        while len(self.live) >= self.limit:            # forget the oldest race a page left behind
+            self.live.pop(next(iter(self.live)))
+        self.live[race_id] = race
+        return race_id
+
+    def get(self, race_id):
+        race = self.live.get(race_id)
+        if race is None:
+            raise ValueError(f"no training race {race_id!r}: start one with race_init")
+        return race
+
+    def stop(self, race_id):
+        self.live.pop(race_id, None)
+
+
+_RACES = _Races(MAX_RACES)
 
 
 def race_init(task="adding", delay=20, cells=CELLS, hidden_size=16, seed=0, batch_size=16, lr=0.01,
@@ -305,10 +302,7 @@ def race_init(task="adding", delay=20, cells=CELLS, hidden_size=16, seed=0, batc
             _apply_overrides(m, cell, hidden_size, {"f": lstm_forget_bias}, None)
         trainers[cell] = train.Trainer(m, t, optimizer="adam", lr=lr, max_norm=1.0, batch_size=batch_size,
                                        seed=seed)
-    race_id = f"race-{seed}-{task}-{delay}-{len(_RACES) + 1}"
-    while len(_RACES) >= MAX_RACES:                    # forget the oldest race a page left behind
-        _RACES.pop(next(iter(_RACES)))
-    _RACES[race_id] = {"trainers": trainers, "step": 0}
+    race_id = _RACES.add(f"race-{seed}-{task}-{delay}", {"trainers": trainers, "step": 0})
     first = trainers[cells[0]].task
     return {"id": race_id, "task": task, "delay": delay, "cells": cells, "baseline": first.baseline,
             "baseline_rule": first.baseline_rule, "loss": first.loss, "sequence_length": first.length}
@@ -317,8 +311,6 @@ def race_init(task="adding", delay=20, cells=CELLS, hidden_size=16, seed=0, batc
 def race_step(id, steps=10):
     """Train every cell of race `id` for `steps` more updates; returns {id, step, losses: {cell: [new losses]}}."""
     race = _RACES.get(id)
-    if race is None:
-        raise ValueError(f"no training race {id!r}: start one with race_init")
     steps = _check_int("steps", steps, 1, 200)
     losses = {cell: trainer.run(steps) for cell, trainer in race["trainers"].items()}
     race["step"] += steps
@@ -327,7 +319,7 @@ def race_step(id, steps=10):
 
 def race_stop(id):
     """Forget race `id` (frees its models)."""
-    _RACES.pop(id, None)
+    _RACES.stop(id)
     return {"id": id, "stopped": True}
 
 
@@ -400,10 +392,10 @@ def sample(model, prompt="The ", temperature=0.8, n=200, seed=0):
     rng = random.Random(seed)
     V = len(vocab)
     y, state = lstm.forward([[_onehot(index[ch], V)] for ch in prompt])
-    h = _tolist(y)[-1][0]
+    h = buf.to_list(y)[-1][0]
     out = []
     for _ in range(n):
-        logits = [bk + _dot(row, h) for row, bk in zip(W, b)]
+        logits = [bk + buf.dot(row, h) for row, bk in zip(W, b)]
         if temperature < 1e-3:
             k = max(range(V), key=logits.__getitem__)
         else:
@@ -417,7 +409,7 @@ def sample(model, prompt="The ", temperature=0.8, n=200, seed=0):
                     break
         out.append(vocab[k])
         y, state = lstm.forward([[_onehot(k, V)]], state)
-        h = _tolist(y)[0][0]
+        h = buf.to_list(y)[0][0]
     return {"prompt": prompt, "text": "".join(out), "temperature": temperature, "steps": n}
 
 
@@ -436,8 +428,9 @@ def _quiz_numbers(kind, seed):
             "x": [pick(-1.0, 1.0)], "h0": 0.0, "c0": 0.0}          # the first step: c_1 = i_1 g_1
 
 
-def _quiz_expected(kind, q):
-    """The answer, computed by the core: a 1-unit RNN/LSTM with the shown weights."""
+def _quiz_run(kind, q):
+    """The worked numbers, computed by the core (a 1-unit RNN/LSTM with the shown weights): rnn-h2 {h: [h_1, h_2]},
+    lstm-c1 {i, f, g, o, c} at step 1; `answer` is the asked value."""
     if kind == "rnn-h2":
         m = _model("rnn", 1, 1, 0)
         _set_param(m, "weight_ih_l0", [[q["w_x"]]])
@@ -445,51 +438,33 @@ def _quiz_expected(kind, q):
         _set_param(m, "bias_ih_l0", [q["b"]])
         _set_param(m, "bias_hh_l0", [0.0])
         y, _ = m.forward(_batch1([[v] for v in q["x"]]))
-        return _squeeze(y)[1][0]
+        h = [row[0] for row in _squeeze(y)]
+        return {"h": h, "answer": h[1]}
     m = _model("lstm", 1, 1, 0)
     _set_param(m, "weight_ih_l0", [[q["gates"][g]["w_x"]] for g in "ifgo"])
     _set_param(m, "weight_hh_l0", [[q["gates"][g]["w_h"]] for g in "ifgo"])
     _set_param(m, "bias_ih_l0", [q["gates"][g]["b"] for g in "ifgo"])
     _set_param(m, "bias_hh_l0", [0.0] * 4)
     m.forward(_batch1([[v] for v in q["x"]]), ([[[q["h0"]]]], [[[q["c0"]]]]))
-    return _gates(m, "lstm", 1)["c"][0][0]
+    gates = _gates(m, "lstm")
+    worked = {name: gates[name][0][0] for name in ("i", "f", "g", "o", "c")}
+    return {**worked, "answer": worked["c"]}
 
 
-def _fmt(v):
-    return f"{v:g}".replace("-", "\u2212")
-
-
-def _quiz_html(kind, q):
-    if kind == "rnn-h2":
-        return (
-            "<p>A one-unit RNN computes <code>h_t = tanh(w_x·x_t + w_h·h_{t−1} + b)</code>, starting from "
-            "<code>h_0 = 0</code>.</p>"
-            "<table class=\"sh-quiz-weights\"><tr><th>w_x</th><th>w_h</th><th>b</th><th>x_1</th><th>x_2</th></tr>"
-            f"<tr><td>{_fmt(q['w_x'])}</td><td>{_fmt(q['w_h'])}</td><td>{_fmt(q['b'])}</td>"
-            f"<td>{_fmt(q['x'][0])}</td><td>{_fmt(q['x'][1])}</td></tr></table>"
-            f"<p>What is <code>h_2</code>? Give 3 decimals (±{QUIZ_TOLERANCE}).</p>")
-    rows = "".join(f"<tr><th>{g}</th><td>{_fmt(q['gates'][g]['w_x'])}</td><td>{_fmt(q['gates'][g]['w_h'])}</td>"
-                   f"<td>{_fmt(q['gates'][g]['b'])}</td></tr>" for g in "ifgo")
-    return (
-        "<p>A one-unit LSTM: <code>i, f, o = σ(w_x·x_1 + w_h·h_0 + b)</code> and "
-        "<code>g = tanh(w_x·x_1 + w_h·h_0 + b)</code> with each gate's own weights below, then "
-        "<code>c_1 = f·c_0 + i·g</code>, starting from <code>h_0 = 0</code> and <code>c_0 = 0</code>.</p>"
-        "<table class=\"sh-quiz-weights\"><tr><th>gate</th><th>w_x</th><th>w_h</th><th>b</th></tr>"
-        f"{rows}</table>"
-        f"<p>With <code>x_1 = {_fmt(q['x'][0])}</code>, what is the cell state <code>c_1</code>? "
-        f"Give 3 decimals (±{QUIZ_TOLERANCE}).</p>")
+def _quiz_expected(kind, q):
+    """The answer, computed by the core."""
+    return _quiz_run(kind, q)["answer"]
 
 
 def quiz_item(kind, seed=0):
     """A fresh numeric question of `kind` ("rnn-h2", "lstm-c1"): the same (kind, seed) gives the same numbers.
 
-    Returns {kind, seed, prompt_html, numbers, tolerance}; the answer is not in it (quiz_grade computes it).
+    Returns {kind, seed, numbers, tolerance}; the answer is not in it (quiz_grade computes it). The page shows
+    the numbers in its own markup (the plugin's partial ``quiz-generated.html``).
     """
     _check_choice("kind", kind, QUIZ_KINDS)
     seed = _check_int("seed", seed, 0, 2**53)
-    q = _quiz_numbers(kind, seed)
-    return {"kind": kind, "seed": seed, "prompt_html": _quiz_html(kind, q), "numbers": q,
-            "tolerance": QUIZ_TOLERANCE}
+    return {"kind": kind, "seed": seed, "numbers": _quiz_numbers(kind, seed), "tolerance": QUIZ_TOLERANCE}
 
 
 def quiz_grade(kind, seed, answer):
@@ -507,8 +482,27 @@ def quiz_grade(kind, seed, answer):
             "message": "correct" if correct else f"the core computes {expected:.4f}"}
 
 
+def quiz_worked(kind, seed=0):
+    """The worked solution of quiz_item(kind, seed), every number computed by the core: {kind, seed, numbers,
+    steps, answer}. For rnn-h2 steps = {h: [h_1, h_2]}; for lstm-c1 {i, f, g, o, c} at step 1. An exported (fixed)
+    instance explains itself with these."""
+    _check_choice("kind", kind, QUIZ_KINDS)
+    seed = _check_int("seed", seed, 0, 2**53)
+    q = _quiz_numbers(kind, seed)
+    run = _quiz_run(kind, q)
+    return {"kind": kind, "seed": seed, "numbers": q, "answer": run.pop("answer"), "steps": run}
+
+
 def info():
     """Versions, for the playground and the engine's about line."""
     import sys
     return {"python": sys.version.split()[0], "rnncore": getattr(rnncore, "__version__", "dev"),
             "platform": sys.platform}
+
+
+# ------------------------------------------------------------------------------------ the application lessons
+# Their JSON functions live in rnncore.apps; re-exported here, the one module the engine's worker calls into.
+from .apps import __all__ as _apps_all  # noqa: E402
+from .apps import *  # noqa: E402,F401,F403
+
+__all__ += _apps_all

@@ -18,13 +18,10 @@ task's random stream; class targets are int64.
 import math
 import random
 
-from . import train
-from .train import _flat, _make, softmax
+from . import _buffers as buf
+from .train import last_step, softmax
 
 __all__ = ["Task", "AddingProblem", "RecallTask", "NoisySine", "CharText", "make_task", "sample_index", "TASKS"]
-
-_FMT = {"float64": "d", "float32": "f"}
-
 
 def _check_int(name, value, lo, hi=10**7):
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
@@ -59,11 +56,11 @@ class Task:
     def batch(self, batch_size, dtype="float64"):
         """Next batch: x (T, B, I) of ``dtype`` and the target (see the class docstring)."""
         _check_int("batch_size", batch_size, 1, 4096)
-        if dtype not in _FMT:
+        if dtype not in ("float64", "float32"):
             raise ValueError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
         x, xshape, t, tshape = self._generate(batch_size)
-        tfmt = "q" if self.loss == "cross_entropy" else _FMT[dtype]
-        return _make(x, xshape, _FMT[dtype]), _make(t, tshape, tfmt)
+        tdtype = "int64" if self.loss == "cross_entropy" else dtype      # class targets are indices
+        return buf.from_flat(x, xshape, dtype), buf.from_flat(t, tshape, tdtype)
 
     def reset(self):
         """Restart the random stream from the seed."""
@@ -223,7 +220,7 @@ class CharText(Task):
         x = [0.0] * (len(ids) * V)
         for t, i in enumerate(ids):
             x[t * V + i] = 1.0
-        return _make(x, (len(ids), 1, V), _FMT[dtype])
+        return buf.from_flat(x, (len(ids), 1, V), dtype)
 
     def _generate(self, B):
         T, V, ids, rng = self.length, len(self.vocab), self.ids, self.rng
@@ -249,12 +246,12 @@ class CharText(Task):
         if "weight_hh_l0_reverse" in model.params:
             raise ValueError("sampling needs a unidirectional model: a bidirectional one reads the future")
         rng = random.Random(seed)
-        dtype = train.dtype_of(model.params["weight_hh_l0"])
+        dtype = buf.dtype_of(model.params["weight_hh_l0"])
         ids = self.encode(prime) if prime else [self.ids[rng.randrange(len(self.ids))]]
         y, state = model.forward(self.one_hot(ids, dtype))
         out = []
         for _ in range(length):
-            logits = _flat(readout.forward(train._last_step(y)))[0]          # (1, V) -> V numbers
+            logits = buf.to_flat(readout.forward(last_step(y)))[0]           # (1, V) -> V numbers
             k = sample_index(logits, temperature, rng)
             out.append(k)
             y, state = model.forward(self.one_hot([k], dtype), state)
@@ -270,7 +267,7 @@ def sample_index(logits, temperature=1.0, rng=None):
     logits = [float(v) for v in logits]
     if temperature <= 0:
         return max(range(len(logits)), key=logits.__getitem__)
-    probs = _flat(softmax(logits, temperature))[0]
+    probs = buf.to_flat(softmax(logits, temperature))[0]
     u = (rng or random.Random(0)).random()
     acc = 0.0
     for k, p in enumerate(probs):

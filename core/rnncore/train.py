@@ -1,15 +1,15 @@
-"""Training on small tasks: losses, a linear readout, optimisers with gradient-norm clipping, and a loop.
+"""Training on small tasks: losses, a linear readout and a loop (the optimisers and clipping: ``rnncore.optim``).
 
-Everything here works with or without numpy, with the same results to rounding:
+Everything here works with or without numpy, with the same results to rounding. Arrays are made and read through
+the core's one array layer, ``rnncore._buffers`` (numpy arrays when numpy imports, shaped ``memoryview``s in
+Pyodide; any buffer or nested list is accepted as input). The arithmetic has two forms:
 
-(A) **numpy fast path** (native): arrays in, numpy arrays out.
-(B) **plain-Python path** (Pyodide, where ``import numpy`` fails): any buffer in (``array.array``, ``memoryview``,
-    numpy arrays too) or nested lists; shaped ``memoryview``s out, whose ``.tolist()`` equals (A)'s to rounding.
-    Elementwise work (losses, optimiser updates) runs on flat lists of floats, one comprehension per array.
-(C) **the core's kernels** (``rnncore._ops``, compiled natively and in the wasm wheel): on path (B) the readout's
-    matrix products run there, on the buffers as they are (no copies); plain Python only if they are missing.
+(A) **numpy present**: elementwise work (losses, optimiser updates) on numpy arrays.
+(B) **no numpy** (Pyodide): the same on flat lists of floats, one comprehension per array; ``.tolist()`` of the
+    results equals (A)'s to rounding.
 
-Which path runs is decided once, by whether numpy imports (``rnncore.train.HAVE_NUMPY``; the tests flip it).
+The readout's matrix products always run on the core's compiled kernels (``rnncore._ops``, natively and in the
+wasm wheel), so a readout gives the same numbers on both. Which form runs is ``_buffers.HAVE_NUMPY``.
 
 Conventions
 -----------
@@ -33,185 +33,63 @@ Equations::
                     p = p - (lr / (1 - b1^k)) m / (sqrt(v) / sqrt(1 - b2^k) + eps)
 """
 import math
+import numbers
 import random
-from array import array
-from operator import mul
 
-try:
-    import numpy as np
-except ImportError:                     # Pyodide without numpy: the plain-Python path
-    np = None
+from rnncore import _buffers as buf
+from rnncore.api import _ops                # the kernels' build chosen for this CPU
+from rnncore.optim import SGD, Adam, clip_grad_norm, grad_norm
 
-__all__ = ["HAVE_NUMPY", "mse_loss", "softmax_cross_entropy", "softmax", "Linear", "grad_norm", "clip_grad_norm",
-           "SGD", "Adam", "train_step", "Trainer", "fit", "to_list", "dtype_of", "LOSSES"]
+__all__ = ["mse_loss", "softmax_cross_entropy", "softmax", "Linear", "grad_norm", "clip_grad_norm",
+           "SGD", "Adam", "train_step", "Trainer", "fit", "to_list", "dtype_of", "last_step", "step_mask", "LOSSES"]
 
-HAVE_NUMPY = np is not None
-
-try:                                    # the core's small matrix kernels (compiled, also in the wasm wheel): the
-    from . import _ops                  # readout's products without numpy; plain Python when they are missing
-except ImportError:
-    _ops = None
-
-_FORMAT = {"float64": "d", "float32": "f"}
-_DTYPE = {"d": "float64", "f": "float32"}
-CLIP_EPS = 1e-6                         # torch.nn.utils.clip_grad_norm_ adds this to the norm
-
-
-# ----------------------------------------------------------------------------------- array-agnostic helpers
-def _numpy():
-    """The numpy module when the fast path is on (tests switch it off by setting ``HAVE_NUMPY = False``)."""
-    return np if HAVE_NUMPY else None
-
-
-if hasattr(math, "sumprod"):            # Python >= 3.12 (Pyodide): one C call per dot product
-    _dot = math.sumprod
-else:
-    def _dot(a, b):
-        return sum(map(mul, a, b))
-
-
-def _flat(a):
-    """Any array-like -> (flat list of Python numbers in C order, shape tuple)."""
-    if isinstance(a, (int, float)):
-        return [a], ()
-    if isinstance(a, (list, tuple)):
-        shape = _shape_of(a)
-        flat = list(a)
-        for _ in range(len(shape) - 1):
-            flat = [v for row in flat for v in row]
-        return flat, shape
-    m = a if isinstance(a, memoryview) else memoryview(a)
-    if m.ndim == 0:
-        return [m.cast("B").cast(m.format)[0]], ()
-    if m.ndim > 1:
-        try:
-            return m.cast("B").cast(m.format).tolist(), tuple(m.shape)
-        except (TypeError, ValueError):         # not C-contiguous, or a format cast() refuses
-            return _flat(m.tolist())[0], tuple(m.shape)
-    return m.tolist(), tuple(m.shape)
-
-
-def _shape_of(a):
-    """Shape of an array-like without copying it (nested lists: walked along their first elements)."""
-    if isinstance(a, (list, tuple)):
-        shape = []
-        while isinstance(a, (list, tuple)):
-            shape.append(len(a))
-            if not a:
-                break
-            a = a[0]
-        return tuple(shape)
-    if isinstance(a, (int, float)):
-        return ()
-    return tuple(a.shape) if hasattr(a, "shape") else tuple(memoryview(a).shape)
-
-
-def _format_of(a, default="d"):
-    """Struct format ('d' or 'f') of a float array-like; nested lists count as float64."""
-    if hasattr(a, "dtype"):
-        return {"float32": "f"}.get(str(a.dtype), "d")
-    if isinstance(a, (memoryview, array)):
-        return "f" if a.format == "f" else "d"
-    if not isinstance(a, (list, tuple, int, float)):
-        try:
-            return "f" if memoryview(a).format == "f" else "d"
-        except TypeError:
-            pass
-    return default
-
-
-def dtype_of(a):
-    """'float64' or 'float32' for a float array-like."""
-    return _DTYPE[_format_of(a)]
-
-
-def _shaped(values, shape, fmt="d"):
-    """Flat list -> a shaped memoryview (what the plain-Python path returns)."""
-    m = memoryview(array(fmt, values))
-    if len(shape) == 1 and shape[0] == len(values):
-        return m
-    return m.cast("B").cast(fmt, shape)
-
-
-def _make(values, shape, fmt="d"):
-    """Flat list -> numpy array (fast path) or shaped memoryview, of ``shape`` and struct format ``fmt``."""
-    npm = _numpy()
-    if npm is not None:
-        dtype = {"d": npm.float64, "f": npm.float32, "q": npm.int64}[fmt]
-        return npm.array(values, dtype=dtype).reshape(shape)
-    return _shaped(values, shape, fmt)
-
-
-def _zeros(shape, fmt="d"):
-    n = 1
-    for s in shape:
-        n *= s
-    npm = _numpy()
-    if npm is not None:
-        return npm.zeros(shape, dtype={"d": npm.float64, "f": npm.float32}[fmt])
-    return memoryview(array(fmt, bytes(n * array(fmt).itemsize))).cast("B").cast(fmt, shape)
-
-
-def to_list(a):
-    """A numpy array, shaped memoryview or nested list -> nested lists of Python numbers."""
-    if isinstance(a, (list, tuple)):
-        return [to_list(v) if isinstance(v, (list, tuple)) else v for v in a]
-    return a.tolist() if hasattr(a, "tolist") else list(a)
-
-
-def _writable_flat(a):
-    """A C-contiguous writable buffer -> flat 1-D memoryview over the same memory (plain-Python path)."""
-    m = a if isinstance(a, memoryview) else memoryview(a)
-    if m.readonly:
-        raise ValueError("parameter buffer is read-only; the optimiser writes into it")
-    if not m.c_contiguous:
-        raise ValueError("parameter buffer must be C-contiguous")
-    fmt = {"d": "d", "<d": "d", "f": "f", "<f": "f"}.get(m.format)
-    if fmt is None:
-        raise TypeError(f"parameter buffer must hold float32 or float64; got format {m.format!r}")
-    return m.cast("B").cast(fmt) if (m.ndim != 1 or m.format != fmt) else m
-
-
-def _as_buffer(a, fmt, shape):
-    """A C-contiguous memoryview of struct format ``fmt`` and ``shape`` over ``a`` (zero-copy when ``a`` already is
-    such a buffer, else a fresh copy)."""
-    if not isinstance(a, (list, tuple)):
-        try:
-            m = a if isinstance(a, memoryview) else memoryview(a)
-            if m.format == fmt and m.c_contiguous:
-                return m.cast("B").cast(fmt, shape)
-        except (TypeError, ValueError):
-            pass
-    return memoryview(array(fmt, _flat(a)[0])).cast("B").cast(fmt, shape)
-
-
-def _entries(tree):
-    """A dict of arrays, or a list/tuple of them -> list of (group index, name, array)."""
-    if isinstance(tree, dict):
-        tree = [tree]
-    if not isinstance(tree, (list, tuple)) or not all(isinstance(d, dict) for d in tree):
-        raise TypeError(f"params/grads must be a dict of arrays or a list of such dicts; got {type(tree).__name__}")
-    return [(i, name, arr) for i, d in enumerate(tree) for name, arr in d.items()]
+to_list, dtype_of = buf.to_list, buf.dtype_of
 
 
 # ------------------------------------------------------------------------------------------------------ losses
-def mse_loss(pred, target):
+def step_mask(lengths, shape, batch_first=False):
+    """Which rows of a (T, B, ...) array (``(B, T, ...)`` when ``batch_first``) are real steps of sequences of
+    ``lengths``: a list of T*B flags in the array's row order (True: step t < lengths[b]). ``lengths`` None: None."""
+    if lengths is None:
+        return None
+    if len(shape) < 2:
+        raise ValueError(f"lengths: a masked loss needs (T, B, ...) or (B, T, ...) data; got shape {tuple(shape)}")
+    B, T = (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
+    lens = list(lengths.tolist() if hasattr(lengths, "tolist") else lengths)
+    if len(lens) != B:
+        raise ValueError(f"lengths: expected B = {B} lengths (one per batch row), got {len(lens)}")
+    for i, n in enumerate(lens):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"lengths[{i}]: expected an int, got {type(n).__name__} {n!r}")
+        if not 1 <= n <= T:
+            raise ValueError(f"lengths[{i}]: expected 1 <= length <= T = {T}, got {n}")
+    if batch_first:
+        return [t < lens[b] for b in range(B) for t in range(T)]
+    return [t < lens[b] for t in range(T) for b in range(B)]
+
+
+def mse_loss(pred, target, lengths=None, batch_first=False):
     """Mean squared error over every element, and its gradient.
 
     Parameters
     ----------
     pred : array-like of any shape, float
     target : array-like of the same shape (or the same number of elements)
+    lengths : None, or B ints: pred is (T, B, ...) (``(B, T, ...)`` when ``batch_first``) over sequences of these
+        lengths; steps past a sequence's end count for nothing (their target is not read)
 
     Returns
     -------
     loss : float
-        ``mean((pred - target)^2)``, like ``torch.nn.MSELoss()``.
+        ``mean((pred - target)^2)``, like ``torch.nn.MSELoss()`` (over the real steps only with ``lengths``: the
+        loss of PyTorch's packed data).
     dpred : array of pred's shape and float dtype
-        ``2 (pred - target) / N``.
+        ``2 (pred - target) / N`` (zero past each end).
     """
-    fmt = _format_of(pred)
-    npm = _numpy()
+    if lengths is not None:
+        return _masked(mse_loss, pred, target, lengths, batch_first)
+    dtype = dtype_of(pred)
+    npm = buf.numpy()
     if npm is not None:
         p = npm.asarray(pred, dtype=npm.float64)
         t = npm.asarray(target, dtype=npm.float64)
@@ -222,9 +100,9 @@ def mse_loss(pred, target):
         if n == 0:
             raise ValueError("pred is empty: the mean of no errors is undefined")
         loss = float(npm.sum(d * d)) / n
-        return loss, (d * (2.0 / n)).astype(npm.float32 if fmt == "f" else npm.float64)
-    p, shape = _flat(pred)
-    t, tshape = _flat(target)
+        return loss, (d * (2.0 / n)).astype(dtype)
+    p, shape = buf.to_flat(pred)
+    t, tshape = buf.to_flat(target)
     if len(p) != len(t):
         raise ValueError(f"target must have {len(p)} elements like pred {shape}; got {tshape}")
     d = [a - b for a, b in zip(p, t)]
@@ -232,19 +110,20 @@ def mse_loss(pred, target):
     if n == 0:
         raise ValueError("pred is empty: the mean of no errors is undefined")
     scale = 2.0 / n
-    return math.fsum([v * v for v in d]) / n, _shaped([v * scale for v in d], shape, fmt)
+    return math.fsum([v * v for v in d]) / n, buf.from_flat([v * scale for v in d], shape, dtype)
 
 
 def softmax(logits, temperature=1.0):
     """Softmax over the last axis of ``logits / temperature`` (numerically stable); same shape out."""
-    _check_positive("temperature", temperature)
-    npm = _numpy()
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < math.inf:
+        raise ValueError(f"temperature must be a finite number > 0; got {temperature!r}")
+    npm = buf.numpy()
     if npm is not None:
         z = npm.asarray(logits, dtype=npm.float64) / temperature
         z = z - z.max(axis=-1, keepdims=True)
         e = npm.exp(z)
         return e / e.sum(axis=-1, keepdims=True)
-    flat, shape = _flat(logits)
+    flat, shape = buf.to_flat(logits)
     V = shape[-1] if shape else 1
     out = []
     for r in range(0, len(flat), V):
@@ -253,10 +132,10 @@ def softmax(logits, temperature=1.0):
         e = [math.exp(v - top) for v in row]
         s = sum(e)
         out.extend([v / s for v in e])
-    return _shaped(out, shape or (1,), "d")
+    return buf.from_flat(out, shape or (1,), "float64")
 
 
-def softmax_cross_entropy(logits, targets):
+def softmax_cross_entropy(logits, targets, lengths=None, batch_first=False):
     """Softmax cross-entropy over a vocabulary, averaged over rows, and its gradient.
 
     Parameters
@@ -265,6 +144,9 @@ def softmax_cross_entropy(logits, targets):
         Unnormalised scores; every leading index is one row (e.g. (T, B, V) or (B, V)).
     targets : array-like of ints of shape (...)
         The class index of each row, ``0 <= targets < V``.
+    lengths : None, or B ints: logits are (T, B, V) (``(B, T, V)`` when ``batch_first``) over sequences of these
+        lengths; rows past a sequence's end count for nothing and their targets are not read (pad them with
+        anything, e.g. -100 as PyTorch's ignore_index)
 
     Returns
     -------
@@ -274,8 +156,10 @@ def softmax_cross_entropy(logits, targets):
     dlogits : array of logits' shape and float dtype
         ``(softmax(z) - onehot(t)) / N``.
     """
-    fmt = _format_of(logits)
-    npm = _numpy()
+    if lengths is not None:
+        return _masked(softmax_cross_entropy, logits, targets, lengths, batch_first)
+    dtype = dtype_of(logits)
+    npm = buf.numpy()
     if npm is not None:
         z = npm.asarray(logits, dtype=npm.float64)
         if z.ndim < 1 or z.size == 0:
@@ -297,12 +181,12 @@ def softmax_cross_entropy(logits, targets):
         g = e / s[:, None]
         g[rows, t] -= 1.0
         g *= 1.0 / n
-        return loss, g.reshape(npm.shape(logits)).astype(npm.float32 if fmt == "f" else npm.float64)
-    flat, shape = _flat(logits)
+        return loss, g.reshape(npm.shape(logits)).astype(dtype)
+    flat, shape = buf.to_flat(logits)
     if not shape or not flat:
         raise ValueError(f"logits must have shape (..., V) with at least one row; got {shape}")
     V = shape[-1]
-    t, _ = _flat(targets)
+    t, _ = buf.to_flat(targets)
     n = len(flat) // V
     if len(t) != n:
         raise ValueError(f"targets must have one class index per row ({n}); got {len(t)}")
@@ -322,7 +206,32 @@ def softmax_cross_entropy(logits, targets):
         g = [v / s for v in e]
         g[k] -= 1.0
         grad.extend([v * inv_n for v in g])
-    return math.fsum(total) / n, _shaped(grad, shape, fmt)
+    return math.fsum(total) / n, buf.from_flat(grad, shape, dtype)
+
+
+def _masked(loss, pred, target, lengths, batch_first):
+    """``loss`` over the real steps only: the rows (T*B of them, each pred's trailing block) of steps before each
+    sequence's end are gathered, the loss and its gradient taken over them as one batch (so the mean is over real
+    elements, as PyTorch's losses over packed data), and the gradient scattered back with zeros past each end."""
+    shape = buf.shape_any(pred)
+    keep = step_mask(lengths, shape, batch_first)
+    rows = len(keep)
+    p, _ = buf.to_flat(pred)
+    t, _ = buf.to_flat(target)
+    per, per_t = len(p) // rows, len(t) // rows
+    if len(t) != per_t * rows or per_t not in (1, per):
+        raise ValueError(f"target must have {len(p)} elements like pred {tuple(shape)} (or one per step and row); "
+                         f"got {len(t)}")
+    idx = [r for r in range(rows) if keep[r]]
+    sub_p = buf.from_flat([v for r in idx for v in p[r * per:(r + 1) * per]], (len(idx), per), "float64")
+    sub_t = buf.from_flat([v for r in idx for v in t[r * per_t:(r + 1) * per_t]],
+                          (len(idx), per_t) if per_t > 1 else (len(idx),), "float64")
+    value, dsub = loss(sub_p, sub_t)
+    d, _ = buf.to_flat(dsub)
+    grad = [0.0] * len(p)
+    for j, r in enumerate(idx):
+        grad[r * per:(r + 1) * per] = d[j * per:(j + 1) * per]
+    return value, buf.from_flat(grad, shape, dtype_of(pred))
 
 
 # ----------------------------------------------------------------------------------------------------- readout
@@ -344,348 +253,53 @@ class Linear:
     """
 
     def __init__(self, in_features, out_features, dtype="float64", seed=0):
-        if dtype not in _FORMAT:
+        if dtype not in ("float64", "float32"):
             raise ValueError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"{name} must be a positive int; got {v!r}")
         self.in_features, self.out_features, self.dtype = in_features, out_features, dtype
-        fmt = _FORMAT[dtype]
         rng = random.Random(seed)
         k = 1.0 / math.sqrt(in_features)
         w = [rng.uniform(-k, k) for _ in range(out_features * in_features)]
         b = [rng.uniform(-k, k) for _ in range(out_features)]
-        self.params = {"weight": _make(w, (out_features, in_features), fmt), "bias": _make(b, (out_features,), fmt)}
+        self.params = {"weight": buf.from_flat(w, (out_features, in_features), dtype),
+                       "bias": buf.from_flat(b, (out_features,), dtype)}
         self._h = None
+
+    def _rows(self, a, name, width):
+        """``a`` of shape (..., width) as a C-contiguous (N, 1, width) array of the readout's dtype, and its shape."""
+        shape = buf.shape_any(a)
+        if not shape or shape[-1] != width:
+            raise ValueError(f"{name} must have shape (..., {width}); got {shape}")
+        rows = buf.as_array(a, name, self.dtype, cast=True)
+        return buf.reshape(rows, (buf.size_of(shape[:-1]), 1, width)), shape
 
     def forward(self, h):
         """h : array of shape (..., in_features) -> out of shape (..., out_features); remembers h for backward."""
         H, O = self.in_features, self.out_features
-        npm = _numpy()
-        if npm is not None:
-            W, b = npm.asarray(self.params["weight"]), npm.asarray(self.params["bias"])
-            h = npm.asarray(h, dtype=W.dtype)
-            if h.ndim < 1 or h.shape[-1] != H:
-                raise ValueError(f"h must have shape (..., {H}); got {h.shape}")
-            h2 = h.reshape(-1, H)
-            self._h = (h2, h.shape)
-            return (h2 @ W.T + b).reshape(h.shape[:-1] + (O,))
-        shape = _shape_of(h)
-        if not shape or shape[-1] != H:
-            raise ValueError(f"h must have shape (..., {H}); got {shape}")
-        fmt = _FORMAT[self.dtype]
-        out_shape = shape[:-1] + (O,)
-        if _ops is not None:
-            try:
-                return self._forward_ops(h, shape, fmt)
-            except (TypeError, ValueError, AttributeError):         # kernels of another signature: plain Python
-                pass
-        flat = _flat(h)[0]
-        w, _ = _flat(self.params["weight"])
-        b, _ = _flat(self.params["bias"])
-        rows = [w[o * H:(o + 1) * H] for o in range(O)]
-        out = []
-        for r in range(0, len(flat), H):
-            x = flat[r:r + H]
-            out.extend([_dot(x, wr) + bo for wr, bo in zip(rows, b)])
-        self._h = (flat, shape)
-        return _shaped(out, out_shape, fmt)
-
-    def _forward_ops(self, h, shape, fmt):
-        H, O = self.in_features, self.out_features
-        n = 1
-        for s in shape[:-1]:
-            n *= s
-        hb = _as_buffer(h, fmt, (n, 1, H))
-        w, _ = _flat(self.params["weight"])
-        w_t = _shaped([w[o * H + j] for j in range(H) for o in range(O)], (H, O), fmt)
-        out = _zeros((n, 1, O), fmt)
-        _ops.linear_fwd(hb, w_t, _as_buffer(self.params["bias"], fmt, (O,)), out)
-        self._h = (hb, shape)
-        return out.cast("B").cast(fmt, shape[:-1] + (O,))
+        rows, shape = self._rows(h, "h", H)
+        w_t = buf.zeros((H, O), self.dtype)
+        _ops.transpose2d(self.params["weight"], w_t)
+        out = buf.zeros((rows.shape[0], 1, O), self.dtype)
+        _ops.linear_fwd(rows, w_t, self.params["bias"], out)                # out = h W^T + b
+        self._h = (rows, shape)
+        return buf.reshape(out, shape[:-1] + (O,))
 
     def backward(self, dout):
         """dout : array of shape (..., out_features) -> (grads {weight, bias}, dh of h's shape)."""
         if self._h is None:
             raise ValueError("backward() called before forward()")
         H, O = self.in_features, self.out_features
-        npm = _numpy()
-        if npm is not None:
-            h2, hshape = self._h
-            W = npm.asarray(self.params["weight"])
-            d2 = npm.asarray(dout, dtype=W.dtype).reshape(-1, O)
-            if d2.shape[0] != h2.shape[0]:
-                raise ValueError(f"dout must have shape {hshape[:-1] + (O,)}; got {npm.shape(dout)}")
-            grads = {"weight": d2.T @ h2, "bias": d2.sum(axis=0)}
-            return grads, (d2 @ W).reshape(hshape)
-        hflat, hshape = self._h
-        fmt = _FORMAT[self.dtype]
-        if isinstance(hflat, memoryview):                            # forward ran the kernels
-            n = hflat.shape[0]
-            db_ = _as_buffer(dout, fmt, (n, 1, O))
-            dW, db, dh = _zeros((O, H), fmt), _zeros((O,), fmt), _zeros((n, 1, H), fmt)
-            _ops.outer_acc(db_, hflat, dW)                           # dW[o, j] = sum_n dout[n, o] h[n, j]
-            _ops.sum_tb(db_, db)                                     # db[o] = sum_n dout[n, o]
-            _ops.linear_bwd_x(db_, _as_buffer(self.params["weight"], fmt, (O, H)), dh, False)   # dh = dout W
-            return {"weight": dW, "bias": db}, dh.cast("B").cast(fmt, hshape)
-        d, _ = _flat(dout)
-        n = len(hflat) // H
-        if len(d) != n * O:
-            raise ValueError(f"dout must have shape {hshape[:-1] + (O,)}")
-        w, _ = _flat(self.params["weight"])
-        hcols = [hflat[j::H] for j in range(H)]                     # column j of h: (N,)
-        dcols = [d[o::O] for o in range(O)]                          # column o of dout: (N,)
-        dW = [_dot(dc, hc) for dc in dcols for hc in hcols]          # dW[o, j] = sum_n dout[n, o] h[n, j]
-        db = [sum(dc) for dc in dcols]
-        wcols = [w[j::H] for j in range(H)]                          # column j of W: (O,)
-        dh = []
-        for r in range(0, n * O, O):
-            drow = d[r:r + O]
-            dh.extend([_dot(drow, wc) for wc in wcols])              # dh[n, j] = sum_o dout[n, o] W[o, j]
-        grads = {"weight": _shaped(dW, (O, H), fmt), "bias": _shaped(db, (O,), fmt)}
-        return grads, _shaped(dh, hshape, fmt)
-
-
-# ---------------------------------------------------------------------------------------- clipping, optimisers
-def _flat_grad(a):
-    """A gradient -> flat float64 numpy vector (fast path) or flat list of floats."""
-    npm = _numpy()
-    if npm is not None:
-        return npm.asarray(a, dtype=npm.float64).reshape(-1)
-    return _flat(a)[0]
-
-
-def _norm_of_flats(flats, norm_type):
-    npm = _numpy()
-    if norm_type == 2 or norm_type == 2.0:
-        if npm is not None:
-            return math.sqrt(math.fsum(float(g @ g) for g in flats))
-        return math.sqrt(math.fsum(_dot(g, g) for g in flats))
-    if norm_type == math.inf:
-        if npm is not None:
-            return max((float(npm.max(npm.abs(g))) for g in flats if g.size), default=0.0)
-        return max((max(map(abs, g)) for g in flats if g), default=0.0)
-    raise ValueError(f"norm_type must be 2 or inf; got {norm_type!r}")
-
-
-def grad_norm(grads, norm_type=2.0):
-    """The total norm of all gradients as if concatenated into one vector (2-norm, or ``float('inf')``)."""
-    return _norm_of_flats([_flat_grad(a) for _, _, a in _entries(grads)], norm_type)
-
-
-def _check_positive(name, value, none_ok=False):
-    """A finite number > 0 (or None when ``none_ok``), else ValueError naming it."""
-    if value is None and none_ok:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
-        raise ValueError(f"{name} must be a finite number > 0{' or None' if none_ok else ''}; got {value!r}")
-    return value
-
-
-def _check_nonnegative(name, value, below=math.inf):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value < below):
-        raise ValueError(f"{name} must be a number in [0, {below}); got {value!r}")
-    return value
-
-
-def _clip_coef(total, max_norm):
-    return min(max_norm / (total + CLIP_EPS), 1.0)
-
-
-def clip_grad_norm(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
-    """Rescale ``grads`` in place so their total norm is at most ``max_norm``; return the norm before clipping.
-
-    The semantics of ``torch.nn.utils.clip_grad_norm_``: ``coef = min(max_norm / (total + 1e-6), 1)``, and every
-    gradient is multiplied by ``coef`` (a no-op when the norm is already small enough).
-    """
-    _check_positive("max_norm", max_norm)
-    total = grad_norm(grads, norm_type)
-    if not math.isfinite(total) and error_if_nonfinite:
-        raise RuntimeError(f"the total norm of order {norm_type} of the gradients is non-finite ({total})")
-    coef = _clip_coef(total, max_norm)
-    if coef < 1.0:
-        npm = _numpy()
-        for _, name, a in _entries(grads):
-            if npm is not None and hasattr(a, "__array__") and not isinstance(a, memoryview):
-                a *= coef
-            else:
-                flat = _writable_flat(a)
-                flat[:] = array(flat.format, [v * coef for v in flat.tolist()])
-    return total
-
-
-class _Optimizer:
-    """Shared bookkeeping: the parameter entries, optional clipping, and the two update paths."""
-
-    def __init__(self, params, lr, max_norm):
-        _check_positive("lr", lr)
-        _check_positive("max_norm", max_norm, none_ok=True)
-        self.lr, self.max_norm = lr, max_norm
-        self._params = _entries(params)
-        for _, name, p in self._params:
-            kind = str(p.dtype) if hasattr(p, "dtype") else getattr(p, "format", None) or memoryview(p).format
-            if kind not in ("float64", "float32", "d", "f", "<d", "<f"):
-                raise TypeError(f"parameter {name!r} must hold float32 or float64; got {kind!r}")
-        self._keys = [(i, name) for i, name, _ in self._params]
-        self.state = {}                     # (group, name) -> per-parameter state (float64 arrays or lists)
-        self.steps = 0
-        self.grad_norm = None               # total gradient norm (before clipping) of the last step
-
-    def _grads_by_key(self, grads):
-        got = {(i, name): a for i, name, a in _entries(grads)}
-        unknown = set(got) - set(self._keys)
-        if unknown:
-            raise ValueError(f"grads holds names the optimiser does not know: {sorted(n for _, n in unknown)}")
-        return got
-
-    def step(self, grads):
-        """Update every parameter from ``grads`` (same structure as ``params``; a missing name is skipped).
-
-        Clips first when ``max_norm`` is set (without modifying ``grads``). Returns the total gradient 2-norm
-        before clipping.
-        """
-        got = self._grads_by_key(grads)
-        flats = {key: _flat_grad(g) for key, g in got.items()}               # each gradient read once
-        total = _norm_of_flats(list(flats.values()), 2.0)
-        coef = _clip_coef(total, self.max_norm) if self.max_norm is not None else 1.0
-        self.steps += 1
-        self.grad_norm = total
-        npm = _numpy()
-        for i, name, p in self._params:
-            gf = flats.get((i, name))
-            if gf is None:
-                continue
-            if npm is not None:
-                pa = npm.asarray(p)
-                if gf.size != pa.size:
-                    raise ValueError(f"grad {name!r} must have shape {pa.shape}; got {npm.shape(got[i, name])}")
-                if coef != 1.0:
-                    gf = gf * coef
-                new = self._update_np(npm, (i, name), pa.reshape(-1).astype(npm.float64), gf)
-                pa[...] = new.reshape(pa.shape)
-            else:
-                flat = _writable_flat(p)
-                if len(gf) != len(flat):
-                    raise ValueError(f"grad {name!r} must have {len(flat)} elements; got {len(gf)}")
-                if coef != 1.0:
-                    gf = [v * coef for v in gf]
-                flat[:] = array(flat.format, self._update_py((i, name), flat.tolist(), gf))
-        return total
-
-
-class SGD(_Optimizer):
-    """Stochastic gradient descent with optional momentum and gradient-norm clipping (``torch.optim.SGD``).
-
-    Parameters
-    ----------
-    params : dict or list of dicts of arrays
-    lr : float
-    momentum, dampening, weight_decay : float, default 0
-    nesterov : bool, default False
-    max_norm : float or None
-        Clip the total gradient norm to this before each step (``clip_grad_norm_`` semantics).
-
-    Equations::
-
-        g = g + wd p                               (weight decay)
-        b = g  (first step),  b = mu b + (1 - damp) g
-        g = g + mu b  (Nesterov)  or  g = b
-        p = p - lr g
-    """
-
-    def __init__(self, params, lr=0.01, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-                 max_norm=None):
-        super().__init__(params, lr, max_norm)
-        _check_nonnegative("momentum", momentum)
-        _check_nonnegative("dampening", dampening, 1.0 + 1e-12)
-        _check_nonnegative("weight_decay", weight_decay)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
-        self.momentum, self.dampening, self.weight_decay, self.nesterov = momentum, dampening, weight_decay, nesterov
-
-    def _update_np(self, npm, key, p, g):
-        mu, wd = self.momentum, self.weight_decay
-        if wd != 0:
-            g = g + wd * p
-        if mu != 0:
-            buf = self.state.get(key)
-            buf = g.copy() if buf is None else buf * mu + (1.0 - self.dampening) * g
-            self.state[key] = buf
-            g = g + mu * buf if self.nesterov else buf
-        return p + (-self.lr) * g
-
-    def _update_py(self, key, p, g):
-        mu, wd = self.momentum, self.weight_decay
-        if wd != 0:
-            g = [gi + wd * pi for gi, pi in zip(g, p)]
-        if mu != 0:
-            buf = self.state.get(key)
-            w = 1.0 - self.dampening
-            buf = list(g) if buf is None else [bi * mu + w * gi for bi, gi in zip(buf, g)]
-            self.state[key] = buf
-            g = [gi + mu * bi for gi, bi in zip(g, buf)] if self.nesterov else buf
-        nlr = -self.lr
-        return [pi + nlr * gi for pi, gi in zip(p, g)]
-
-
-class Adam(_Optimizer):
-    """Adam (``torch.optim.Adam``, amsgrad off) with optional gradient-norm clipping.
-
-    Parameters
-    ----------
-    params : dict or list of dicts of arrays
-    lr : float, default 1e-3
-    betas : (float, float), default (0.9, 0.999)
-    eps : float, default 1e-8
-    weight_decay : float, default 0 (L2 added to the gradient, as torch's Adam; not AdamW)
-    max_norm : float or None
-        Clip the total gradient norm to this before each step.
-
-    Equations::
-
-        k = k + 1;  g = g + wd p
-        m = m + (1 - b1) (g - m)                   (torch: exp_avg.lerp_(g, 1 - b1))
-        v = b2 v + (1 - b2) g g
-        p = p - (lr / (1 - b1^k)) m / (sqrt(v) / sqrt(1 - b2^k) + eps)
-    """
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, max_norm=None):
-        super().__init__(params, lr, max_norm)
-        b1, b2 = betas
-        if not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in (b1, b2)):
-            raise ValueError(f"betas must lie in [0, 1); got {betas!r}")
-        _check_nonnegative("eps", eps)
-        _check_nonnegative("weight_decay", weight_decay)
-        self.betas, self.eps, self.weight_decay = (b1, b2), eps, weight_decay
-
-    def _scalars(self):
-        b1, b2 = self.betas
-        k = self.steps
-        step_size = self.lr / (1 - b1 ** k)
-        bc2_sqrt = (1 - b2 ** k) ** 0.5
-        return b1, b2, -step_size, bc2_sqrt
-
-    def _update_np(self, npm, key, p, g):
-        b1, b2, neg_step, bc2_sqrt = self._scalars()
-        if self.weight_decay != 0:
-            g = g + self.weight_decay * p
-        m, v = self.state.get(key) or (npm.zeros_like(g), npm.zeros_like(g))
-        m = m + (1 - b1) * (g - m)
-        v = v * b2 + ((1 - b2) * g) * g
-        self.state[key] = (m, v)
-        return p + (neg_step * m) / (npm.sqrt(v) / bc2_sqrt + self.eps)
-
-    def _update_py(self, key, p, g):
-        b1, b2, neg_step, bc2_sqrt = self._scalars()
-        wd, eps, w1, w2 = self.weight_decay, self.eps, 1 - b1, 1 - b2
-        if wd != 0:
-            g = [gi + wd * pi for gi, pi in zip(g, p)]
-        m, v = self.state.get(key) or ([0.0] * len(g), [0.0] * len(g))
-        m = [mi + w1 * (gi - mi) for mi, gi in zip(m, g)]
-        v = [vi * b2 + (w2 * gi) * gi for vi, gi in zip(v, g)]
-        self.state[key] = (m, v)
-        sqrt = math.sqrt
-        return [pi + (neg_step * mi) / (sqrt(vi) / bc2_sqrt + eps) for pi, mi, vi in zip(p, m, v)]
+        h, hshape = self._h
+        d, shape = self._rows(dout, "dout", O)
+        if shape[:-1] != hshape[:-1]:
+            raise ValueError(f"dout must have shape {hshape[:-1] + (O,)}; got {shape}")
+        dW, db, dh = buf.zeros((O, H), self.dtype), buf.zeros((O,), self.dtype), buf.zeros(h.shape, self.dtype)
+        _ops.outer_acc(d, h, dW)                                 # dW[o, j] = sum_n dout[n, o] h[n, j]
+        _ops.sum_tb(d, db)                                       # db[o] = sum_n dout[n, o]
+        _ops.linear_bwd_x(d, self.params["weight"], dh, False)   # dh = dout W
+        return {"weight": dW, "bias": db}, buf.reshape(dh, hshape)
 
 
 # -------------------------------------------------------------------------------------------------------- loop
@@ -698,32 +312,45 @@ def _output_size(model):
     return H * (2 if "weight_hh_l0_reverse" in model.params else 1)
 
 
-def _last_step(y):
-    """y (T, B, K) -> y[T-1] (B, K)."""
-    npm = _numpy()
-    if npm is not None:
-        return npm.asarray(y)[-1]
-    T, B, K = _shape_of(y)
-    fmt = _format_of(y)
-    last = _as_buffer(y, fmt, (T * B * K,))[(T - 1) * B * K:]     # a view of the last step, no copy
-    return last.cast("B").cast(fmt, (B, K))
+def _last_rows(y, lengths, batch_first):
+    """(B, T, K, row index in y of each sequence's last real step)."""
+    shape = buf.shape_any(y)
+    B, T, K = (shape[0], shape[1], shape[2]) if batch_first else (shape[1], shape[0], shape[2])
+    if lengths is None:
+        lengths = [T] * B
+    step_mask(lengths, shape, batch_first)                                  # checks count, type and range
+    lens = list(lengths.tolist() if hasattr(lengths, "tolist") else lengths)
+    return B, T, K, [b * T + n - 1 if batch_first else (n - 1) * B + b for b, n in enumerate(lens)]
 
 
-def _dy_last(dh, y):
-    """Gradient of y (T, B, K) that is dh (B, K) at the last step and zero elsewhere."""
-    npm = _numpy()
-    fmt = _format_of(y)
-    T, B, K = tuple(y.shape)
-    if npm is not None:
-        dy = npm.zeros((T, B, K), dtype=npm.float32 if fmt == "f" else npm.float64)
-        dy[-1] = npm.asarray(dh).reshape(B, K)
+def last_step(y, lengths=None, batch_first=False):
+    """y (T, B, K) -> a view of y[T-1] (B, K). With ``lengths`` (y laid out (B, T, K) when ``batch_first``): each
+    sequence's output at its own last real step, y[lengths[b] - 1, b] (a copy)."""
+    if lengths is None and not batch_first:
+        return buf.take(y, buf.shape_any(y)[0] - 1)
+    B, T, K, rows = _last_rows(y, lengths, batch_first)
+    flat, _ = buf.to_flat(y)
+    return buf.from_flat([v for r in rows for v in flat[r * K:(r + 1) * K]], (B, K), dtype_of(y))
+
+
+def _dy_last(dh, y, lengths=None, batch_first=False):
+    """Gradient of y (T, B, K) that is dh (B, K) at the last step and zero elsewhere; with ``lengths`` at each
+    sequence's last real step (y (B, T, K) when ``batch_first``)."""
+    if lengths is None and not batch_first:
+        T, B, K = buf.shape_any(y)
+        dtype = dtype_of(y)
+        dy = buf.zeros((T, B, K), dtype)
+        buf.copy_into(buf.take(dy, T - 1), buf.reshape(buf.as_array(dh, "dh", dtype, cast=True), (B, K)))
         return dy
-    buf = array(fmt, bytes(T * B * K * array(fmt).itemsize))
-    buf[(T - 1) * B * K:] = array(fmt, _flat(dh)[0])
-    return memoryview(buf).cast("B").cast(fmt, (T, B, K))
+    B, T, K, rows = _last_rows(y, lengths, batch_first)
+    d, _ = buf.to_flat(dh)
+    grad = [0.0] * (T * B * K)
+    for b, r in enumerate(rows):
+        grad[r * K:(r + 1) * K] = d[b * K:(b + 1) * K]
+    return buf.from_flat(grad, buf.shape_any(y), dtype_of(y))
 
 
-def train_step(model, readout, optimizer, x, target, loss="mse", at="last"):
+def train_step(model, readout, optimizer, x, target, loss="mse", at="last", lengths=None):
     """One update of ``model`` + ``readout`` on one batch; returns the batch loss (before the update).
 
     Parameters
@@ -731,23 +358,29 @@ def train_step(model, readout, optimizer, x, target, loss="mse", at="last"):
     model : rnncore.RNN, LSTM or GRU (anything with ``params``, ``forward(x)``, ``backward(dy)``)
     readout : Linear
     optimizer : SGD or Adam over ``[model.params, readout.params]``
-    x : array of shape (T, B, I)
+    x : array of shape (T, B, I) ((B, T, I) for a ``batch_first`` model)
     target : the loss' target for the readout's output: (B, O) floats / (B,) ints when ``at="last"``,
-        (T, B, O) floats / (T, B) ints when ``at="all"``
+        (T, B, O) floats / (T, B) ints when ``at="all"`` (the first two axes swapped for ``batch_first``)
     loss : {"mse", "cross_entropy"}
     at : {"last", "all"}
         Read out only the last time step (adding problem, recall) or every step (sine, text).
+    lengths : None, or B ints: a batch of sequences of these lengths (``model.forward(x, lengths=...)``); "last"
+        reads each sequence's last real step, "all" a loss masked past each end.
     """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {sorted(LOSSES)}; got {loss!r}")
     if at not in ("last", "all"):
         raise ValueError(f"at must be 'last' or 'all'; got {at!r}")
-    y, _ = model.forward(x)
-    h = _last_step(y) if at == "last" else y
+    bf = getattr(model, "batch_first", False)
+    y, _ = model.forward(x) if lengths is None else model.forward(x, lengths=lengths)
+    h = last_step(y, lengths, bf) if at == "last" else y
     out = readout.forward(h)
-    value, dout = LOSSES[loss](out, target)
+    if at == "all" and lengths is not None:
+        value, dout = LOSSES[loss](out, target, lengths=lengths, batch_first=bf)
+    else:
+        value, dout = LOSSES[loss](out, target)
     rgrads, dh = readout.backward(dout)
-    dy = _dy_last(dh, y) if at == "last" else dh
+    dy = _dy_last(dh, y, lengths, bf) if at == "last" else dh
     grads = model.backward(dy)[0]
     optimizer.step([grads, rgrads])
     return value
@@ -759,7 +392,9 @@ class Trainer:
     Parameters
     ----------
     model : rnncore.RNN, LSTM or GRU
-    task : a task from ``rnncore.tasks`` (``batch(batch_size, dtype)``, ``output_size``, ``loss``, ``readout``)
+    task : a task from ``rnncore.tasks`` (``batch(batch_size, dtype)``, ``output_size``, ``loss``, ``readout``);
+        a task of variable-length sequences returns ``(x, target, lengths)`` from ``batch``: the model runs
+        ``forward(x, lengths=lengths)`` and the loss is masked past each end (``train_step``)
     readout : Linear or None
         None: a fresh ``Linear(D*H, task.output_size)`` of the model's dtype, seeded with ``seed``.
     optimizer : "adam", "sgd", or an optimiser instance over ``[model.params, readout.params]``
@@ -792,9 +427,9 @@ class Trainer:
 
     def step(self):
         """One update on a fresh batch; returns its loss."""
-        x, target = self.task.batch(self.batch_size, dtype=self.dtype)
+        x, target, *lengths = self.task.batch(self.batch_size, dtype=self.dtype)
         value = train_step(self.model, self.readout, self.optimizer, x, target, loss=self.task.loss,
-                           at=self.task.readout)
+                           at=self.task.readout, lengths=lengths[0] if lengths else None)
         self.losses.append(value)
         self.grad_norms.append(self.optimizer.grad_norm)
         return value
@@ -803,10 +438,12 @@ class Trainer:
         """``steps`` more updates; returns their losses."""
         return [self.step() for _ in range(steps)]
 
-    def predict(self, x):
-        """The readout's output for x (T, B, I): (B, O) or (T, B, O) as the task reads out."""
-        y, _ = self.model.forward(x)
-        return self.readout.forward(_last_step(y) if self.task.readout == "last" else y)
+    def predict(self, x, lengths=None):
+        """The readout's output for x (T, B, I): (B, O) or (T, B, O) as the task reads out (with ``lengths``, "last"
+        is each sequence's last real step)."""
+        y, _ = self.model.forward(x) if lengths is None else self.model.forward(x, lengths=lengths)
+        bf = getattr(self.model, "batch_first", False)
+        return self.readout.forward(last_step(y, lengths, bf) if self.task.readout == "last" else y)
 
 
 def fit(model, task, steps, **kwargs):

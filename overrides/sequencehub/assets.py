@@ -3,10 +3,12 @@ built engine and models. All are registered as MkDocs files (so `mkdocs serve` s
 them), never fetched from a CDN.
 
     overrides/sequencehub/assets/**            -> assets/sequencehub/**
-    node_modules (node_modules_dirs: the `node_modules` option, else next to mkdocs.yml, this project's checkout, a shipped copy):
+    node_modules (node_modules_dirs: the `node_modules` option, else next to mkdocs.yml, else a shipped copy):
     node_modules/katex/dist/{katex.min.css, fonts/*.woff2}
                                                -> assets/vendor/katex/... (math is typeset at build time:
                                                   the pages need KaTeX's stylesheet and one font format)
+    node_modules/katex/dist/katex.min.js       (BUILD_TIME: what node loads to typeset; shipped in a wheel, never
+                                                copied to the site)
     overrides/sequencehub/assets/vendor/echarts.min.js (ECharts with only the charts the demos draw, bundled by
     `make charts`)                             -> assets/sequencehub/vendor/echarts.min.js
     <engine_dir>/**                            -> engine/**
@@ -20,11 +22,12 @@ from mkdocs.structure.files import File
 
 ASSETS = pathlib.Path(__file__).resolve().parent / "assets"
 ASSETS_DEST = "assets/sequencehub"
-CHECKOUT = ASSETS.parents[2]          # this project's checkout (editable install): its node_modules is a fallback
 VENDOR = {
     # math is typeset when the site is built (mathtex.py): pages need the stylesheet and one font format
     "katex": ("katex/dist", ["katex.min.css", "fonts/*.woff2"], "assets/vendor/katex"),
 }
+# npm files the build itself runs (node typesets math with them: mathtex.py for pages, mathml.py for exports)
+BUILD_TIME = {"katex": ("katex/dist", ["katex.min.js"])}
 CHARTS = ASSETS / "vendor" / "echarts.min.js"      # built by `make charts` (build/charts/build.mjs)
 SKIP = {".DS_Store", "__pycache__"}
 
@@ -42,12 +45,12 @@ def tree(source, dest_prefix, config):
 
 def node_modules_dirs(option, config_dir):
     """The node_modules folders to search, in order: the plugin's ``node_modules`` option alone when set (relative
-    to mkdocs.yml), else mkdocs.yml's folder, this project's checkout, and the copy a shipped wheel carries."""
+    to mkdocs.yml), else mkdocs.yml's folder and the copy a shipped wheel carries."""
     if option:
         path = pathlib.Path(option)
         return [path if path.is_absolute() else pathlib.Path(config_dir) / path]
     from .embed.packaging import SHIPPED
-    return [pathlib.Path(config_dir) / "node_modules", CHECKOUT / "node_modules", SHIPPED["node_modules"]]
+    return [pathlib.Path(config_dir) / "node_modules", SHIPPED["node_modules"]]
 
 
 def vendor_files(node_modules, config):

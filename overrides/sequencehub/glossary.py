@@ -21,6 +21,7 @@ import html
 import re
 
 from .htmltext import rewrite_text
+from .render import Partials
 
 HEADING = re.compile(r"^### (?P<term>[^\n{]+?)[ \t]*\{[ \t]*#(?P<id>[A-Za-z0-9_-]+)[ \t]*\}[ \t]*$")
 FIELDS = (("definition", r"\*\*Definition:\*\* (?P<v>\S.*)"),
@@ -111,8 +112,10 @@ def parse(markdown, first_line=1):
     return entries, errors
 
 
-def rewrite_markdown(markdown, entries):
-    """The glossary page's Markdown with each entry as a card (md_in_html) and an A-Z term index before the first."""
+def rewrite_markdown(markdown, entries, partials=None):
+    """The glossary page's Markdown with each entry as a card (md_in_html) and a term jump list before the first
+    (``partials``: the plugin's templates, by default without a site's overrides)."""
+    partials = partials or Partials()
     lines = markdown.split("\n")
     by_heading = {}
     for i, line in enumerate(lines):
@@ -129,7 +132,7 @@ def rewrite_markdown(markdown, entries):
             i += 1
             continue
         if first:
-            out += [index_html(entries), ""]
+            out += [partials.glossary_index(entries), ""]
             first = False
         out += [f"### {entry.term} {{ #{entry.id} .sh-glossary__term }}", "",
                 '<div class="sh-glossary__entry" markdown="1">',
@@ -142,13 +145,6 @@ def rewrite_markdown(markdown, entries):
                 "</div>", ""]
         i += 5
     return "\n".join(out)
-
-
-def index_html(entries):
-    """The jump list: the entries in the page's own order (the glossary leads with the course's core terms), so
-    a reader who follows the list down the page meets the entries in the same order."""
-    items = "".join(f'<li><a href="#{e.id}">{html.escape(e.term)}</a></li>' for e in entries)
-    return f'<nav class="sh-glossary__index" aria-label="Glossary terms"><ul>{items}</ul></nav>'
 
 
 def _pattern(forms):
@@ -165,8 +161,9 @@ def _pattern(forms):
 class Tooltips:
     """Link the first occurrence of each glossary entry on a page to its definition (title = the definition)."""
 
-    def __init__(self, entries):
+    def __init__(self, entries, partials=None):
         self.entries = entries
+        self.partials = partials or Partials()
         self.forms = {}
         for entry in entries:
             for form in entry.forms():
@@ -193,9 +190,7 @@ class Tooltips:
                 if entry is None or entry.id in used:
                     return match.group(0)
                 used.add(entry.id)
-                title = html.escape(f"{entry.term}: {entry.plain_definition}", quote=True)
-                return (f'<a class="sh-term" href="{html.escape(href_for(entry))}" title="{title}" '
-                        f'data-term="{entry.id}">{match.group(0)}</a>')
+                return self.partials.term(entry, href_for(entry), match.group(0))
 
             return self.pattern.sub(link, text)
 

@@ -31,11 +31,19 @@ def person(author):
     return out
 
 
-def quiz_node(quiz, page_url, md_text, about=None):
-    """A Quiz with its questions (accepted and suggested answers), as Google's practice-problem markup reads it."""
+def quiz_node(quiz, page_url, md_text, about=None, instance=None):
+    """A Quiz with its questions (accepted and suggested answers), as Google's practice-problem markup reads it.
+
+    `md_text` turns a question's Markdown into plain text (math as Unicode). A generated question is described by
+    the one fixed instance the LMS exports carry: `instance(kind)` -> {prompt_html, value, ...} or None."""
     parts = []
     for q in quiz.questions:
         node = {"@type": "Question", "eduQuestionType": QUESTION_TYPES[q.kind], "text": md_text(q.prompt)}
+        if q.kind == "generate":
+            fixed = instance(q.generate) if instance else None
+            if fixed is not None:
+                node["text"] = f"{node['text']} {text_of(fixed['prompt_html'])}".strip()
+                node["acceptedAnswer"] = {"@type": "Answer", "text": f"{fixed['value']:g}"}
         if q.kind in ("single", "multiple"):
             accepted = [{"@type": "Answer", "text": md_text(o.text), "position": i}
                         for i, o in enumerate(q.options) if o.correct]
@@ -55,7 +63,7 @@ def quiz_node(quiz, page_url, md_text, about=None):
 
 
 def course_node(site, lessons):
-    return {"@type": "Course", "@id": f"{site['url']}#course", "name": site["course_name"],
+    return {"@type": "Course", "@id": f"{site['url']}#course", "name": site["name"],
             "description": site["description"], "url": site["url"], "inLanguage": site["language"],
             "isAccessibleForFree": True,
             "provider": {"@type": "Organization", "name": site["name"], "url": site["url"]},
@@ -64,7 +72,7 @@ def course_node(site, lessons):
             "hasCourseInstance": {"@type": "CourseInstance", "courseMode": "online"}}
 
 
-def lesson_node(site, lesson, quizzes, page_url, md_text, lessons_by_id):
+def lesson_node(site, lesson, quizzes, page_url, md_text, lessons_by_id, instance=None):
     node = {"@type": "LearningResource", "@id": f"{page_url}#lesson", "name": lesson["title"], "url": page_url,
             "description": lesson["description"], "learningResourceType": "Lesson", "inLanguage": site["language"],
             "isAccessibleForFree": True, "position": lesson["order"], "teaches": lesson["title"],
@@ -76,7 +84,7 @@ def lesson_node(site, lesson, quizzes, page_url, md_text, lessons_by_id):
     if required:
         node["competencyRequired"] = required
     if quizzes:
-        node["hasPart"] = [quiz_node(q, page_url, md_text, about=lesson["title"]) for q in quizzes]
+        node["hasPart"] = [quiz_node(q, page_url, md_text, about=lesson["title"], instance=instance) for q in quizzes]
     return node
 
 

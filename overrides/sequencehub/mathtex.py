@@ -20,10 +20,17 @@ import subprocess
 
 from mkdocs.exceptions import PluginError
 
-# The exact markup arithmatex writes (generic mode); its body is TeX, HTML-escaped.
-ARITHMATEX = re.compile(
-    r'<(?P<tag>span|div) class="arithmatex">\s*(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<block>.*?)\\\])\s*</(?P=tag)>',
-    re.S)
+from . import htmltext
+from .mathml import KATEX_JS
+
+# What arithmatex (generic mode) puts inside its <span|div class="arithmatex">: TeX, HTML-escaped, in \(...\) or
+# \[...\].
+FORMULA = re.compile(r"\s*(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<block>.*?)\\\])\s*", re.S)
+
+
+def _is_formula(el):
+    return (el.tag in ("span", "div") and el.attrs.get("class") == "arithmatex"
+            and FORMULA.fullmatch(el.inner) is not None)
 
 # Reads {"items": [[tex, display], ...]} lines, writes {"html": [...]} or {"error": "...", "index": n} lines.
 _SERVER = r"""
@@ -52,7 +59,7 @@ class MathError(PluginError):
     """A formula KaTeX cannot typeset (its message names the formula)."""
 
 
-SERVER_FILE = "katex/dist/katex.js"       # KaTeX's CommonJS build: what node loads (never copied to the site)
+SERVER_FILE = KATEX_JS       # KaTeX's UMD build: what node loads (never copied to the site; mathml.py loads it too)
 
 
 def find_katex(node_modules_dirs):
@@ -99,22 +106,23 @@ class Katex:
 
     def typeset(self, text):
         """Every arithmatex formula in `text` (HTML) replaced by KaTeX's markup."""
-        matches = list(ARITHMATEX.finditer(text))
-        if not matches:
+        found = htmltext.elements(text, _is_formula)
+        if not found:
             return text
         items = []
-        for m in matches:
+        for el in found:
+            m = FORMULA.fullmatch(el.inner)
             display = m.group("block") is not None
             items.append([html.unescape(m.group("block") if display else m.group("inline")).strip(), display])
-        rendered = iter(self.render(items))
+        rendered = dict(zip((el.start for el in found), self.render(items)))
 
-        def replace(m):
-            markup = next(rendered)
-            if m.group("tag") == "div":
+        def replace(el):
+            markup = rendered[el.start]
+            if el.tag == "div":
                 return f'<div class="sh-math sh-math--display" data-search-exclude>{markup}</div>'
             return f'<span class="sh-math" data-search-exclude>{markup}</span>'
 
-        return ARITHMATEX.sub(replace, text)
+        return htmltext.replace_elements(text, _is_formula, replace)
 
     def close(self):
         if self.process is not None:

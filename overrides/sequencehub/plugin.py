@@ -2,17 +2,23 @@
 
 Design
 ------
-A. ``plugin``   this file: the MkDocs events, and nothing else. It keeps one build's state (quizzes per page,
-                glossary entries, the course's lessons) and hands the work to the modules below.
-B. ``quiz``     the quiz syntax: ```quiz fences -> Quiz objects, or errors with line numbers.
-C. ``render``   the HTML the plugin writes into pages: the quiz widget (answers as JSON in an attribute), the
-                author card, the skill matrix's no-JavaScript fallback.
+A. ``plugin``   this file: the MkDocs events, and nothing else. It keeps one build's state on the plugin
+                instance (quizzes per page, glossary entries, the course's lessons, the embedding record) and
+                hands the work to the modules below. ``config`` holds the options, one class per feature.
+B. ``quiz``     the quiz syntax: ```quiz fences -> Quiz objects, or errors with line numbers (``sources`` maps
+                them back to the source file's lines).
+C. ``render``   the markup the plugin writes into pages, from the Jinja partials in ``templates/partials/
+                sequencehub/`` (the quiz widget, a generated item's prompt, the author card, the skill matrix's
+                no-JavaScript fallback, a demo's frame); a site overrides any of them from its ``custom_dir``.
+   ``htmltext`` the one way the plugin reads and rewrites HTML (a tokenizer with exact offsets).
+   ``lessons``  the course model (lessons, prerequisites) and the course JSON the browser reads.
+   ``macros``   the numbers on the pages (an mkdocs-macros module), computed by ``rnncore.course``.
 D. ``exports``  each quiz as Moodle GIFT and as an IMS QTI 2.1 package, under ``quizzes/``.
 E. ``jsonld``   schema.org structured data for every page's <head>.
 F. ``glossary`` the glossary's entries, its cards and term index, and tooltips on other pages.
 G. ``assets``   the browser assets, the vendored KaTeX and ECharts (from node_modules), the engine and models.
-H. ``embed``    (a sub-package) embed pages, SCORM packages and the offline service worker, called through
-                ``embed.hooks`` from the events below when it is present.
+H. ``embed``    (a sub-package) embed pages, SCORM packages and the offline service worker: one
+                ``embed.hooks.Embedding`` per build, fed by the events below.
 
 Order of work in a build: on_config adds the scripts and stylesheets; on_files registers the assets and reads the
 glossary; on_page_markdown (after mkdocs-macros, listed before this plugin) parses quizzes and swaps each fence
@@ -29,40 +35,29 @@ import pathlib
 import re
 
 import markdown as markdown_lib
-from mkdocs.config import base
-from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.utils import get_relative_url
 
-from . import assets, exports, glossary, jsonld, mathtex, polish, previews, render
+from . import assets, csp, exports, glossary, htmltext, jsonld, lessons, mathml, mathtex, polish, previews
+from .config import SequenceHubConfig
+from .embed import hooks as embed_hooks
+from .embed import packaging
 from .quiz import parse_page
+from .render import Partials
+from .sources import LineMap, source_lines, strip_front_matter
 
-try:                                     # the embedding subsystem (issue 5) is optional
-    from .embed import hooks as embed_hooks
-except ImportError:                      # pragma: no cover
-    embed_hooks = None
+try:
+    from rnncore import course, demos
+except ImportError as exc:                  # the site's numbers and generated items come from the core
+    raise ImportError(f"sequencehub: the compiled core rnncore cannot be imported ({exc}); build it with "
+                      "`make core` (or pip install the project) before building the site") from exc
 
 log = logging.getLogger("mkdocs.plugins.sequencehub")
 PLACEHOLDER = "sequencehubquizplaceholder{:04d}"
-PLACEHOLDER_RE = re.compile(r"<p>\s*sequencehubquizplaceholder(\d{4})\s*</p>|sequencehubquizplaceholder(\d{4})")
-SKILL_MATRIX_RE = re.compile(r"<div([^>]*\bdata-skill-matrix\b[^>]*)>\s*</div>")
-
-
-class SequenceHubConfig(base.Config):
-    engine_dir = c.Optional(c.Type(str))          # built engine (Pyodide runtime + wheel) -> site/engine/
-    models_dir = c.Optional(c.Type(str))          # trained models -> site/engine/models/
-    node_modules = c.Optional(c.Type(str))        # default: <config dir>/node_modules
-    glossary = c.Type(str, default="glossary.md")
-    faq = c.Type(str, default="faq.md")
-    track = c.Optional(c.Type(str))               # lessons' track when front matter has none (default: site_name)
-    tooltips = c.Type(bool, default=True)
-    exports = c.Type(bool, default=True)
-    embed = c.Optional(c.Type(bool))              # passed to the embedding subsystem (default on)
-    offline = c.Optional(c.Type(bool))
-    scorm = c.Optional(c.Type(bool))
+PLACEHOLDER_RE = re.compile(r"sequencehubquizplaceholder(\d{4})")
 
 
 class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
@@ -87,12 +82,12 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         self.uses_engine = False
         self.engine_found = False
         self.skills_url = None        # the page holding <div data-skill-matrix>
+        self.partials = Partials()
+        self.embedding = None
 
     # ------------------------------------------------------------------------------------------ config, files
     def on_startup(self, *, command, dirty):
         self.command = command
-        if embed_hooks:
-            embed_hooks.on_startup(command, dirty)
 
     def on_config(self, config: MkDocsConfig):
         self._reset()
@@ -106,12 +101,19 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             script = ExtraScriptValue(main)
             script.type = "module"
             config.extra_javascript.append(script)
-        self.generate_kinds = _generate_kinds()
+        self.partials = Partials(config.theme.dirs)
+        self.embedding = embed_hooks.Embedding(
+            {k: self.config[k] for k in ("embed", "offline", "scorm")},
+            assets.node_modules_dirs(self.config.node_modules, self.config_dir), serving=self.command == "serve",
+            partials=self.partials)
+        self.katex = mathml.Katex(assets.node_modules_dirs(self.config.node_modules, self.config_dir))
         self.math.on_config(assets.node_modules_dirs(self.config.node_modules, self.config_dir))
-        if embed_hooks:
-            options = {k: self.config[k] for k in ("embed", "offline", "scorm")}
-            embed_hooks.on_config(config, options)
         return config
+
+    def models_folder(self, config):
+        """The folder of the shipped models (the ``models_dir`` option, relative to mkdocs.yml, else the copy a
+        shipped wheel carries), or None; mkdocs-macros asks for it before this plugin's own on_config."""
+        return packaging.resolve("models", self.config.models_dir, config.config_file_path, required=False)
 
     def _path(self, option):
         path = pathlib.Path(option)
@@ -127,51 +129,36 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         assets.add(files, vendored)
         if not assets.CHARTS.is_file():
             log.warning("sequencehub: %s is missing: run `make charts` (the demos draw with it)", assets.CHARTS)
-        for kind, option, dest in (("engine", self.config.engine_dir, "engine"),
-                                   ("models", self.config.models_dir, "engine/models")):
-            folder = self._find_built(kind, option)
-            if folder is not None:
-                assets.add(files, assets.tree(folder, dest, config))
-                if kind == "engine":
-                    self.engine_found = True
-        self._read_glossary(files, config)
-        return files
-
-    def _find_built(self, kind, option):
-        """The engine or models folder: the configured one, else a copy shipped inside the installed package."""
-        if option:
-            path = self._path(option)
-            if path.is_dir():
-                return path
-        try:
-            from .embed import packaging
-            shipped = packaging.SHIPPED[kind]
-            if shipped.is_dir():
-                return shipped
-        except (ImportError, KeyError):
-            pass
-        if option and kind == "engine":
+        engine = packaging.resolve("engine", self.config.engine_dir, config.config_file_path, required=False)
+        if engine is not None:
+            assets.add(files, assets.tree(engine, "engine", config))
+            self.engine_found = True
+        elif self.config.engine_dir:
             # A warning: `mkdocs build --strict` fails, a plain build goes on without live demos.
             log.warning("sequencehub: engine_dir %s does not exist: run `make engine` first (demos need it)",
-                        self._path(option))
-        elif option:
+                        self._path(self.config.engine_dir))
+        models = self.models_folder(config)
+        if models is not None:
+            assets.add(files, assets.tree(models, "engine/models", config))
+        elif self.config.models_dir:
             # Only the text-generation demo needs the models: say so, but do not fail a strict build.
             log.info("sequencehub: models_dir %s does not exist (`make models`): the text-generation demo will "
-                     "have no model", self._path(option))
-        return None
+                     "have no model", self._path(self.config.models_dir))
+        self._read_glossary(files)
+        return files
 
-    def _read_glossary(self, files, config):
+    def _read_glossary(self, files):
         file = files.get_file_from_path(self.config.glossary)
         if file is None or not file.is_documentation_page():
             return
         self.glossary_file = file
         text = pathlib.Path(file.abs_src_path).read_text(encoding="utf-8-sig")
-        body, first = _strip_front_matter(text)
+        body, first = strip_front_matter(text)
         entries, errors = glossary.parse(body, first)
         if errors:
             raise PluginError("\n".join(f"{self._where(file)}:{e.line}: {e.message}" for e in errors))
         self.entries = entries
-        self.tooltips = glossary.Tooltips(entries) if self.config.tooltips else None
+        self.tooltips = glossary.Tooltips(entries, self.partials) if self.config.tooltips else None
 
     def _where(self, file):
         try:
@@ -184,11 +171,10 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
     def on_page_markdown(self, markdown, *, page, config, files):
         if self.glossary_file is not None and page.file.src_uri == self.glossary_file.src_uri and self.entries:
             if "md_in_html" in config.markdown_extensions:
-                markdown = glossary.rewrite_markdown(markdown, self.entries)
-        quizzes, errors = parse_page(markdown, self.generate_kinds)
+                markdown = glossary.rewrite_markdown(markdown, self.entries, self.partials)
+        quizzes, errors = parse_page(markdown, set(demos.QUIZ_KINDS))
         where = self._where(page.file)
-        source = _source_lines(page.file.abs_src_path)
-        mapping = _LineMap(markdown, source, quizzes)
+        mapping = LineMap(markdown, source_lines(page.file.abs_src_path))
         problems = [f"{where}:{mapping(e.line)}: {e.message}" for e in errors]
         for quiz in quizzes:
             quiz.page = page.file.src_uri
@@ -245,78 +231,47 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
                 html, lambda entry: f"{get_relative_url(glossary_url, page.url)}#{entry.id}")
         author = (page.meta or {}).get("author")
         if author and (page.meta or {}).get("skill"):
-            card = render.author_card(author)
-            html, n = re.subn(r"</h1>", lambda m: m.group(0) + card, html, count=1)
-            if not n:
-                html = card + html
+            card = self.partials.author_card(author)
+            html = htmltext.insert_after(html, "h1", card) or card + html
         quizzes = self.page_quizzes.get(page.file.src_uri)
         if quizzes:
-            md = self.markdown_renderer(page, config, files)
-
-            def widget(match):
-                quiz = quizzes[int(match.group(1) or match.group(2))]
-                downloads = None
-                if self.config.exports:
-                    downloads = [("Moodle GIFT", get_relative_url(f"quizzes/{quiz.id}.gift", page.url)),
-                                 ("QTI 2.1 package", get_relative_url(f"quizzes/{quiz.id}.qti.zip", page.url))]
-                return render.quiz_html(quiz, self.math.wrap(md, self._where(page.file)), downloads)
-
-            html = PLACEHOLDER_RE.sub(widget, html)
-            self.renderers[page.file.src_uri] = md
+            html = self._place_quizzes(html, quizzes, page, config, files)
         if page.file.src_uri == self.config.faq:
             self.faq_html[page.file.src_uri] = html
         html = self.math.typeset(html, self._where(page.file))
         return self.previews.add(html) if 'data-demo="' in html else html
 
+    def _place_quizzes(self, html, quizzes, page, config, files):
+        """Each quiz's placeholder (a paragraph of its own, or text) becomes the quiz widget."""
+        md = self.markdown_renderer(page, config, files)
+        self.renderers[page.file.src_uri] = md
+
+        def widget(n):
+            quiz = quizzes[int(n)]
+            downloads = None
+            if self.config.exports:
+                downloads = [("Moodle GIFT", get_relative_url(f"quizzes/{quiz.id}.gift", page.url)),
+                             ("QTI 2.1 package", get_relative_url(f"quizzes/{quiz.id}.qti.zip", page.url))]
+            return self.partials.quiz(quiz, self.math.wrap(md, self._where(page.file)), downloads)
+
+        html = htmltext.replace_elements(
+            html, lambda el: el.tag == "p" and PLACEHOLDER_RE.fullmatch(el.inner.strip()) is not None,
+            lambda el: widget(PLACEHOLDER_RE.fullmatch(el.inner.strip()).group(1)))
+        return htmltext.rewrite_text(html, lambda text, _: PLACEHOLDER_RE.sub(lambda m: widget(m.group(1)), text))
+
     # ------------------------------------------------------------------------------------------ course model
     def on_env(self, env, *, config, files):
         """All pages are read: the course's lessons, in order, from their front matter."""
-        track = self.config.track or config.site_name
-        lessons = []
-        for file in files.documentation_pages():
-            page = file.page
-            meta = (page.meta if page else None) or {}
-            if not meta.get("skill"):
-                continue
-            requires = meta.get("requires") or []
-            if isinstance(requires, str):
-                requires = [requires]
-            quizzes = self.page_quizzes.get(file.src_uri, [])
-            lessons.append({
-                "id": str(meta["skill"]), "title": page.title or str(meta.get("title") or meta["skill"]),
-                "description": str(meta.get("description") or ""), "url": file.url, "src": file.src_uri,
-                "requires": [str(r) for r in requires], "order": meta.get("order", 999),
-                "track": str(meta.get("track") or track), "author": meta.get("author"),
-                "quizzes": [{"id": q.id, "questions": len(q.questions), "pass": q.pass_fraction, "xp": q.xp}
-                            for q in quizzes]})
-        lessons.sort(key=lambda lesson: (_as_number(lesson["order"]), lesson["title"]))
-        ids = {lesson["id"] for lesson in lessons}
-        problems = []
-        for lesson in lessons:
-            for req in lesson["requires"]:
-                if req not in ids:
-                    problems.append(f"docs/{lesson['src']}: requires unknown skill `{req}` (known: "
-                                    f"{', '.join(sorted(ids))})")
-        if problems:
-            raise PluginError("\n".join(problems))
-        self.lessons = lessons
+        self.lessons = lessons.collect(files, self.page_quizzes, self.config.track or config.site_name)
+        csp.install(env)
         return env
-
-    def course_json(self, config):
-        quizzes = {}
-        for src, page_quizzes in self.page_quizzes.items():
-            lesson = next((lesson["id"] for lesson in self.lessons if lesson["src"] == src), None)
-            for q in page_quizzes:
-                quizzes[q.id] = {"questions": len(q.questions), "xp": q.xp, "pass": q.pass_fraction, "lesson": lesson}
-        lessons = [{k: v for k, v in lesson.items() if k not in ("src", "author", "description")}
-                   for lesson in self.lessons]
-        return {"version": 1, "site": config.site_name, "skills_url": self.skills_url, "tracks": sorted({l["track"] for l in self.lessons}),
-                "lessons": lessons, "quizzes": quizzes}
 
     def on_page_context(self, context, *, page, config, nav):
         if page.content and "data-skill-matrix" in page.content:
-            fallback = render.skill_fallback(self.lessons, lambda url: get_relative_url(url, page.url))
-            page.content = SKILL_MATRIX_RE.sub(lambda m: f"<div{m.group(1)}>{fallback}</div>", page.content)
+            fallback = self.partials.skill_fallback(self.lessons, lambda url: get_relative_url(url, page.url))
+            page.content = htmltext.replace_elements(
+                page.content, lambda el: "data-skill-matrix" in el.attrs and not el.inner.strip(),
+                lambda el: f"{el.start_tag}{fallback}</{el.tag}>")
         polish.author_for_template(page)
         return context
 
@@ -327,7 +282,6 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             url += "/"
         home = next((f.page for f in self.pages if f.page and f.page.is_homepage), None)
         return {"url": url, "name": config.site_name, "language": config.theme.get("language") or "en",
-                "course_name": (home.title if home and home.title else config.site_name),
                 "description": ((home.meta or {}).get("description") if home else None)
                 or config.site_description or config.site_name}
 
@@ -340,7 +294,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         page_url = site["url"] + page.url
         meta = page.meta or {}
         md = self.renderers.get(page.file.src_uri)
-        md_text = (lambda text: _plain(md(text))) if md else glossary.plain
+        as_text = (lambda text: htmltext.text_of(md(text))) if md else glossary.plain
+        md_text = lambda text: self.katex.plain(as_text(text))        # noqa: E731  math as Unicode text
         quizzes = self.page_quizzes.get(page.file.src_uri, [])
         nodes = []
         by_id = {lesson["id"]: lesson for lesson in self.lessons}
@@ -349,11 +304,11 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             nodes.append(jsonld.course_node(site, lessons))
         lesson = next((l for l in self.lessons if l["src"] == page.file.src_uri), None)
         if lesson:
-            nodes.append(jsonld.lesson_node(site, lesson, quizzes, page_url, md_text, by_id))
+            nodes.append(jsonld.lesson_node(site, lesson, quizzes, page_url, md_text, by_id, self.generated_instance))
         else:
             if not page.is_homepage:
                 nodes.append(jsonld.web_page(site, page_url, page.title, meta.get("description")))
-            nodes += [jsonld.quiz_node(q, page_url, md_text) for q in quizzes]
+            nodes += [jsonld.quiz_node(q, page_url, md_text, instance=self.generated_instance) for q in quizzes]
         if page.file.src_uri in self.faq_html:
             nodes.append(jsonld.faq_node(self.faq_html[page.file.src_uri], page_url, page.title))
         if self.glossary_file is not None and page.file.src_uri == self.glossary_file.src_uri:
@@ -366,21 +321,19 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         return jsonld.graph(nodes)
 
     def on_post_page(self, output, *, page, config):
+        course_json = lessons.course_json(config.site_name, self.lessons, self.page_quizzes, self.skills_url)
         head = [jsonld.script_tag(self.page_jsonld(page, config)),
                 '<script type="application/json" id="sequencehub-course">'
-                + json.dumps(self.course_json(config), separators=(",", ":")).replace("</", "<\\/") + "</script>"]
-        if "</head>" in output:
-            output = output.replace("</head>", "\n".join(head) + "\n</head>", 1)
-        if embed_hooks:
-            output = embed_hooks.on_post_page(output, page, config)
-        return output
+                + json.dumps(course_json, separators=(",", ":")).replace("</", "<\\/") + "</script>"]
+        output = htmltext.insert_before_end(output, "head", "\n".join(head) + "\n")
+        return self.embedding.on_post_page(output, page)
 
     def on_post_template(self, output, *, template_name, config):
         """Theme pages that are not documents (404.html) get structured data too."""
-        if template_name == "404.html" and "</head>" in output:
+        if template_name == "404.html":
             site = self._site(config)
             node = jsonld.web_page(site, site["url"] + "404.html", "Page not found", None)
-            output = output.replace("</head>", jsonld.script_tag(jsonld.graph([node])) + "\n</head>", 1)
+            output = htmltext.insert_before_end(output, "head", jsonld.script_tag(jsonld.graph([node])) + "\n")
         return output
 
     def on_post_build(self, *, config):
@@ -390,111 +343,23 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         if self.uses_engine and not self.engine_found:
             log.warning("sequencehub: pages use live demos or generated quiz items but no engine was copied: set "
                         "the plugin's engine_dir (this project: `make engine` -> .build/engine)")
-        if embed_hooks:
-            embed_hooks.on_post_build(config)
+        self.embedding.on_post_build(config)
+
+    def generated_instance(self, kind):
+        """One fixed instance of a generated item (seed 0) for the LMS exports and JSON-LD: its prompt, answer,
+        tolerance and worked solution, every number the core's."""
+        item = course.quiz_instance(kind, 0)
+        return {"prompt_html": self.partials.generated_prompt(kind, item["numbers"], item["tolerance"]),
+                "value": item["value"], "tolerance": item["tolerance"],
+                "worked_html": exports.worked_html(demos.quiz_worked(kind, 0))}
 
     def write_exports(self, config):
         """quizzes/<id>.gift and quizzes/<id>.qti.zip for every quiz (texts rendered as on the quiz's page)."""
         out = pathlib.Path(config.site_dir) / "quizzes"
         for src, page_quizzes in self.page_quizzes.items():
-            md = self.renderers[src]
             for quiz in page_quizzes:
-                questions = exports.static_questions(quiz, md, _generated_instance)
-                out.mkdir(parents=True, exist_ok=True)
-                (out / f"{quiz.id}.gift").write_text(exports.gift(quiz, questions), encoding="utf-8")
-                (out / f"{quiz.id}.qti.zip").write_bytes(exports.qti_package(quiz, questions))
+                exports.write(out, quiz, self.renderers[src], self.katex, self.generated_instance)
 
     def on_serve(self, server, *, config, builder):
         server.watch(str(assets.ASSETS))
         return server
-
-
-# ---------------------------------------------------------------------------------------------- helpers
-def _generate_kinds():
-    """The kinds of generated quiz items the core knows (None when the core is not importable: no check)."""
-    try:
-        from rnncore import demos
-        return set(demos.QUIZ_KINDS)
-    except Exception:                    # noqa: BLE001 - any import problem means "cannot check"
-        return None
-
-
-def _generated_instance(kind):
-    """One fixed instance of a generated item (seed 0) for the LMS exports, or None without the core."""
-    try:
-        from rnncore import demos
-        item = demos.quiz_item(kind, 0)
-        graded = demos.quiz_grade(kind, 0, "0")
-        return {"prompt_html": item["prompt_html"], "value": graded["expected"],
-                "tolerance": graded.get("tolerance", item.get("tolerance", 0))}
-    except Exception:                    # noqa: BLE001
-        return None
-
-
-def _as_number(value):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return 999.0
-
-
-def _plain(html):
-    from .htmltext import text_of
-    return text_of(html)
-
-
-def _strip_front_matter(text):
-    """(body, line number of the body's first line) for a Markdown source with optional YAML front matter."""
-    match = re.match(r"^-{3}[ \t]*\n.*?\n(?:-{3}|\.{3})[ \t]*\n", text, re.S)
-    if not match:
-        return text, 1
-    return text[match.end():], text[:match.end()].count("\n") + 1
-
-
-def _source_lines(path):
-    try:
-        return pathlib.Path(path).read_text(encoding="utf-8-sig").split("\n")
-    except OSError:
-        return None
-
-
-class _LineMap:
-    """Map a line of the Markdown MkDocs hands us (front matter removed, macros expanded) to its source line.
-
-    Quiz fences are matched to the source's fences in order (or by id); inside a fence lines map one to one when
-    both have the same length, otherwise by identical text, else to the fence's first line.
-    """
-
-    def __init__(self, markdown, source, quizzes):
-        self.blocks = []
-        if source is None:
-            self.offset = 0
-            return
-        text = "\n".join(source)
-        body, first = _strip_front_matter(text)
-        self.offset = first - 1
-        from .quiz import find_fences
-        src_fences = list(find_fences(text))
-        md_fences = list(find_fences(markdown))
-        for n, md_fence in enumerate(md_fences):
-            src = src_fences[n] if n < len(src_fences) and len(src_fences) == len(md_fences) else None
-            if src is None:
-                src = next((f for f in src_fences if f[0] == md_fence[0]), None)
-            if src is not None:
-                self.blocks.append((md_fence, src))
-        self.markdown_lines = markdown.split("\n")
-        self.source = source
-
-    def __call__(self, line):
-        for md_fence, src in self.blocks:
-            md_first, md_last = md_fence[2], md_fence[3] or len(self.markdown_lines)
-            if md_first <= line <= md_last:
-                src_first, src_last = src[2], src[3] or len(self.source)
-                if md_last - md_first == src_last - src_first:
-                    return src_first + (line - md_first)
-                wanted = self.markdown_lines[line - 1].strip()
-                for k in range(src_first, src_last + 1):
-                    if self.source[k - 1].strip() == wanted:
-                        return k
-                return src_first
-        return line + self.offset

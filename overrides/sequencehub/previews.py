@@ -17,7 +17,7 @@ import json
 import math
 import re
 
-from .embed.extract import elements_with
+from . import htmltext
 
 _NUMBER = re.compile(r"^[-+]?\d*\.?\d+(e[-+]?\d+)?$", re.I)
 
@@ -144,19 +144,15 @@ class Previews:
 
     def add(self, content):
         """`content` (a page's HTML) with a preview inside every demo root that has defaults here."""
-        out, pos = [], 0
-        for attrs, outer in elements_with(content, "data-demo"):
-            spec = DEFAULTS.get(attrs.get("data-demo"))
-            start = content.find(outer, pos)
-            if spec is None or start < 0 or not outer.endswith("</div>"):
-                continue
+        def with_preview(el):
+            spec = DEFAULTS.get(el.attrs.get("data-demo"))
+            if spec is None or el.inner_end == el.end:          # no defaults here, or no end tag to put it before
+                return None
             fn, defaults = spec
-            kwargs = as_sent(defaults(attrs))
+            kwargs = as_sent(defaults(el.attrs))
             payload = json.dumps({"fn": fn, "kwargs": kwargs, "result": self.result(fn, kwargs)},
                                  separators=(",", ":")).replace("</", "<\\/")
             tag = f'<script type="application/json" data-sh-preview>{payload}</script>'
-            out.append(content[pos:start])
-            out.append(outer[:-len("</div>")] + tag + "</div>")
-            pos = start + len(outer)
-        out.append(content[pos:])
-        return "".join(out)
+            return el.source[el.start:el.inner_end] + tag + el.source[el.inner_end:el.end]
+
+        return htmltext.replace_elements(content, htmltext.with_attribute("data-demo"), with_preview)

@@ -1,25 +1,22 @@
-"""HTML the plugin writes into pages: the quiz widget's markup (with its answer data as JSON), the author card and
-the skill matrix's no-JavaScript fallback. Every text a reader sees goes through ``md`` (the page's own Markdown
-configuration, so math, code and links behave as elsewhere on the page) and every attribute through ``escape``.
+"""The markup the plugin writes into pages, from Jinja partials a site can override.
 
-The quiz markup carries the public test hooks (``[data-quiz]``, ``[data-question]``, ``[data-option]``,
-``[data-answer-input]``, ``[data-check]``, ``[data-feedback]``); ``assets/quiz/quiz.js`` brings it to life.
+The partials live in this package's ``templates/partials/sequencehub/`` (``quiz.html``, ``quiz-generated.html``,
+``author.html``, ``skills-fallback.html``, ``demo.html``, ``term.html``, ``glossary-index.html``). They are looked up through the theme's folders first, so
+a site restyles a quiz the way it restyles any Material partial: a file of the same path in its ``custom_dir``.
+Templates are autoescaped; texts a reader sees come in as HTML from the page's own Markdown (``md``: math, code and
+links as elsewhere on the page) and are marked safe here, nowhere else.
 """
 from __future__ import annotations
 
-import html
 import json
+import pathlib
+
+import jinja2
+import markupsafe
 
 from .quiz import Quiz
 
-
-def escape(text):
-    return html.escape(str(text), quote=True)
-
-
-def json_attr(data):
-    """JSON for an HTML attribute value (escaped; keeps answer data out of the search index's text)."""
-    return escape(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+TEMPLATES = pathlib.Path(__file__).resolve().parent / "templates"
 
 
 def quiz_data(quiz: Quiz, md):
@@ -39,93 +36,80 @@ def quiz_data(quiz: Quiz, md):
     return {"id": quiz.id, "xp": quiz.xp, "pass": quiz.pass_fraction, "questions": questions}
 
 
-def _question_html(quiz, q, md):
-    base = f"sh-{quiz.id}-{q.id}"
-    attrs = f'class="sh-quiz__question" data-question="{q.id}" data-kind="{q.kind}"'
-    if q.kind == "generate":
-        attrs += f' data-generate="{escape(q.generate)}"'
-    parts = [f'<li {attrs}>', '<form class="sh-quiz__form" novalidate>', f'<fieldset class="sh-quiz__fieldset" aria-describedby="{base}-feedback">',
-             f'<legend class="sh-quiz__prompt" id="{base}-prompt">{md(q.prompt)}</legend>']
-    if q.kind in ("single", "multiple"):
-        kind = "radio" if q.kind == "single" else "checkbox"
-        hint = "Choose one answer." if q.kind == "single" else "Select every answer that applies."
-        parts.append(f'<p class="sh-quiz__hint">{hint}</p>')
-        parts.append('<ul class="sh-quiz__options">')
-        for i, option in enumerate(q.options):
-            parts.append(
-                f'<li><label class="sh-quiz__option" data-option="{i}">'
-                f'<input type="{kind}" name="{base}" value="{i}"> '
-                f'<span class="sh-quiz__option-text">{md(option.text)}</span></label>'
-                f'<div class="sh-quiz__option-feedback" data-option-feedback="{i}" hidden></div></li>')
-        parts.append("</ul>")
-    else:
-        if q.kind == "generate":
-            parts.append(f'<div class="sh-quiz__generated" data-generated aria-live="polite">'
-                         f'<p class="sh-quiz__loading">Loading a fresh question from the compiled core…</p></div>')
-        label = "Your answer (a number)"
-        parts.append(f'<p class="sh-quiz__numeric"><label for="{base}-input">{label}</label> '
-                     f'<input id="{base}-input" class="sh-quiz__input" type="text" inputmode="decimal" '
-                     f'autocomplete="off" spellcheck="false" data-answer-input></p>')
-    # disabled until quiz.js has mounted: no native form submission, and a click waits for the widget
-    parts.append(f'<p class="sh-quiz__actions"><button type="submit" class="md-button sh-quiz__check" data-check '
-                 f'disabled>Check</button></p>')
-    parts.append(f'<div class="sh-quiz__feedback" id="{base}-feedback" data-feedback role="status" '
-                 f'aria-live="polite"></div>')
-    parts.append(f'<div class="sh-quiz__explanation" data-explanation hidden></div>')
-    parts.append("</fieldset></form></li>")
-    return "".join(parts)
-
-
-def quiz_html(quiz: Quiz, md, downloads=None):
-    """The widget: a <section> root, one <form> per question (Enter checks a numeric answer)."""
-    count = len(quiz.questions)
-    need = round(quiz.pass_fraction * count + 1e-9) if quiz.pass_fraction < 1 else count
-    xp = f"{quiz.xp} XP for each correct first answer" if quiz.xp else "practice: no XP"
-    meta = f"{count} question{'s' if count != 1 else ''} · {xp} · pass with {need} of {count} right first time"
-    title_id = f"sh-quiz-{quiz.id}-title"
-    out = [f'<section class="sh-quiz" data-quiz="{escape(quiz.id)}" data-xp="{quiz.xp}" '
-           f'data-pass="{quiz.pass_fraction:g}" data-title="{escape(quiz.title)}" aria-labelledby="{title_id}" '
-           f'data-quiz-answers="{json_attr(quiz_data(quiz, md))}">',
-           f'<h2 class="sh-quiz__title" id="{title_id}">{escape(quiz.title)}</h2>',
-           f'<p class="sh-quiz__meta">{escape(meta)}</p>',
-           '<p class="sh-quiz__status" data-quiz-status aria-live="polite"></p>',
-           '<noscript><p>This quiz needs JavaScript to check answers.</p></noscript>',
-           '<ol class="sh-quiz__questions">']
-    for q in quiz.questions:
-        out.append(_question_html(quiz, q, md))
-    out.append("</ol>")
-    out.append('<p class="sh-quiz__footer"><button type="button" class="md-button sh-quiz__retake" '
-               'data-retake hidden>Take the quiz again</button></p>')
-    out.append("</section>")
-    if downloads:
-        links = " · ".join(f'<a href="{escape(href)}" download>{escape(label)}</a>' for label, href in downloads)
-        out.append(f'<p class="sh-quiz-downloads">For your learning-management system: {links}</p>')
-    return "\n".join(out)
-
-
 def initials(name):
     words = [w for w in str(name).replace("-", " ").split() if w[:1].isalpha()]
     return "".join(w[0].upper() for w in words[:2]) or "?"
 
 
-def author_card(author):
-    """A lesson's author card from front matter `author: {name, role}` (a string is a name)."""
-    if isinstance(author, str):
-        author = {"name": author}
-    if not isinstance(author, dict) or not author.get("name"):
-        return ""
-    role = f'<span class="sh-author__role">{escape(author["role"])}</span>' if author.get("role") else ""
-    return (f'<aside class="sh-author" aria-label="Author"><span class="sh-author__avatar" aria-hidden="true">'
-            f'{escape(initials(author["name"]))}</span><span class="sh-author__text">'
-            f'<span class="sh-author__name">{escape(author["name"])}</span>{role}</span></aside>')
+def quiz_number(value):
+    """A generated item's number as the page shows it (quiz.js writes the same: a true minus sign)."""
+    return f"{value:g}".replace("-", "\u2212")
 
 
-def skill_fallback(lessons, url_for):
-    """The skill matrix without JavaScript: the lessons in order with their prerequisites."""
-    names = {lesson["id"]: lesson["title"] for lesson in lessons}
-    items = []
-    for lesson in lessons:
-        needs = ", ".join(escape(names.get(r, r)) for r in lesson["requires"]) or "nothing"
-        items.append(f'<li><a href="{escape(url_for(lesson["url"]))}">{escape(lesson["title"])}</a> '
-                     f'<span class="sh-skills__requires">(requires {needs})</span></li>')
-    return f'<ol class="sh-skills__fallback">{"".join(items)}</ol>'
+class Partials:
+    """The plugin's partials for one build: ``theme_dirs`` (the theme's folders, custom_dir first) win over ours."""
+
+    def __init__(self, theme_dirs=()):
+        loader = jinja2.FileSystemLoader([*theme_dirs, str(TEMPLATES)])
+        self.env = jinja2.Environment(loader=loader, autoescape=True, keep_trailing_newline=False)
+
+    def _render(self, template, **context):
+        return self.env.get_template(f"partials/sequencehub/{template}").render(**context).strip()
+
+    def quiz(self, quiz: Quiz, md, downloads=None):
+        """The quiz widget; ``downloads`` [(label, href)] links its LMS exports."""
+        count = len(quiz.questions)
+        need = round(quiz.pass_fraction * count + 1e-9) if quiz.pass_fraction < 1 else count
+        # the XP rule of progress/store.js (recordAnswer), stated where the reader sees the quiz
+        half = (quiz.xp + 1) // 2                       # store.js retakeXp: Math.ceil(xp / 2)
+        xp = (f"{quiz.xp} XP for each right first answer (missed one? a retake earns {half} XP for it when you get "
+              f"it right, up to {quiz.xp})" if quiz.xp else "practice: no XP")
+        questions = [{"id": q.id, "kind": q.kind, "generate": q.generate, "base": f"sh-{quiz.id}-{q.id}",
+                      "prompt": markupsafe.Markup(md(q.prompt)),
+                      "options": [{"text": markupsafe.Markup(md(o.text))} for o in q.options]}
+                     for q in quiz.questions]
+        answers = json.dumps(quiz_data(quiz, md), ensure_ascii=False, separators=(",", ":"))
+        return self._render("quiz.html", quiz=quiz, questions=questions, answers=answers, downloads=downloads,
+                            meta=f"{count} question{'s' if count != 1 else ''} · {xp} · pass with {need} of {count} "
+                                 "right first time")
+
+    def generated_prompt(self, kind, numbers, tolerance):
+        """One instance of a generated item's prompt, numbers filled in (for the LMS exports)."""
+        values = dict(numbers, tolerance=tolerance)
+
+        def number(path):
+            value = values
+            for key in path.split("."):
+                value = value[int(key)] if isinstance(value, list) else value[key]
+            return quiz_number(value)
+
+        return self._render("quiz-generated.html", q={"generate": kind}, numbers=number)
+
+    def author_card(self, author):
+        """A lesson's author card from front matter ``author: {name, role}`` (a string is a name)."""
+        if isinstance(author, str):
+            author = {"name": author}
+        if not isinstance(author, dict) or not author.get("name"):
+            return ""
+        return self._render("author.html", author=author, initials=initials(author["name"]))
+
+    def skill_fallback(self, lessons, url_for):
+        """The skill matrix without JavaScript: the lessons in order with their prerequisites."""
+        names = {lesson["id"]: lesson["title"] for lesson in lessons}
+        return self._render("skills-fallback.html", lessons=[
+            {"title": lesson["title"], "href": url_for(lesson["url"]), "requires": [names.get(r, r) for r in
+                                                                                   lesson["requires"]]}
+            for lesson in lessons])
+
+    def term(self, entry, href, text):
+        """A glossary term on a page linked to its card (``text``: the page's own HTML for the words)."""
+        return self._render("term.html", entry=entry, href=href, text=markupsafe.Markup(text))
+
+    def glossary_index(self, entries):
+        """The glossary's jump list, in the page's own order (the glossary leads with the course's core terms), so
+        a reader who follows the list down the page meets the entries in the same order."""
+        return self._render("glossary-index.html", entries=entries)
+
+    def demo(self, name):
+        """A demo's bare frame (embed pages)."""
+        return self._render("demo.html", name=name)

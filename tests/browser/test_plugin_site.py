@@ -10,8 +10,10 @@ Two installs of the plugin, as course authors get it:
   takes seconds instead of minutes; the wheel's packaging, the subject here, is the same.)
 """
 import os
+import pathlib
 import subprocess
 import sys
+import sysconfig
 import textwrap
 import venv
 
@@ -69,7 +71,9 @@ def source_copy(dest):
 
 def wheel_python(tmp):
     """A virtualenv (seeing this interpreter's packages: mkdocs, its dependencies) with the project's wheel
-    installed; returns its python."""
+    installed; returns its python. This interpreter is itself the project's .venv, whose packages a nested venv's
+    `system_site_packages` would not see: a .pth file names its site-packages folder instead (a plain path line,
+    so the .pth files in that folder, the project's editable install among them, are not run)."""
     src, dist = tmp / "src", tmp / "dist"
     source_copy(src)
     env = {**os.environ, "PYTHONPATH": str(src / "overrides")}        # ship into the copy, not the checkout
@@ -79,8 +83,10 @@ def wheel_python(tmp):
     run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", dist, src],
         cwd=src, env={**os.environ, "RNNCORE_DEBUG": "1"})
     (wheel,) = dist.glob("sequencehub-*.whl")
-    venv.create(tmp / "venv", system_site_packages=True, with_pip=False)
+    venv.create(tmp / "venv", with_pip=False)
     python = tmp / "venv" / "bin" / "python"
+    purelib = run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).strip()
+    (pathlib.Path(purelib) / "parent-env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     run([sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", "--no-index", wheel])
     where = run([python, "-c", "import rnncore, sequencehub; print(rnncore.__file__); print(sequencehub.__file__)"],
                 cwd=tmp)

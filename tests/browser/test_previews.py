@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from sequencehub.embed.extract import elements_with
+from sequencehub import htmltext
 from shtest import SITE
 
 LESSONS = sorted(p.parent.name for p in (SITE / "lessons").glob("*/index.html")) if (SITE / "lessons").is_dir() else []
@@ -42,7 +42,7 @@ def test_preview_first_then_live(context, page, site_url, slug):
     expected = previews_on(html)
     if not expected:
         pytest.skip(f"{slug}: no demo with a preview")
-    has_preview = ["data-sh-preview" in outer for _, outer in elements_with(html, "data-demo")]
+    has_preview = ["data-sh-preview" in el.outer for el in htmltext.elements(html, htmltext.with_attribute("data-demo"))]
     held = []
     engine = site_url + "engine/**"              # the runtime and the wheel (not the page's engine client)
     context.route(engine, lambda route: held.append(route))             # the engine does not arrive yet

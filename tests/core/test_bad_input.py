@@ -29,6 +29,14 @@ def model(cell="lstm", **kw):
     (dict(input_size=3, hidden_size=4, dtype="int32"), "dtype"),
     (dict(input_size=3, hidden_size=4, dtype="float16"), "dtype"),
     (dict(input_size=3, hidden_size=4, seed="x"), "seed"),
+    (dict(input_size=3, hidden_size=4, num_layers=0), r"num_layers: expected 1 <= num_layers <= \d+, got 0"),
+    (dict(input_size=3, hidden_size=4, num_layers=2.0), "num_layers: expected an int, got float"),
+    (dict(input_size=3, hidden_size=4, dropout=1.0), r"dropout: expected 0 <= dropout < 1, got 1.0"),
+    (dict(input_size=3, hidden_size=4, dropout=-0.1), r"dropout: expected 0 <= dropout < 1, got -0.1"),
+    (dict(input_size=3, hidden_size=4, dropout=float("nan")), r"dropout: expected 0 <= dropout < 1, got nan"),
+    (dict(input_size=3, hidden_size=4, dropout="0.1"), "dropout: expected a float, got str"),
+    (dict(input_size=3, hidden_size=4, bidirectional=2), "bidirectional: expected a bool, got 2"),
+    (dict(input_size=3, hidden_size=4, batch_first="yes"), "batch_first: expected a bool, got str"),
 ])
 def test_constructor_rejects(kwargs, match):
     with pytest.raises(ERRORS, match=match):
@@ -60,14 +68,55 @@ def test_forward_rejects_x(x, match):
 def test_state_checks():
     m = model("lstm")
     x = np.zeros((2, 5, 3))
-    with pytest.raises(ValueError, match=r"state\[0\] \(h\): expected shape \(D, B, H\) = \(1, 5, 4\), got \(1, 4, 4\)"):
+    with pytest.raises(ValueError, match=r"state\[0\] \(h\): expected shape \(D\*L, B, H\) = \(1, 5, 4\), got \(1, 4, 4\)"):
         m.forward(x, (np.zeros((1, 4, 4)), np.zeros((1, 5, 4))))
     with pytest.raises(TypeError, match="pair"):
         m.forward(x, np.zeros((1, 5, 4)))
-    with pytest.raises(ValueError, match=r"state: expected shape \(D, B, H\) = \(2, 5, 4\)"):
+    with pytest.raises(ValueError, match=r"state: expected shape \(D\*L, B, H\) = \(2, 5, 4\)"):
         model("gru", bidirectional=True).forward(x, np.zeros((1, 5, 4)))
     with pytest.raises(ValueError, match="NaN"):
         model("rnn").forward(x, np.full((1, 5, 4), np.nan))
+
+
+def test_stacked_state_checks():
+    m = model("lstm", num_layers=3, bidirectional=True)
+    x = np.zeros((2, 5, 3))
+    with pytest.raises(ValueError, match=r"state\[1\] \(c\): expected shape \(D\*L, B, H\) = \(6, 5, 4\), got \(2, 5, 4\)"):
+        m.forward(x, (np.zeros((6, 5, 4)), np.zeros((2, 5, 4))))
+    with pytest.raises(ValueError, match=r"state: expected shape \(D\*L, B, H\) = \(2, 5, 4\), got \(1, 5, 4\)"):
+        model("rnn", num_layers=2).forward(x, np.zeros((1, 5, 4)))
+    m.forward(x)
+    with pytest.raises(ValueError, match=r"dstate\[0\] \(h\): expected shape \(D\*L, B, H\) = \(6, 5, 4\)"):
+        m.backward(np.zeros((2, 5, 8)), (np.zeros((2, 5, 4)), np.zeros((6, 5, 4))))
+
+
+def test_batch_first_shapes_in_messages():
+    m = model("gru", batch_first=True)
+    with pytest.raises(ValueError, match=r"x: expected shape \(B, T, I\) = \(\*, \*, 3\), got \(2, 5, 4\)"):
+        m.forward(np.zeros((2, 5, 4)))
+    m.forward(np.zeros((2, 5, 3)))
+    with pytest.raises(ValueError, match=r"dy: expected shape \(B, T, D\*H\) of the last forward = \(2, 5, 4\), "
+                                         r"got \(5, 2, 4\)"):
+        m.backward(np.zeros((5, 2, 4)))
+
+
+@pytest.mark.parametrize("lengths,error,match", [
+    ([3, 2], ValueError, r"lengths: expected B = 3 lengths \(one per batch row\), got 2"),
+    ([3, 2, 1, 1], ValueError, r"lengths: expected B = 3 lengths \(one per batch row\), got 4"),
+    ([3, 0, 1], ValueError, r"lengths\[1\]: expected 1 <= length <= T = 4, got 0"),
+    ([3, 5, 1], ValueError, r"lengths\[1\]: expected 1 <= length <= T = 4, got 5"),
+    ([3, -1, 1], ValueError, r"lengths\[1\]: expected 1 <= length <= T = 4, got -1"),
+    ([3, 2.0, 1], TypeError, r"lengths\[1\]: expected an int, got float 2.0"),
+    ([3, True, 1], TypeError, r"lengths\[1\]: expected an int, got bool"),
+    ([3, "2", 1], TypeError, r"lengths\[1\]: expected an int, got str '2'"),
+    (np.array([3.0, 2.0, 1.0]), TypeError, r"lengths\[0\]: expected an int, got float 3.0"),
+    (3, TypeError, r"lengths: expected a sequence of B = 3 ints, got int"),
+    ("321", TypeError, r"lengths: expected a sequence of B = 3 ints, got str"),
+])
+def test_lengths_checks(lengths, error, match):
+    m = model("lstm", num_layers=2)
+    with pytest.raises(error, match=match):
+        m.forward(np.zeros((4, 3, 3)), lengths=lengths)
 
 
 def test_backward_checks():
@@ -153,6 +202,31 @@ def test_hypothesis_never_crashes(cell, bidirectional, x, state, dy):
     except ERRORS as e:
         assert str(e)
         return
+    assert np.all(np.isfinite(dx))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(cell=st.sampled_from(CELLS), L=st.integers(1, 3), bidirectional=st.booleans(), batch_first=st.booleans(),
+       T=st.integers(1, 4), B=st.integers(1, 4),
+       lengths=st.one_of(st.none(), st.lists(st.one_of(st.integers(-2, 6), st.floats(0, 5), st.booleans(),
+                                                       st.text(max_size=1)), max_size=5)),
+       state=st.one_of(st.none(), hnp.arrays(np.float64, st.tuples(st.integers(0, 7), st.integers(0, 5),
+                                                                    st.integers(1, 3)))))
+def test_hypothesis_stacked_lengths_state(cell, L, bidirectional, batch_first, T, B, lengths, state):
+    """Any lengths and states with any stack: a clear error naming the argument, or results that are finite and
+    zero past each sequence's end."""
+    m = getattr(rnncore, cell.upper())(2, 3, bidirectional=bidirectional, num_layers=L, batch_first=batch_first)
+    x = np.ones((B, T, 2) if batch_first else (T, B, 2))
+    try:
+        y, _ = m.forward(x, state if cell != "lstm" or state is None else (state, state), lengths=lengths)
+    except ERRORS as e:
+        assert str(e).startswith(("lengths", "state")), str(e)
+        return
+    assert np.all(np.isfinite(y))
+    if lengths is not None:
+        for b, n in enumerate(lengths):
+            assert not np.any((y[b] if batch_first else y[:, b])[n:])
+    _, dx, _ = m.backward(np.ones_like(y))
     assert np.all(np.isfinite(dx))
 
 

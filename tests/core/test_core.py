@@ -26,38 +26,6 @@ def cat(s):
     return np.concatenate(s) if isinstance(s, tuple) else s
 
 
-def kernel_sets():
-    """The compiled kernel modules: the portable build, and the AVX2 / AVX-512 builds where this CPU runs them."""
-    import importlib
-    from rnncore import _ops
-    from rnncore.cells import gru, lstm, rnn
-    sets = {"baseline": (_ops, rnn, lstm, gru)}
-    for simd, ok in (("avx2", _ops.cpu_has_avx2_fma()), ("avx512", _ops.cpu_has_avx512())):
-        if ok:
-            try:
-                sets[simd] = tuple(importlib.import_module("rnncore.%s_%s" % (n, simd))
-                                   for n in ("_ops", "cells.rnn", "cells.lstm", "cells.gru"))
-            except ImportError:
-                pass
-    return sets
-
-
-KERNELS = kernel_sets()
-ROUTES = ["kernel-" + k for k in KERNELS] + ["blas"]
-
-
-@pytest.fixture(params=ROUTES)
-def route(request, monkeypatch):
-    """Run each test through the sequence kernels (each build) and through the BLAS step loop."""
-    for name in ("BLAS_MIN_MACS", "BLAS_MIN_MACS_SMALL_BATCH"):
-        monkeypatch.setattr(api, name, 0 if request.param == "blas" else 1 << 62)
-    simd = request.param.split("-")[1] if "-" in request.param else api.SIMD
-    for name, mod in zip(("_ops", "_rnn", "_lstm", "_gru"), KERNELS[simd]):
-        monkeypatch.setattr(api, name, mod)
-    monkeypatch.setattr(api, "_SMALL_BATCH_CELLS", None)             # this build for every batch size
-    return request.param
-
-
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("bidirectional", DIRECTIONS)

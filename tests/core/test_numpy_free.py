@@ -45,26 +45,36 @@ SCRIPT = textwrap.dedent('''
 
 CASES_CODE = textwrap.dedent('''
     import math
-    cell, dtype, bidi, T, B, I, H = case
+    cell, dtype, bidi, T, B, I, H, L, bf, lengths = case
     D = 2 if bidi else 1
-    m = getattr(rnncore, cell.upper())(I, H, bidirectional=bidi, dtype=dtype, seed=3)
-    x = [[[math.sin(1.0 + t * 7 + b * 3 + i) for i in range(I)] for b in range(B)] for t in range(T)]
-    dy = [[[math.cos(0.5 * t + b + 0.1 * k) for k in range(D * H)] for b in range(B)] for t in range(T)]
-    s0 = [[[0.1 * (d - b + k) for k in range(H)] for b in range(B)] for d in range(D)]
+    m = getattr(rnncore, cell.upper())(I, H, bidirectional=bidi, dtype=dtype, seed=3, num_layers=L, batch_first=bf,
+                                       dropout=0.25 if L > 1 else 0.0)
+    lead = (lambda t, b: (b, t)) if bf else (lambda t, b: (t, b))
+    x0 = [[[math.sin(1.0 + t * 7 + b * 3 + i) for i in range(I)] for b in range(B)] for t in range(T)]
+    dy0 = [[[math.cos(0.5 * t + b + 0.1 * k) for k in range(D * H)] for b in range(B)] for t in range(T)]
+    x = [[x0[t][b] for t in range(T)] for b in range(B)] if bf else x0
+    dy = [[dy0[t][b] for t in range(T)] for b in range(B)] if bf else dy0
+    s0 = [[[0.1 * (d - b + k) for k in range(H)] for b in range(B)] for d in range(D * L)]
     state = (s0, s0) if cell == "lstm" else s0
-    y, sT = m.forward(x, state)
+    y, sT = m.forward(x, state, lengths=lengths)
     grads, dx, d0 = m.backward(dy)
     tl = lambda s: [a.tolist() for a in s] if isinstance(s, tuple) else s.tolist()
     out[repr(case)] = {"y": y.tolist(), "sT": tl(sT), "dx": dx.tolist(), "d0": tl(d0),
                        "grads": {k: v.tolist() for k, v in grads.items()},
                        "params": {k: v.tolist() for k, v in m.params.items()},
-                       "gates": {k: v.tolist() for k, v in m.gates.items()},
+                       "gates": [{k: v.tolist() for k, v in g.items()} for g in m.gates_by_layer],
                        "norms": m.grad_h_norms.tolist(), "norms_d": m.grad_h_norms_by_direction.tolist(),
+                       "norms_l": m.grad_h_norms_by_layer.tolist(),
                        "type": type(y).__name__}
 ''')
 
-CASES = [(cell, dtype, bidi, T, B, I, H) for cell in ("rnn", "lstm", "gru") for dtype in ("float32", "float64")
-         for bidi in (False, True) for (T, B, I, H) in [(1, 1, 1, 1), (4, 2, 3, 5), (2, 9, 4, 6)]]
+CASES = [(cell, dtype, bidi, T, B, I, H, 1, False, None) for cell in ("rnn", "lstm", "gru")
+         for dtype in ("float32", "float64") for bidi in (False, True)
+         for (T, B, I, H) in [(1, 1, 1, 1), (4, 2, 3, 5), (2, 9, 4, 6)]]
+# stacked layers (training mode, dropout 0.25: the masks must match too), batch_first and lengths
+CASES += [(cell, "float64", bidi, 5, B, 3, 4, L, bf, lengths) for cell in ("rnn", "lstm", "gru") for bidi in (False, True)
+          for (B, L, bf, lengths) in [(3, 2, True, [2, 5, 1]), (9, 3, False, [5, 1, 3, 4, 5, 2, 2, 1, 4]),
+                                      (2, 2, False, None)]]
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import rnncore
-from rnncore import tasks, train
+from rnncore import _buffers, tasks, train
 
 TEXT = "the cat sat on the mat. the dog sat on the log. "
 
@@ -18,7 +18,7 @@ def make_tasks(seed=0):
 
 @pytest.fixture(params=["numpy", "python"])
 def path(request, monkeypatch):
-    monkeypatch.setattr(train, "HAVE_NUMPY", request.param == "numpy")
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", request.param == "numpy")
     return request.param
 
 
@@ -50,7 +50,7 @@ def test_shapes_and_dtypes(path, dtype, B, global_random_seed):
 def test_same_seed_same_batches_on_both_paths(monkeypatch, global_random_seed):
     runs = []
     for flag in (True, False):
-        monkeypatch.setattr(train, "HAVE_NUMPY", flag)
+        monkeypatch.setattr(_buffers, "HAVE_NUMPY", flag)
         runs.append([[train.to_list(a) for a in t.batch(3)] for t in make_tasks(global_random_seed)])
     assert runs[0] == runs[1]
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import rnncore
-from rnncore import tasks, train
+from rnncore import _buffers, tasks, train
 
 from core_cases import SEED
 
@@ -26,15 +26,13 @@ needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed
 CORE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "core")
 
 
-PATHS = ["numpy", "kernels", "python"]
+PATHS = ["numpy", "python"]
 
 
 def use_path(monkeypatch, name):
-    """numpy: the fast path; kernels: no numpy, the readout on the core's compiled kernels (as in Pyodide);
-    python: no numpy and no kernels, plain Python only."""
-    monkeypatch.setattr(train, "HAVE_NUMPY", name == "numpy")
-    if name == "python":
-        monkeypatch.setattr(train, "_ops", None)
+    """numpy: the numpy form; python: no numpy, as in Pyodide (shaped memoryviews, list arithmetic; the readout on
+    the core's compiled kernels either way)."""
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", name == "numpy")
 
 
 @pytest.fixture(params=PATHS)
@@ -454,9 +452,9 @@ def test_trainer_records_losses_and_norms():
 # The same lines run natively (numpy) and in a subprocess where importing numpy fails.
 SCENARIO = r'''
 import rnncore
-from rnncore import tasks, train
+from rnncore import _buffers, tasks, train
 L = train.to_list
-out = {"numpy": train.HAVE_NUMPY}
+out = {"numpy": _buffers.HAVE_NUMPY}
 for t in (tasks.AddingProblem(6, seed=3), tasks.RecallTask(2, 3, seed=3), tasks.NoisySine(4, seed=3),
           tasks.CharText("to be or not to be", 4, seed=3)):
     x, y = t.batch(2)

@@ -15,13 +15,16 @@ import jinja2
 import pytest
 import yaml
 
-from sequencehub import macros
+from rnncore import course
+from rnncore import reference as ref
+from sequencehub import apps_macros, macros
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-LESSONS = ["hidden-state", "vanishing-gradient", "lstm", "gru", "bidirectional"]
+LESSONS = ["hidden-state", "vanishing-gradient", "lstm", "gru", "bidirectional", "forecasting", "sentiment",
+           "translation"]
 DEMOS = {"hidden-state", "gate-inspector", "vanishing-gradient", "training-race", "bidirectional",
-         "text-generation", "playground"}
+         "text-generation", "playground", "forecasting", "sentiment", "translation"}
 GLOSSARY_FIRST = ["rnn", "hidden-state", "lstm", "vanishing-gradient", "bidirectional-rnn"]
 
 
@@ -40,18 +43,25 @@ def lesson(slug: str) -> tuple[dict, str]:
     return read(DOCS / "lessons" / f"{slug}.md")
 
 
+MODELS = ROOT / ".build" / "models"
+MACROS = macros.Macros(DOCS, MODELS)
+
+
 def jinja_env() -> jinja2.Environment:
     """The macros as mkdocs-macros registers them, in a strict Jinja environment."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    for func in MACROS.functions():
+        env.globals[func.__name__] = func
+    env.filters["fmt"] = macros.fmt
 
-    class Registrar:
+    class Registrar:                            # the application lessons' macros register as mkdocs-macros does
         def macro(self, func, name=None):
             env.globals[name or func.__name__] = func
 
         def filter(self, func, name=None):
             env.filters[name or func.__name__] = func
 
-    macros.define_env(Registrar())
+    apps_macros.define_env(Registrar())
     return env
 
 
@@ -122,7 +132,7 @@ def test_lesson_has_diagram_with_title(slug):
     assert names, f"{slug}: no inline diagram"
     for name in names:
         assert (DOCS / "assets" / "diagrams" / f"{name}.svg").is_file(), name
-    figure = re.search(r'<figure class="sh-figure" markdown="0">\n\{\{ diagram\([^\n]+\n<figcaption>[^<]', body)
+    figure = re.search(r'<figure class="sh-figure">\n\{\{ diagram\([^\n]+\n<figcaption>[^<]', body)
     assert figure, f"{slug}: the diagram sits in a <figure> with a <figcaption>"
 
 
@@ -246,7 +256,7 @@ def test_parameter_counts_are_not_typed_by_hand():
         sizes = sorted(n for n in numbers if 1 <= n <= 4096)
         counts = set()
         for cell, (i, h), bi in itertools.product(macros.GATES, itertools.product(sizes, sizes), (False, True)):
-            counts.add(macros._param_count_formula(cell, i, h, bi, 1))
+            counts.add((2 if bi else 1) * macros.GATES[cell] * h * (i + h + 2))
         for sentence in re.split(r"(?<=[.!?:])\s", text):
             if "param" not in sentence.lower():
                 continue
@@ -259,52 +269,112 @@ def test_parameter_counts_are_not_typed_by_hand():
 @pytest.mark.parametrize("cell,gates", [("rnn", 1), ("gru", 3), ("lstm", 4)])
 @pytest.mark.parametrize("i,h", [(1, 1), (3, 4), (10, 20), (300, 512)])
 def test_param_count_formula(cell, gates, i, h):
-    assert macros.param_count(cell, i, h) == gates * h * (i + h + 2)
-    assert macros.param_count(cell, i, h, bidirectional=True) == 2 * gates * h * (i + h + 2)
-    assert macros.param_count(cell, i, h, bidirectional=True, num_layers=2) == \
+    assert MACROS.param_count(cell, i, h) == gates * h * (i + h + 2)
+    assert MACROS.param_count(cell, i, h, bidirectional=True) == 2 * gates * h * (i + h + 2)
+    assert MACROS.param_count(cell, i, h, bidirectional=True, num_layers=2) == \
         2 * gates * h * (i + h + 2) + 2 * gates * h * (2 * h + h + 2)
 
 
-def test_numbers_come_from_the_compiled_core_when_it_is_built():
-    core = macros._core()
-    if core is None or not hasattr(core, "LSTM"):
-        pytest.skip("rnncore's compiled classes are not importable")
-    for cell in ("rnn", "gru", "lstm"):
-        model = getattr(core, cell.upper())(input_size=3, hidden_size=4)
-        size = sum(macros._size(p) for p in model.params.values())
-        assert size == macros.param_count(cell, 3, 4) == macros._param_count_formula(cell, 3, 4, False, 1)
-    macros.rnn_h(1, 0)
-    macros.lstm_value(1, "c")
-    macros.grad_ratio(0.9)
-    sources = macros.core_status()
-    assert sources["param_count"] == "rnncore.param_count"
-    for family in ("rnn_example", "lstm_example", "grad_ratio"):
-        assert "compiled" in sources[family], (family, sources[family])
-
-
-def test_worked_examples_follow_the_equations():
+def test_parameter_counts_are_the_core_models_sizes():
     import numpy as np
 
-    ref = macros._rnn_trace_numpy()
-    for t in range(1, len(macros.RNN_EXAMPLE["x"]) + 1):
+    for cell in ("rnn", "gru", "lstm"):
+        model = getattr(course.api, cell.upper())(input_size=3, hidden_size=4)
+        size = sum(int(np.prod(p.shape)) for p in model.params.values())
+        assert size == MACROS.param_count(cell, 3, 4)
+        table = MACROS.param_breakdown(cell, 3, 4)
+        assert f"**{size:,}**" in table and all(f"`{name}`" in table for name in model.params)
+
+
+def test_worked_examples_follow_the_reference():
+    """The pages' worked examples (computed by the compiled core) against rnncore.reference, the numpy oracle."""
+    import numpy as np
+
+    ex = course.RNN_EXAMPLE
+    x = np.array(ex["x"]).reshape(-1, 1, 1)
+    y, _, _ = ref.rnn_forward(x, np.zeros((1, 2)), np.array(ex["W_ih"]), np.array(ex["W_hh"]), np.array(ex["b"]),
+                              np.zeros(2))
+    h_prev = np.zeros(2)
+    for t in range(1, len(ex["x"]) + 1):
+        a = np.array(ex["W_ih"]) @ x[t - 1, 0] + np.array(ex["W_hh"]) @ h_prev + np.array(ex["b"])
         for unit in range(2):
-            assert float(macros.rnn_h(t, unit, 6)) == pytest.approx(ref[t][unit], abs=1e-6)
-    lstm = macros._lstm_trace_numpy()
-    for t, row in enumerate(lstm, start=1):
+            assert float(MACROS.rnn_h(t, unit, 6)) == pytest.approx(y[t - 1, 0, unit], abs=1e-6)
+            assert float(MACROS.rnn_preact(t, unit, 6)) == pytest.approx(a[unit], abs=1e-6)
+        h_prev = y[t - 1, 0]
+    assert float(MACROS.rnn_h(0, 1)) == 0
+    lx = course.LSTM_EXAMPLE
+    y, _, cache = ref.lstm_forward(np.array(lx["x"]).reshape(-1, 1, 1), np.zeros((1, 1)), np.zeros((1, 1)),
+                                   np.array([[lx["w_ih"][k]] for k in "ifgo"]),
+                                   np.array([[lx["w_hh"][k]] for k in "ifgo"]),
+                                   np.array([lx["b"][k] for k in "ifgo"]), np.zeros(4))
+    cs, gates = cache[2], cache[3]
+    for t in range(1, len(lx["x"]) + 1):
+        want = dict(zip("ifgo", (float(g[0, 0]) for g in gates[t - 1])), c=float(cs[t - 1][0, 0]),
+                    h=float(y[t - 1, 0, 0]))
         for key in "ifgoch":
-            assert float(macros.lstm_value(t, key, 6)) == pytest.approx(row[key], abs=1e-6)
-    assert lstm[0]["c"] == pytest.approx(lstm[0]["i"] * lstm[0]["g"])    # c_1 = i_1 g_1 when c_0 = 0
-    assert float(macros.example_spectral_radius(6)) == pytest.approx(
-        max(abs(np.linalg.eigvals(np.array(macros.RNN_EXAMPLE["W_hh"])))), abs=1e-6)
+            assert float(MACROS.lstm_value(t, key, 6)) == pytest.approx(want[key], abs=1e-6)
+    first = course.lstm_example()[0]
+    assert first["c"] == pytest.approx(first["i"] * first["g"])    # c_1 = i_1 g_1 when c_0 = 0
+    assert float(MACROS.example_spectral_radius(6)) == pytest.approx(
+        max(abs(np.linalg.eigvals(np.array(ex["W_hh"])))), abs=1e-6)
+
+
+def test_memory_table_follows_the_reference():
+    import numpy as np
+
+    ex = course.RNN_EXAMPLE
+    W = [np.array(ex["W_ih"]), np.array(ex["W_hh"]), np.array(ex["b"]), np.zeros(2)]
+    runs = [ref.rnn_forward(np.array([s] + [0.0] * 19).reshape(-1, 1, 1), np.zeros((1, 2)), *W)[0][:, 0]
+            for s in (1.0, -1.0)]
+    want = np.linalg.norm(runs[0] - runs[1], axis=1)
+    np.testing.assert_allclose(course.rnn_memory([1, 2, 5, 10, 20]), want[[0, 1, 4, 9, 19]], rtol=1e-10)
+
+
+def test_gradient_ratio_follows_the_reference():
+    """grad_ratio's norms (the compiled core's BPTT) against rnncore.reference.rnn_backward on the same RNN."""
+    import numpy as np
+
+    for rho in (0.5, 0.9, 1.1):
+        w_ih, w_hh, x = course._experiment_weights(rho, 50, 32, 0)
+        zeros = np.zeros(32)
+        _, _, cache = ref.rnn_forward(x, np.zeros((1, 32)), w_ih, w_hh, zeros, zeros)
+        _, _, _, norms = ref.rnn_backward(np.zeros((50, 1, 32)), np.ones((1, 32)), cache)
+        np.testing.assert_allclose(course.grad_norms(rho), norms, rtol=1e-9)
+        assert MACROS.grad_ratio(rho) == macros.sci(float(norms[0] / norms[-1]), 2)
+
+
+def test_lab_ratio_follows_the_reference():
+    import numpy as np
+
+    r = course.demos.gradient_norms(length=100, scale=1.0, gate_bias=2.0, cells=("lstm",))
+    p = {k: np.asarray(v, dtype=float) for k, v in r["params"]["lstm"].items()}
+    _, _, caches = ref.forward("lstm", p, np.asarray(r["x"])[:, None, :])
+    dy = np.zeros((100, 1, 8))
+    dy[-1, 0, :] = 1 / np.sqrt(8)
+    norms = ref.backward("lstm", caches, dy)[3][0]
+    assert MACROS.lab_ratio("lstm") == macros.sci(float(norms[0] / norms[-1]), 2)
+
+
+def test_charlm_facts_come_from_the_model_file():
+    path = MODELS / "charlm.json"
+    if not path.is_file():
+        pytest.skip("no .build/models/charlm.json: run `make models`")
+    import json
+
+    model = json.loads(path.read_text(encoding="utf-8"))
+    V, H = len(model["vocab"]), model["hidden_size"]
+    assert MACROS.charlm("params") == 4 * H * (V + H + 2) + H * V + V
+    assert (MACROS.charlm("vocab"), MACROS.charlm("hidden")) == (V, H)
+    assert MACROS.charlm("steps") == model["training"]["steps"]
 
 
 def test_deployment_numbers():
-    assert macros.rnn_state_bytes("lstm", 512, 2) == 2 * 512 * 2 * 2
-    assert macros.rnn_state_bytes("gru", 512, 2) == 512 * 2 * 2
-    assert macros.kv_cache_bytes(1000, 12, 768) == 2 * 12 * 1000 * 768 * 2
+    assert MACROS.rnn_state_bytes("lstm", 512, 2) == 2 * 512 * 2 * 2
+    assert MACROS.rnn_state_bytes("gru", 512, 2) == 512 * 2 * 2
+    assert MACROS.kv_cache_bytes(1000, 12, 768) == 2 * 12 * 1000 * 768 * 2
     assert macros.human_bytes(4096) == "4 KiB"
-    assert float(macros.clip_scale(50, 5)) == pytest.approx(0.1)
-    assert float(macros.dtanh_max()) == 1 and float(macros.dsigmoid_max()) == pytest.approx(0.25)
+    assert float(MACROS.clip_scale(50, 5)) == pytest.approx(0.1)
+    assert float(MACROS.dtanh_max()) == 1 and float(MACROS.dsigmoid_max()) == pytest.approx(0.25)
 
 
 def test_gradient_decays_faster_for_smaller_spectral_radius():
@@ -312,7 +382,7 @@ def test_gradient_decays_faster_for_smaller_spectral_radius():
         mant, _, exp = tex.partition(r" \times 10^")
         return float(mant) * (10 ** int(exp.strip("{}")) if exp else 1)
 
-    assert value(macros.grad_ratio(0.5)) < value(macros.grad_ratio(0.9)) < 1
+    assert value(MACROS.grad_ratio(0.5)) < value(MACROS.grad_ratio(0.9)) < 1
 
 
 # ------------------------------------------------------------------------------------------------ FAQ, glossary
@@ -388,7 +458,8 @@ built = pytest.mark.skipif(not (SITE / "lessons" / "hidden-state" / "index.html"
 
 @built
 @pytest.mark.parametrize("url", ["", "lessons/hidden-state/", "lessons/vanishing-gradient/", "lessons/lstm/",
-                                 "lessons/gru/", "lessons/bidirectional/", "faq/", "glossary/"])
+                                 "lessons/gru/", "lessons/bidirectional/", "lessons/forecasting/",
+                                 "lessons/sentiment/", "lessons/translation/", "faq/", "glossary/"])
 def test_built_urls_exist(url):
     assert (SITE / url / "index.html").is_file()
 
@@ -428,22 +499,18 @@ def test_every_formula_is_typeset_at_build_time():
 
 def test_claims_the_lessons_make_about_computed_numbers_hold():
     """The prose around some computed numbers makes a claim; if the core or the demos change, the claim must too."""
-    core = macros._core()
-    if core is None or not hasattr(core, "LSTM"):
-        pytest.skip("rnncore's compiled classes are not importable")
-
     def value(tex):
         mant, _, exp = tex.partition(r" \times 10^")
         return float(mant) * (10 ** int(exp.strip("{}")) if exp else 1)
 
     # lesson 2: "the gated cells keep many orders of magnitude more"; at gate bias 0 the LSTM falls like the RNN
-    rnn, lstm, gru = (value(macros.lab_ratio(c)) for c in ("rnn", "lstm", "gru"))
+    rnn, lstm, gru = (value(MACROS.lab_ratio(c)) for c in ("rnn", "lstm", "gru"))
     assert lstm > 1e3 * rnn and gru > 1e3 * rnn
-    assert value(macros.lab_ratio("lstm", gate_bias=0)) < 1e-3 * lstm
+    assert value(MACROS.lab_ratio("lstm", gate_bias=0)) < 1e-3 * lstm
     # lesson 2: "a tanh RNN ... even with rho = 1.1 the gradient still shrinks"
-    assert value(macros.grad_ratio(1.1)) < 1
+    assert value(MACROS.grad_ratio(1.1)) < 1
     # lesson 3: the plain RNN stays at the baseline, the gated cells get below half of it
-    assert macros.race_learned_at("rnn").startswith("not within")
-    assert macros.race_learned_at("gru").startswith("after") and macros.race_learned_at("lstm").startswith("after")
+    assert MACROS.race_learned_at("rnn").startswith("not within")
+    assert MACROS.race_learned_at("gru").startswith("after") and MACROS.race_learned_at("lstm").startswith("after")
     # lesson 1: the first input's trace fades, and W_hh is contractive
-    assert float(macros.example_spectral_radius()) < 1
+    assert float(MACROS.example_spectral_radius()) < 1

@@ -2,7 +2,9 @@
 without numpy. Not a test module itself.
 
 Each case: build the model, overwrite its parameters with the native run's (so the parity does not depend on the
-two paths drawing the same random numbers), forward, backward; return every output as nested lists.
+two paths drawing the same random numbers), forward (with the case's layers, layout, lengths and dropout: the
+dropout masks come from the model's seeded generator, the same in both), backward; return every output as nested
+lists.
 """
 import json
 import sys
@@ -45,20 +47,22 @@ def run_case(case):
     import rnncore
     cls = {"rnn": rnncore.RNN, "lstm": rnncore.LSTM, "gru": rnncore.GRU}[case["cell"]]
     m = cls(input_size=case["I"], hidden_size=case["H"], bidirectional=case["bidirectional"],
-            dtype=case["dtype"], seed=case["seed"])
+            dtype=case["dtype"], seed=case["seed"], num_layers=case.get("num_layers", 1),
+            batch_first=case.get("batch_first", False), dropout=case.get("dropout", 0.0))
     for name, values in case["params"].items():
         set_param(m.params[name], values)
     state = case["state"]
     if state is not None and case["cell"] == "lstm":
         state = tuple(state)
-    y, final = m.forward(case["x"], state=state)
-    gates = tolist(m.gates)
+    y, final = m.forward(case["x"], state=state, lengths=case.get("lengths"))
+    gates = tolist(m.gates_by_layer if case.get("num_layers", 1) > 1 else m.gates)
     dstate = case["dstate"]
     if dstate is not None and case["cell"] == "lstm":
         dstate = tuple(dstate)
     grads, dx, dstate0 = m.backward(case["dy"], dstate=dstate)
     return {"y": tolist(y), "state": tolist(final), "grads": tolist(grads), "dx": tolist(dx),
             "dstate0": tolist(dstate0), "grad_h_norms": tolist(m.grad_h_norms), "gates": gates,
+            "grad_h_norms_by_layer": tolist(m.grad_h_norms_by_layer),
             "param_types": sorted({type(v).__name__ for v in m.params.values()})}
 
 

@@ -30,10 +30,13 @@ TOL = {"float64": (1e-12, 1e-13), "float32": (2e-5, 2e-6)}
 CELLS = ["rnn", "lstm", "gru"]
 SHAPES = [(1, 1, 1, 1), (5, 3, 4, 6), (2, 13, 20, 37)]   # (T, B, I, H); B = 13: the kernels' wide-batch paths
 CASES = [(c, d, bi, s) for c in CELLS for d in ("float64", "float32") for bi in (False, True) for s in SHAPES]
+# stacked layers with dropout (training mode), batch_first and lengths: (num_layers, batch_first, lengths)
+STACKED = {"L2-bf-len": (2, True, [3, 5, 1]), "L3-len": (3, False, [5, 2, 4])}
+CASES += [(c, "float64", bi, (5, 3, 4, 6), k) for c in CELLS for bi in (False, True) for k in STACKED]
 
 
-def case_id(cell, dtype, bi, shape):
-    return f"{cell}-{dtype}-{'bi' if bi else 'uni'}-{'x'.join(map(str, shape))}"
+def case_id(cell, dtype, bi, shape, stacked=None):
+    return f"{cell}-{dtype}-{'bi' if bi else 'uni'}-{'x'.join(map(str, shape))}" + (f"-{stacked}" if stacked else "")
 
 
 # --- the engine's files -----------------------------------------------------------------------------------------
@@ -223,28 +226,34 @@ def golden():
     """Inputs and native outputs of every case (the natively compiled core, in this process)."""
     import rnncore
     cases = {}
-    for n, (cell, dtype, bi, (T, B, I, H)) in enumerate(CASES):
+    for n, (cell, dtype, bi, (T, B, I, H), *stacked) in enumerate(CASES):
         rng = random.Random(1000 + n)
         D = 2 if bi else 1
+        L, bf, lengths = STACKED[stacked[0]] if stacked else (1, False, None)
+        opts = {"num_layers": L, "batch_first": bf, "dropout": 0.3 if L > 1 else 0.0, "lengths": lengths}
         cls = {"rnn": rnncore.RNN, "lstm": rnncore.LSTM, "gru": rnncore.GRU}[cell]
-        m = cls(input_size=I, hidden_size=H, bidirectional=bi, dtype=dtype, seed=n)
-        x = _nested(rng, (T, B, I))
+        m = cls(input_size=I, hidden_size=H, bidirectional=bi, dtype=dtype, seed=n, num_layers=L, batch_first=bf,
+                dropout=opts["dropout"])
+        lead = (B, T) if bf else (T, B)
+        x = _nested(rng, lead + (I,))
         big = T > 1
         if big:
-            state = [_nested(rng, (D, B, H)), _nested(rng, (D, B, H))] if cell == "lstm" else _nested(rng, (D, B, H))
-            dstate = [_nested(rng, (D, B, H)), _nested(rng, (D, B, H))] if cell == "lstm" else _nested(rng, (D, B, H))
+            state = [_nested(rng, (D * L, B, H)), _nested(rng, (D * L, B, H))] if cell == "lstm" else \
+                _nested(rng, (D * L, B, H))
+            dstate = [_nested(rng, (D * L, B, H)), _nested(rng, (D * L, B, H))] if cell == "lstm" else \
+                _nested(rng, (D * L, B, H))
         else:
             state = dstate = None
-        dy = _nested(rng, (T, B, D * H))
-        y, final = m.forward(x, state=tuple(state) if (state and cell == "lstm") else state)
-        gates = _tolist(m.gates)
+        dy = _nested(rng, lead + (D * H,))
+        y, final = m.forward(x, state=tuple(state) if (state and cell == "lstm") else state, lengths=lengths)
+        gates = _tolist(m.gates_by_layer if L > 1 else m.gates)
         grads, dx, dstate0 = m.backward(dy, dstate=tuple(dstate) if (dstate and cell == "lstm") else dstate)
-        cases[case_id(cell, dtype, bi, (T, B, I, H))] = {
-            "cell": cell, "dtype": dtype, "bidirectional": bi, "I": I, "H": H, "seed": n,
+        cases[case_id(cell, dtype, bi, (T, B, I, H), *stacked)] = {
+            "cell": cell, "dtype": dtype, "bidirectional": bi, "I": I, "H": H, "seed": n, **opts,
             "params": _tolist(m.params), "x": x, "state": state, "dy": dy, "dstate": dstate,
             "want": {"y": _tolist(y), "state": _tolist(final), "grads": _tolist(grads), "dx": _tolist(dx),
                      "dstate0": _tolist(dstate0), "grad_h_norms": _tolist(m.grad_h_norms),
-                     "gates": gates}}
+                     "grad_h_norms_by_layer": _tolist(m.grad_h_norms_by_layer), "gates": gates}}
     return cases
 
 
@@ -301,7 +310,7 @@ def test_forward_backward_match_native(wasm_run, golden, key):
     assert "error" not in got, got.get("error")
     want = golden[key]["want"]
     rtol, atol = TOL[golden[key]["dtype"]]
-    for part in ("y", "state", "gates", "grads", "dx", "dstate0", "grad_h_norms"):
+    for part in ("y", "state", "gates", "grads", "dx", "dstate0", "grad_h_norms", "grad_h_norms_by_layer"):
         _assert_close(got[part], want[part], rtol, atol, f"{key}.{part}")
 
 

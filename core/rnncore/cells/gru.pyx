@@ -1,10 +1,12 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """GRU time loops (steps numbered in gru.pxd); the layout is lstm.pyx's, with the hidden part ``ah`` of step 1
-kept apart because r multiplies only its n block, and two gradients (dax for W_ih, dah for W_hh)."""
+kept apart because r multiplies only its n block, and two gradients (dax for W_ih, dah for W_hh); lengths as
+there."""
 from libc.stdlib cimport malloc, free
 from rnncore._types cimport real
 from rnncore._ops cimport gemm_acc, gemm_bias, transpose
 from rnncore.cells._bptt cimport bptt_begin, bptt_end, dh_total
+from rnncore.cells._steps cimport final_step, rows_at, rows_carried
 
 
 def gru_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
@@ -18,9 +20,11 @@ def gru_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
                 real[:, :, ::1] y,             # OUT (T, B, D*H): h_t into columns [col, col + H)
                 real[:, ::1] h_n,              # OUT (B, H): the final h
                 Py_ssize_t col,
-                bint reverse):
+                bint reverse,
+                const int[::1] bs=None):       # IN (T,) rows run at each step (cells/_steps.pxd), or None
     cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], G = 3 * H, DH = y.shape[2]
-    cdef Py_ssize_t s, t, tp, b, k, ldh
+    cdef Py_ssize_t s, t, tp, b, k, n, nc
+    cdef const int* nb = NULL if bs is None else &bs[0]
     cdef const real* h_prev
     cdef real* a0 = &a[0, 0, 0]
     cdef Py_ssize_t ldw = G + 16                        # padded row stride of the transposed weights
@@ -33,19 +37,25 @@ def gru_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
     with nogil:
         transpose(G, I, &w_ih[0, 0], wt, ldw)
         transpose(G, H, &w_hh[0, 0], wt + I * ldw, ldw)
-        gemm_bias(T * B, I, G, &x[0, 0, 0], I, wt, ldw, &b_ih[0], a0, G)   # 1: ax = b_ih + W_ih x_t, all steps
+        if nb == NULL:
+            gemm_bias(T * B, I, G, &x[0, 0, 0], I, wt, ldw, &b_ih[0], a0, G)   # 1: ax = b_ih + W_ih x_t, all steps
+        else:
+            for t in range(T):                                                 # 1: the same, running rows only
+                gemm_bias(nb[t], I, G, &x[t, 0, 0], I, wt, ldw, &b_ih[0], &a[t, 0, 0], G)
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
-            if s == 0:
-                h_prev, ldh = &h0[0, 0], H
-            else:
-                h_prev, ldh = &y[tp, 0, col], DH
-            gemm_bias(B, H, G, h_prev, ldh, wt + I * ldw, ldw, &b_hh[0], ah, G)   # 1: ah = b_hh + W_hh h_{t-1}
-            for b in range(B):
-                gru_row_fwd(H, &a[t, b, 0], ah + b * G, h_prev + b * ldh, &hn[t, b, 0], &y[t, b, col])  # 1r-2b
-        t = 0 if reverse else T - 1
+            n = rows_at(nb, t, B)                   # rows [0, nc) continue from step tp, [nc, n) start from h0
+            nc = rows_carried(nb, t, T, B, reverse)
+            if nc > 0:                                                     # 1: ah = b_hh + W_hh h_{t-1}
+                gemm_bias(nc, H, G, &y[tp, 0, col], DH, wt + I * ldw, ldw, &b_hh[0], ah, G)
+            if n > nc:
+                gemm_bias(n - nc, H, G, &h0[nc, 0], H, wt + I * ldw, ldw, &b_hh[0], ah + nc * G, G)
+            for b in range(n):
+                h_prev = &y[tp, b, col] if b < nc else &h0[b, 0]
+                gru_row_fwd(H, &a[t, b, 0], ah + b * G, h_prev, &hn[t, b, 0], &y[t, b, col])  # 1r-2b
         for b in range(B):
+            t = final_step(nb, T, b, reverse)
             for k in range(H):
                 h_n[b, k] = y[t, b, col + k]
     free(wt)
@@ -68,9 +78,11 @@ def gru_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
                 real[::1] db_hh,               # OUT (3H,)
                 double[::1] norm_sq,           # INOUT (T,): += |dL/dh_t|^2
                 Py_ssize_t col,
-                bint reverse):
+                bint reverse,
+                const int[::1] bs=None):       # IN (T,) rows run at each step, as in gru_seq_fwd
     cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], G = 3 * H, DH = y.shape[2]
-    cdef Py_ssize_t s, t, tp, b, ldh
+    cdef Py_ssize_t s, t, tp, b, n, nc
+    cdef const int* nb = NULL if bs is None else &bs[0]
     cdef const real* h_prev
     cdef real* wb
     cdef real* daxt
@@ -92,20 +104,21 @@ def gru_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
         for s in range(T):
             t = s if reverse else T - 1 - s
             tp = t + 1 if reverse else t - 1
-            h_prev = &h0[0, 0] if s == T - 1 else &y[tp, 0, col]
-            ldh = H if s == T - 1 else DH
             daxt = dax + t * B * ldg
             daht = dah + t * B * ldg
+            n = rows_at(nb, t, B)                  # rows past their end keep dh: the final state's, or dL/dh0
+            nc = rows_carried(nb, t, T, B, reverse)
             nsq = 0.0
-            for b in range(B):
+            for b in range(n):
+                h_prev = &y[tp, b, col] if b < nc else &h0[b, 0]
                 wb = work + b * H
                 nsq += dh_total(H, &dy[t, b, col], &dh[b, 0], wb)     # dL/dh_t: output + carried from t+1
-                gru_row_bwd(H, &gates[t, b, 0], &hn[t, b, 0], h_prev + b * ldh, wb, daxt + b * ldg, daht + b * ldg,
+                gru_row_bwd(H, &gates[t, b, 0], &hn[t, b, 0], h_prev, wb, daxt + b * ldg, daht + b * ldg,
                             &dh[b, 0])                                 # back through 2b-1r; dh = direct part
-            gemm_acc(B, G, H, daht, ldg, wp, H + 16, &dh[0, 0], H)    # back through 1: dL/dh_{t-1} += dah_t W_hh
+            gemm_acc(n, G, H, daht, ldg, wp, H + 16, &dh[0, 0], H)    # back through 1: dL/dh_{t-1} += dah_t W_hh
             norm_sq[t] += nsq
         bptt_end(T, B, G, H, I, dax, dah, ldg, &x[0, 0, 0], &y[0, 0, col], DH, &h0[0, 0], reverse, wp,
-                 &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0], &db_ih[0], &db_hh[0])     # back through 1, all steps
+                 &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0], &db_ih[0], &db_hh[0], nb)  # back through 1, all steps
     free(work)
     free(dax)
     free(dah)

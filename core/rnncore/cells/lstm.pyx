@@ -8,12 +8,15 @@ the recurrent product; from 8 rows (FUSED_MIN_BATCH), each step's whole pre-acti
 the weights' and biases' gradients and dx for all steps at once (_bptt.pxd). Step kernels do one step's
 elementwise part for callers that do the products with BLAS (rnncore.api at large sizes).
 Direction: ``reverse`` runs t = T-1 .. 0; the state before the first processed step is h0/c0.
+Lengths: with ``bs`` (the packed sequence's batch sizes, cells/_steps.pxd) step t runs only rows 0 .. bs[t] - 1;
+outputs, gates and gradients of the other rows are never touched, and the products shrink with the batch.
 """
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from rnncore._types cimport real
 from rnncore._ops cimport FUSED_MIN_BATCH, RC_TILE, gemm, gemm_acc, gemm_bias, pack_panels, panels_size, transpose
 from rnncore.cells._bptt cimport bptt_begin, bptt_end, dh_total
+from rnncore.cells._steps cimport final_step, rows_at, rows_carried
 
 
 def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
@@ -29,9 +32,11 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
                  real[:, ::1] h_n,             # OUT (B, H): the final h
                  real[:, ::1] c_n,             # OUT (B, H): the final c
                  Py_ssize_t col,               # IN this direction's first column in y
-                 bint reverse):                # IN run t = T-1 .. 0
+                 bint reverse,                 # IN run t = T-1 .. 0
+                 const int[::1] bs=None):      # IN (T,) rows run at each step (rows sorted by length), or None
     cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], G = 4 * H, DH = y.shape[2]
-    cdef Py_ssize_t s, t, tp, b, k, ldh, K = I + H
+    cdef Py_ssize_t s, t, tp, b, k, n, nc, K = I + H
+    cdef const int* nb = NULL if bs is None else &bs[0]
     cdef const real* h_prev
     cdef const real* c_prev
     cdef real* a0 = &a[0, 0, 0]
@@ -59,33 +64,35 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
             transpose(G, H, &w_hh[0, 0], wt + I * ldw, ldw)
         for k in range(G):
             bias[k] = b_ih[k] + b_hh[k]                                    # 1: b_ih + b_hh
-        if not fused:
+        if not fused and nb == NULL:
             gemm_bias(T * B, I, G, &x[0, 0, 0], I, wt, ldw, bias, a0, G)    # 1: b + W_ih x_t, all steps at once
+        elif not fused:
+            for t in range(T):                                               # 1: the same, running rows only
+                gemm_bias(nb[t], I, G, &x[t, 0, 0], I, wt, ldw, bias, &a[t, 0, 0], G)
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
-            if s == 0:
-                h_prev, ldh = &h0[0, 0], H
-            else:
-                h_prev, ldh = &y[tp, 0, col], DH
+            n = rows_at(nb, t, B)                   # rows [0, nc) continue from step tp, [nc, n) start from h0, c0
+            nc = rows_carried(nb, t, T, B, reverse)
             if fused:                       # 1 in one product: [x_t | h_{t-1}] @ [W_ih^T ; W_hh^T], a_t stays in cache
-                for b in range(B):
+                for b in range(n):
                     xh = xh_buf + b * K
+                    h_prev = &y[tp, b, col] if b < nc else &h0[b, 0]
                     for k in range(I):
                         xh[k] = x[t, b, k]
                     for k in range(H):
-                        xh[I + k] = h_prev[b * ldh + k]
-                gemm(B, K, G, xh_buf, K, wt, ldw, ldp, bias, &a[t, 0, 0], G)
-            else:
-                gemm_acc(B, H, G, h_prev, ldh, w_h, ldw, &a[t, 0, 0], G)    # 1: + W_hh h_{t-1}, whole batch
-            for b in range(B):
-                if s == 0:
-                    c_prev = &c0[b, 0]
-                else:
-                    c_prev = &c[tp, b, 0]
+                        xh[I + k] = h_prev[k]
+                gemm(n, K, G, xh_buf, K, wt, ldw, ldp, bias, &a[t, 0, 0], G)
+            else:                                                            # 1: + W_hh h_{t-1}, whole batch
+                if nc > 0:
+                    gemm_acc(nc, H, G, &y[tp, 0, col], DH, w_h, ldw, &a[t, 0, 0], G)
+                if n > nc:
+                    gemm_acc(n - nc, H, G, &h0[nc, 0], H, w_h, ldw, &a[t, nc, 0], G)
+            for b in range(n):
+                c_prev = &c[tp, b, 0] if b < nc else &c0[b, 0]
                 lstm_row_fwd(H, &a[t, b, 0], c_prev, &c[t, b, 0], &y[t, b, col])  # 1i-2b
-        t = 0 if reverse else T - 1
         for b in range(B):
+            t = final_step(nb, T, b, reverse)
             for k in range(H):
                 h_n[b, k] = y[t, b, col + k]
                 c_n[b, k] = c[t, b, k]
@@ -112,9 +119,11 @@ def lstm_seq_bwd(const real[:, :, ::1] x,      # IN (T, B, I)
                  real[::1] db_hh,              # OUT (4H,)
                  double[::1] norm_sq,          # INOUT (T,): += |dL/dh_t|^2 over batch and hidden units
                  Py_ssize_t col,
-                 bint reverse):
+                 bint reverse,
+                 const int[::1] bs=None):      # IN (T,) rows run at each step, as in lstm_seq_fwd
     cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], G = 4 * H, DH = y.shape[2]
-    cdef Py_ssize_t s, t, tp, b
+    cdef Py_ssize_t s, t, tp, b, n, nc
+    cdef const int* nb = NULL if bs is None else &bs[0]
     cdef const real* c_prev
     cdef real* wb
     cdef real* dat
@@ -134,17 +143,19 @@ def lstm_seq_bwd(const real[:, :, ::1] x,      # IN (T, B, I)
             t = s if reverse else T - 1 - s
             tp = t + 1 if reverse else t - 1
             dat = da + t * B * ldg
+            n = rows_at(nb, t, B)          # rows past their end keep dh, dc: the final state's gradient, or dL/dh0
+            nc = rows_carried(nb, t, T, B, reverse)
             nsq = 0.0
-            for b in range(B):
-                c_prev = &c0[b, 0] if s == T - 1 else &c[tp, b, 0]
+            for b in range(n):
+                c_prev = &c[tp, b, 0] if b < nc else &c0[b, 0]
                 wb = work + b * H
                 nsq += dh_total(H, &dy[t, b, col], &dh[b, 0], wb)     # dL/dh_t: output + carried from t+1
                 lstm_row_bwd(H, &gates[t, b, 0], &c[t, b, 0], c_prev, wb, &dc[b, 0], dat + b * ldg)  # back 2b-1i
-            memset(&dh[0, 0], 0, B * H * sizeof(real))
-            gemm_acc(B, G, H, dat, ldg, wp, H + 16, &dh[0, 0], H)     # back through 1: dL/dh_{t-1} = da_t W_hh
+            memset(&dh[0, 0], 0, n * H * sizeof(real))
+            gemm_acc(n, G, H, dat, ldg, wp, H + 16, &dh[0, 0], H)     # back through 1: dL/dh_{t-1} = da_t W_hh
             norm_sq[t] += nsq
         bptt_end(T, B, G, H, I, da, da, ldg, &x[0, 0, 0], &y[0, 0, col], DH, &h0[0, 0], reverse, wp,
-                 &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0], &db_ih[0], &db_hh[0])     # back through 1, all steps
+                 &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0], &db_ih[0], &db_hh[0], nb)  # back through 1, all steps
     free(work)
     free(da)
     free(wp)

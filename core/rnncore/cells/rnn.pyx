@@ -1,10 +1,11 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Elman RNN time loops (steps numbered in rnn.pxd); the layout is lstm.pyx's with one gate block."""
+"""Elman RNN time loops (steps numbered in rnn.pxd); the layout is lstm.pyx's with one gate block, lengths too."""
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from rnncore._types cimport real
 from rnncore._ops cimport gemm_acc, gemm_bias, transpose
 from rnncore.cells._bptt cimport bptt_begin, bptt_end, dh_total
+from rnncore.cells._steps cimport final_step, rows_at, rows_carried
 
 
 def rnn_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
@@ -17,10 +18,11 @@ def rnn_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
                 real[:, :, ::1] y,             # OUT (T, B, D*H): h_t into columns [col, col + H)
                 real[:, ::1] h_n,              # OUT (B, H): the final h
                 Py_ssize_t col,
-                bint reverse):
+                bint reverse,
+                const int[::1] bs=None):       # IN (T,) rows run at each step (cells/_steps.pxd), or None
     cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], DH = y.shape[2]
-    cdef Py_ssize_t s, t, tp, b, k, ldh
-    cdef const real* h_prev
+    cdef Py_ssize_t s, t, tp, b, k, n, nc
+    cdef const int* nb = NULL if bs is None else &bs[0]
     cdef real* a0 = &a[0, 0, 0]
     cdef Py_ssize_t ldw = H + 16                        # padded row stride of the transposed weights
     cdef real* wt = <real*>malloc((I + H) * ldw * sizeof(real))   # W_ih^T (I, H), then W_hh^T (H, H)
@@ -34,19 +36,24 @@ def rnn_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
         transpose(H, H, &w_hh[0, 0], wt + I * ldw, ldw)
         for k in range(H):
             bias[k] = b_ih[k] + b_hh[k]                                    # 1: b_ih + b_hh
-        gemm_bias(T * B, I, H, &x[0, 0, 0], I, wt, ldw, bias, a0, H)       # 1: + W_ih x_t, all steps at once
+        if nb == NULL:
+            gemm_bias(T * B, I, H, &x[0, 0, 0], I, wt, ldw, bias, a0, H)   # 1: + W_ih x_t, all steps at once
+        else:
+            for t in range(T):                                             # 1: the same, running rows only
+                gemm_bias(nb[t], I, H, &x[t, 0, 0], I, wt, ldw, bias, &a[t, 0, 0], H)
         for s in range(T):
             t = T - 1 - s if reverse else s
             tp = t + 1 if reverse else t - 1
-            if s == 0:
-                h_prev, ldh = &h0[0, 0], H
-            else:
-                h_prev, ldh = &y[tp, 0, col], DH
-            gemm_acc(B, H, H, h_prev, ldh, wt + I * ldw, ldw, &a[t, 0, 0], H)   # 1: + W_hh h_{t-1}, whole batch
-            for b in range(B):
+            n = rows_at(nb, t, B)                   # rows [0, nc) continue from step tp, [nc, n) start from h0
+            nc = rows_carried(nb, t, T, B, reverse)
+            if nc > 0:                                                     # 1: + W_hh h_{t-1}, whole batch
+                gemm_acc(nc, H, H, &y[tp, 0, col], DH, wt + I * ldw, ldw, &a[t, 0, 0], H)
+            if n > nc:
+                gemm_acc(n - nc, H, H, &h0[nc, 0], H, wt + I * ldw, ldw, &a[t, nc, 0], H)
+            for b in range(n):
                 rnn_row_fwd(H, &a[t, b, 0], &y[t, b, col])             # 2
-        t = 0 if reverse else T - 1
         for b in range(B):
+            t = final_step(nb, T, b, reverse)
             for k in range(H):
                 h_n[b, k] = y[t, b, col + k]
     free(wt)
@@ -67,9 +74,11 @@ def rnn_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
                 real[::1] db_hh,               # OUT (H,)
                 double[::1] norm_sq,           # INOUT (T,): += |dL/dh_t|^2
                 Py_ssize_t col,
-                bint reverse):
+                bint reverse,
+                const int[::1] bs=None):       # IN (T,) rows run at each step, as in rnn_seq_fwd
     cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], DH = y.shape[2]
-    cdef Py_ssize_t s, t, b
+    cdef Py_ssize_t s, t, b, n
+    cdef const int* nb = NULL if bs is None else &bs[0]
     cdef real* wb
     cdef real* dat
     cdef double nsq
@@ -87,16 +96,17 @@ def rnn_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
         for s in range(T):
             t = s if reverse else T - 1 - s
             dat = da + t * B * ldg
+            n = rows_at(nb, t, B)                  # rows past their end keep dh: the final state's, or dL/dh0
             nsq = 0.0
-            for b in range(B):
+            for b in range(n):
                 wb = work + b * H
                 nsq += dh_total(H, &dy[t, b, col], &dh[b, 0], wb)     # dL/dh_t: output + carried from t+1
                 rnn_row_bwd(H, &y[t, b, col], wb, dat + b * ldg)         # back through 2
-            memset(&dh[0, 0], 0, B * H * sizeof(real))
-            gemm_acc(B, H, H, dat, ldg, wp, H + 16, &dh[0, 0], H)     # back through 1: dL/dh_{t-1} = da_t W_hh
+            memset(&dh[0, 0], 0, n * H * sizeof(real))
+            gemm_acc(n, H, H, dat, ldg, wp, H + 16, &dh[0, 0], H)     # back through 1: dL/dh_{t-1} = da_t W_hh
             norm_sq[t] += nsq
         bptt_end(T, B, H, H, I, da, da, ldg, &x[0, 0, 0], &y[0, 0, col], DH, &h0[0, 0], reverse, wp,
-                 &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0], &db_ih[0], &db_hh[0])     # back through 1, all steps
+                 &dx[0, 0, 0], &dw_ih[0, 0], &dw_hh[0, 0], &db_ih[0], &db_hh[0], nb)  # back through 1, all steps
     free(work)
     free(da)
     free(wp)

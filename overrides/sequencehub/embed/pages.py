@@ -5,7 +5,6 @@ Canonical, frozen URLs are ``embed/v1/<demo>/`` and ``embed/v1/quiz/<id>/``. The
 versioned URL. Pages carry no site navigation, only the widget, the stylesheets of the page it came from, and
 ``embed.js`` (URL parameters, theme, height, postMessage) ahead of the plugin's own scripts.
 """
-import html
 import pathlib
 import re
 
@@ -13,10 +12,11 @@ import jinja2
 import markupsafe
 
 from . import EMBED_VERSION
+from .. import csp
 from .extract import relative_prefix
 
-_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(pathlib.Path(__file__).parent / "templates"),
-                          autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
+_ENV = csp.install(jinja2.Environment(loader=jinja2.FileSystemLoader(pathlib.Path(__file__).parent / "templates"),
+                                      autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True))
 
 
 def unit_paths(kind, unit_id):
@@ -26,12 +26,6 @@ def unit_paths(kind, unit_id):
 
 
 UNIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")   # ids that are safe as one URL path segment
-
-
-def demo_markup(name):
-    """A demo's bare markup. Embed pages use it rather than a lesson's copy, so a demo's embed defaults are the
-    demo's own (and its URL parameters the only settings), whatever attributes a lesson gives it."""
-    return f'<div class="sh-demo" data-demo="{html.escape(name)}"></div>'
 
 
 def render(kind, unit_id, body, dest, assets, site_name, title, source=None, entry="embed.js", canonical=None):

@@ -6,11 +6,19 @@ import { call, globalIndicator, loadingIndicator, warmUp } from "../engine/clien
 // ECharts with only the charts the demos draw (build/charts/), imported when a chart is about to be drawn
 const ECHARTS_URL = new URL("../vendor/echarts.min.js", import.meta.url);
 let echartsPromise = null;
+let echartsModule = null;   // the module once loaded: option builders run only after chart() awaited it
 
 /** The chart library's ES module, imported once. */
 export function echarts() {
-  if (!echartsPromise) echartsPromise = import(ECHARTS_URL.href);
+  if (!echartsPromise) echartsPromise = import(ECHARTS_URL.href).then((lib) => { echartsModule = lib; return lib; });
   return echartsPromise;
+}
+
+/** Text for an ECharts HTML tooltip, escaped by the library itself: tokens and labels come from the reader's
+ *  input (a typed sequence or sentence) and must never become markup. Only formatters call it, and they run
+ *  after chart() has loaded the library. */
+export function tooltipText(value) {
+  return echartsModule.format.encodeHTML(String(value));
 }
 
 function ensureStyles() {
@@ -411,7 +419,7 @@ export function heatmapsOption(th, panels, tokens, { direction = "column", unitL
   });
   const option = {
     ...baseOption(th),
-    tooltip: { formatter: (p) => `${p.seriesName}<br>t = ${p.value[0] + 1} (${tokens[p.value[0]]}), `
+    tooltip: { formatter: (p) => `${tooltipText(p.seriesName)}<br>t = ${p.value[0] + 1} (${tooltipText(tokens[p.value[0]])}), `
       + `unit ${p.value[1] + 1}: ${fmt(p.value[2])}` },
     grid, xAxis, yAxis, series, visualMap,
   };

@@ -3,7 +3,7 @@
 
 import {
   axisStyle, baseOption, cellSetting, chart, choice, engineLink, fmt, frame, h, heatmapData, nextId, slider, textField,
-  whenVisible,
+  tooltipText, whenVisible,
 } from "./common.js";
 
 const PRESETS = [
@@ -78,7 +78,7 @@ export function mount(el) {
     next.disabled = t === T - 1;
     heat.draw((th, width) => ({
       ...baseOption(th),
-      tooltip: { formatter: (p) => `token ${tokens[p.value[0]]}<br>h[${p.value[1] + 1}] = ${fmt(p.value[2])}` },
+      tooltip: { formatter: (p) => `token ${tooltipText(tokens[p.value[0]])}<br>h[${p.value[1] + 1}] = ${fmt(p.value[2])}` },
       grid: { left: 48, right: 16, top: 12, bottom: 64 },
       xAxis: { type: "category", data: tokens, name: "t", ...axisStyle(th), splitArea: { show: false } },
       yAxis: { type: "category", data: Array.from({ length: H }, (_, u) => `h${u + 1}`), ...axisStyle(th) },

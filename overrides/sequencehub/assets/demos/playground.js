@@ -1,9 +1,12 @@
-// Python playground: the reader's code runs in the engine's worker, next to rnncore; stdout, stderr and the value
-// of the last expression are shown. A run past its budget (e.g. `while True: pass`) is stopped: the worker is
-// replaced and the page stays usable. Settings: data-budget (seconds, default 5), data-code (initial code).
+// Python playground: the reader's code runs in an engine worker of its own (not the one the demos and quizzes
+// use), next to rnncore; stdout, stderr and the value of the last expression are shown, as text. A run past its
+// budget (e.g. `while True: pass`) is stopped: the worker is replaced and the page stays usable.
+// Settings: data-budget (seconds, default 5), data-code (initial code). The site's own code (the default, or a
+// lesson's data-code) runs once when the playground comes into view; code that came from the page's URL
+// (an embed's ?code=, listed in data-from-url) only fills the editor and runs when the reader presses Run.
 
-import { runPython } from "../engine/client.js";
-import { fail, frame, h, ready, whenVisible, warmUp } from "./common.js";
+import { loadingIndicator, runPython, warmUpPlayground } from "../engine/client.js";
+import { fail, frame, h, ready, whenVisible } from "./common.js";
 
 const DEFAULT_CODE = `import rnncore
 
@@ -18,6 +21,11 @@ print("c_T =", [round(v, 4) for v in c.tolist()[0][0]])
 
 export function mount(el) {
   const ui = frame(el, "Python playground", { charts: false });
+  const indicator = loadingIndicator(el, { engine: "playground" });   // this engine's loading, not the demos'
+  ui.indicator.replaceWith(indicator);
+  ui.indicator.detach();
+  ui.indicator = indicator;
+  const fromUrl = (el.dataset.fromUrl || "").split(" ").includes("code");
   const budget = Number(el.dataset.budget) || 5;
   const id = `sh-playground-${Math.random().toString(36).slice(2, 8)}`;
   const code = h("textarea", { id, spellcheck: "false", rows: 12, dataset: { code: "" },
@@ -33,6 +41,7 @@ export function mount(el) {
 
   async function execute() {
     run.disabled = true;
+    delete output.dataset.waiting;
     output.textContent = "running…";
     el.setAttribute("aria-busy", "true");
     try {
@@ -62,6 +71,13 @@ export function mount(el) {
   code.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); execute(); }
   });
-  // Start the engine when the playground comes into view and run the example once: ready when its output shows.
-  whenVisible(el, () => warmUp().then(execute, (err) => fail(ui, err)));
+  // Start the engine when the playground comes into view and run the site's example once: ready when its output
+  // shows. Code from a link waits for the reader: ready when the engine is.
+  whenVisible(el, () => warmUpPlayground().then(() => {
+    if (!fromUrl) return execute();
+    output.textContent = "This code came with the link you followed. Read it, then press Run to run it.";
+    output.dataset.waiting = "true";
+    ready(ui);
+    return undefined;
+  }, (err) => fail(ui, err)));
 }

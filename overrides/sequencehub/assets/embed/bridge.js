@@ -7,13 +7,32 @@
 //   answered   {quiz, question, correct, xp, first}
 //   completed  {quiz, score, max, passed, xp}
 //   state      {status, ...}                       the answer to {type: "getState"}
-// Incoming: {type: "getState", requestId?} -> "state" (requestId echoed).
+// Incoming: {type: "getState", requestId?} -> "state" (requestId echoed). `requestId` is a string of at most 64
+// characters or a safe integer. Any other type, or a payload that does not fit, is ignored: INCOMING is the whole
+// list of what a parent can ask, and no message makes the unit run or show anything.
 // Messages go only to allowed origins: this page's own origin, plus those listed in ?origins= (comma-separated
 // `scheme://host[:port]`), or any origin with the explicit ?origins=*. Messages from other origins, or from any
 // window but the parent, are ignored.
 
 export const SOURCE = "sequencehub";
 export const VERSION = 1;
+
+const requestId = (v) => (typeof v === "string" && v.length <= 64) || Number.isSafeInteger(v);
+// type -> {field: check} for the optional fields it may carry
+const INCOMING = {getState: {requestId}};
+
+/** The message's allowed fields as a fresh object ({type, ...}), or null when the message is not one we accept. */
+export function acceptMessage(data) {
+  if (!data || typeof data !== "object" || Array.isArray(data) || typeof data.type !== "string") return null;
+  if (!Object.hasOwn(INCOMING, data.type)) return null;
+  const accepted = {type: data.type};
+  for (const [field, check] of Object.entries(INCOMING[data.type])) {
+    if (!Object.hasOwn(data, field)) continue;
+    if (!check(data[field])) return null;
+    accepted[field] = data[field];
+  }
+  return accepted;
+}
 
 export function parseOrigins(raw, own = location.origin) {
   const origins = new Set([own]);
@@ -61,8 +80,8 @@ export function createBridge({kind, id, frame = null, origins, getState}) {
 
   window.addEventListener("message", (event) => {
     if (!framed || event.source !== window.parent || !allowed(event.origin)) return;
-    const data = event.data;
-    if (!data || typeof data !== "object" || data.type !== "getState") return;
+    const data = acceptMessage(event.data);
+    if (!data) return;
     knownParent = event.origin;
     const reply = {source: SOURCE, version: VERSION, type: "state", kind, id, frame, ...getState()};
     if ("requestId" in data) reply.requestId = data.requestId;

@@ -1,22 +1,38 @@
 // Standalone embed pages (embed/v1/<demo>/, embed/v1/quiz/<id>/): URL parameters, height, postMessage.
 // Loaded before main.js, which then mounts the widget (module scripts run in document order).
-//   ?theme=light|dark|auto   palette (applied before first paint by the page's inline script)
+//   ?theme=light|dark|auto   palette (applied before first paint by theme.js)
 //   ?origins=a,b | *         who may receive this unit's messages (see bridge.js)
 //   ?frame=<name>            echoed in every message, to tell several iframes apart
-//   any other ?name=value    on a demo: sets data-name="value" on its root (its settings: cell, length, ...)
+//   any other ?name=value    on a demo: one of the settings the demo declares (demos/settings.js: name, type,
+//                            range or choices, length), checked here and set as data-name="value" on its root;
+//                            any other parameter, or a value that does not fit, is ignored (with a warning).
+// The root's data-from-url lists the settings that came from the URL (the playground only prefills its editor
+// with code from a link; it never runs it by itself).
 import {createBridge, parseOrigins} from "./bridge.js";
 import {watchQuiz} from "./quiz-events.js";
+import {checkSetting, settingsOf} from "../demos/settings.js";
 
 const RESERVED = new Set(["theme", "origins", "frame"]);
-const SETTING = /^[a-z][a-z0-9-]{0,31}$/;
-const PROTECTED = new Set(["demo", "status", "quiz", "mounted"]);
+const FRAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
-// Copy URL parameters onto the demo root as data-* settings (before main.js mounts it).
-export function applySettings(root, params) {
-  for (const [name, value] of params) {
-    if (RESERVED.has(name) || PROTECTED.has(name) || !SETTING.test(name) || value.length > 200) continue;
+/** Set the URL parameters that `declared` accepts onto the demo root as data-* settings (before main.js mounts
+ *  it); return the names applied. */
+export function applySettings(root, params, declared) {
+  const applied = [];
+  for (const [name, raw] of params) {
+    if (RESERVED.has(name)) continue;
+    const spec = Object.hasOwn(declared, name) ? declared[name] : null;
+    const value = spec ? checkSetting(spec, raw) : null;
+    if (value === null || applied.includes(name)) {
+      console.warn(`sequencehub: ignored the URL setting ${JSON.stringify(name.slice(0, 40))}`
+        + (spec ? " (its value does not fit)" : " (this demo has no such setting)"));
+      continue;
+    }
     root.setAttribute(`data-${name}`, value);
+    applied.push(name);
   }
+  root.setAttribute("data-from-url", applied.join(" "));
+  return applied;
 }
 
 // Report the unit's height whenever it changes (the parent sizes the iframe to it).
@@ -70,13 +86,14 @@ function start() {
   const id = body.dataset.shEmbedId;
   const unit = document.querySelector("[data-sh-embed-unit]");
   const root = kind === "quiz" ? unit.querySelector("[data-quiz]") : unit.querySelector("[data-demo]");
-  if (kind === "demo") applySettings(root, params);
+  if (kind === "demo") applySettings(root, params, settingsOf(root.dataset.demo));
+  const frame = params.get("frame");
 
   let quiz = null;
   let quizReady = false;
   let height = () => 0;
   const bridge = createBridge({
-    kind, id, frame: params.get("frame"), origins: parseOrigins(params.get("origins")),
+    kind, id, frame: frame !== null && FRAME.test(frame) ? frame : null, origins: parseOrigins(params.get("origins")),
     getState: () => ({
       status: kind === "demo" ? (root.dataset.status || "loading") : (quizReady ? "ready" : "loading"),
       height: height(), theme: document.documentElement.dataset.theme,

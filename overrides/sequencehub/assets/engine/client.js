@@ -1,103 +1,148 @@
-// The page's side of the engine: one shared module worker (worker.js) running Pyodide + rnncore, created lazily
-// on the first request and cached; requests go one at a time, each with a time budget. A request over budget
-// terminates the worker (the next request starts a fresh one) and rejects with an Error named "EngineTimeout".
+// The page's side of the engine: Pyodide + rnncore in module workers (worker.js), each created lazily on its first
+// request and cached; requests go one at a time, each with a time budget. A request over budget terminates its
+// worker (the next request starts a fresh one) and rejects with an Error named "EngineTimeout".
 // Nothing here blocks the main thread.
+//
+// Two engines, one worker each: `demos` answers every demo and quiz on the page (rnncore.demos calls), and
+// `playground` runs the reader's own code. The reader's code thus shares nothing with what the demos draw or what
+// a quiz grades: however it rewrites its own Python, it cannot forge another widget's result. Each worker's
+// answers are checked against what was asked (id, shape) before anything uses them.
 
 const WORKER_URL = new URL("./worker.js", import.meta.url);
 const BOOT_BUDGET_MS = 120000;   // starting Python is not counted in a request's budget, but it is bounded too
+const STAGES = new Set(["fetch", "start", "wheel", "import", "ready", "error"]);
 
-let current = null;      // {worker, ready: Promise} of the live worker
-let nextId = 1;
-let queue = Promise.resolve();
-const statusListeners = new Set();
-let lastStatus = { stage: "idle", message: "the engine has not started" };
-const pending = new Map();   // id -> {resolve, reject}
-
-function emit(status) {
-  lastStatus = status;
-  for (const cb of statusListeners) {
-    try { cb(status); } catch (err) { setTimeout(() => { throw err; }); }
-  }
+function isRunResult(r) {
+  const text = (v) => v === null || typeof v === "string";
+  return r !== null && typeof r === "object" && text(r.stdout) && text(r.stderr) && text(r.result);
 }
 
-/** Listen to engine status events {stage, message}: idle, fetch, start, wheel, import, ready, error, timeout.
- *  The callback is called at once with the current status. Returns a function that unsubscribes. */
-export function onStatus(cb) {
-  statusListeners.add(cb);
-  cb(lastStatus);
-  return () => statusListeners.delete(cb);
-}
-
-export function engineStatus() {
-  return lastStatus;
-}
-
-function startWorker() {
-  performance.mark("sequencehub:engine-start");
-  const worker = new Worker(WORKER_URL, { type: "module", name: "sequencehub-engine" });
-  let settle;
-  const ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
-  const record = { worker, ready, progress: new Set() };
-  const timer = setTimeout(() => fail("it took too long"), BOOT_BUDGET_MS);
-
-  function fail(cause) {
-    clearTimeout(timer);
-    emit({ stage: "error", message: cause });          // the status line says "The engine could not start: <cause>"
-    const err = new Error(`the engine could not start: ${cause}`);
-    err.name = "EngineStartError";
-    settle.reject(err);
-    retire(record, err);
+class Engine {
+  constructor(role, checkResult = () => true) {
+    this.role = role;
+    this.checkResult = checkResult;
+    this.current = null;          // {worker, ready: Promise, progress} of the live worker
+    this.nextId = 1;
+    this.queue = Promise.resolve();
+    this.listeners = new Set();
+    this.lastStatus = { stage: "idle", message: "the engine has not started" };
+    this.pending = new Map();     // id -> {record, resolve, reject}
   }
 
-  worker.onmessage = (event) => {
-    const msg = event.data;
-    if (msg.type === "status") {
-      if (msg.stage === "error") return fail(msg.message);
-      emit({ stage: msg.stage, message: msg.message });
-      for (const cb of record.progress) cb({ stage: msg.stage, message: msg.message });
-      if (msg.stage === "ready") {
-        performance.mark("sequencehub:engine-ready");
-        clearTimeout(timer);
-        settle.resolve(record);
-      }
-      return;
+  emit(status) {
+    this.lastStatus = status;
+    for (const cb of this.listeners) {
+      try { cb(status); } catch (err) { setTimeout(() => { throw err; }); }
     }
-    const entry = pending.get(msg.id);
-    if (!entry) return;
-    pending.delete(msg.id);
-    if (msg.ok) entry.resolve(msg.result);
-    else entry.reject(Object.assign(new Error(msg.error.message), msg.error));
-  };
-  worker.onerror = (event) => {
-    event.preventDefault();
-    fail(`its worker failed: ${event.message || "could not load its code"}`);
-  };
-  worker.postMessage({ type: "boot" });
-  ready.catch(() => {});
-  return record;
-}
-
-function retire(record, err) {
-  record.worker.terminate();
-  if (current === record) current = null;
-  for (const [id, entry] of pending) {
-    if (entry.record === record) { pending.delete(id); entry.reject(err); }
   }
-}
 
-function engine(onProgress) {
-  if (!current) current = startWorker();
-  const record = current;
-  if (onProgress && lastStatus.stage !== "ready") {
-    record.progress.add(onProgress);
-    record.ready.finally(() => record.progress.delete(onProgress)).catch(() => {});
+  onStatus(cb) {
+    this.listeners.add(cb);
+    cb(this.lastStatus);
+    return () => this.listeners.delete(cb);
   }
-  return record.ready;
-}
 
-/** Start the engine now (e.g. when a demo scrolls into view); resolves when Python and rnncore are ready. */
-export function warmUp(onProgress) {
-  return engine(onProgress).then(() => undefined);
+  startWorker() {
+    performance.mark(`sequencehub:${this.role}-engine-start`);
+    const worker = new Worker(WORKER_URL, { type: "module", name: `sequencehub-${this.role}` });
+    let settle;
+    const ready = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+    const record = { worker, ready, progress: new Set(), booted: false };
+    const timer = setTimeout(() => fail("it took too long"), BOOT_BUDGET_MS);
+
+    const fail = (cause) => {
+      clearTimeout(timer);
+      this.emit({ stage: "error", message: cause });   // the status line says "The engine could not start: <cause>"
+      const err = new Error(`the engine could not start: ${cause}`);
+      err.name = "EngineStartError";
+      settle.reject(err);
+      this.retire(record, err);
+    };
+
+    worker.onmessage = (event) => {
+      const msg = event.data;
+      if (!msg || typeof msg !== "object") return;
+      if (msg.type === "status") {
+        // status comes only while the worker boots: later ones (the reader's code can post them) are ignored
+        if (record.booted || !STAGES.has(msg.stage) || typeof msg.message !== "string") return;
+        if (msg.stage === "error") return fail(msg.message);
+        this.emit({ stage: msg.stage, message: msg.message });
+        for (const cb of record.progress) cb({ stage: msg.stage, message: msg.message });
+        if (msg.stage === "ready") {
+          record.booted = true;
+          performance.mark(`sequencehub:${this.role}-engine-ready`);
+          clearTimeout(timer);
+          settle.resolve(record);
+        }
+        return;
+      }
+      const entry = this.pending.get(msg.id);
+      if (!entry || entry.record !== record) return;   // an answer to nothing this worker was asked
+      this.pending.delete(msg.id);
+      if (msg.ok === true && this.checkResult(msg.result)) entry.resolve(msg.result);
+      else if (msg.ok === true) entry.reject(new Error("the engine answered with something unexpected"));
+      else {
+        const error = msg.error && typeof msg.error === "object" ? msg.error : {};
+        const err = new Error(typeof error.message === "string" ? error.message : "the engine failed");
+        for (const key of ["name", "pythonType", "traceback"]) {
+          if (typeof error[key] === "string") err[key] = error[key];
+        }
+        entry.reject(err);
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      fail(`its worker failed: ${event.message || "could not load its code"}`);
+    };
+    worker.postMessage({ type: "boot", role: this.role });
+    ready.catch(() => {});
+    return record;
+  }
+
+  retire(record, err) {
+    record.worker.terminate();
+    if (this.current === record) this.current = null;
+    for (const [id, entry] of this.pending) {
+      if (entry.record === record) { this.pending.delete(id); entry.reject(err); }
+    }
+  }
+
+  engine(onProgress) {
+    if (!this.current) this.current = this.startWorker();
+    const record = this.current;
+    if (onProgress && this.lastStatus.stage !== "ready") {
+      record.progress.add(onProgress);
+      record.ready.finally(() => record.progress.delete(onProgress)).catch(() => {});
+    }
+    return record.ready;
+  }
+
+  warmUp(onProgress) {
+    return this.engine(onProgress).then(() => undefined);
+  }
+
+  request(message, { budgetMs = 15000, onProgress } = {}) {
+    // Requests run one after another: a budget starts when its request reaches the (ready) worker.
+    const run = this.queue.then(async () => {
+      const record = await this.engine(onProgress);
+      const id = this.nextId++;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const err = timeoutError(budgetMs);
+          this.emit({ stage: "timeout", message: err.message });
+          this.retire(record, err);
+        }, budgetMs);
+        this.pending.set(id, {
+          record,
+          resolve: (value) => { clearTimeout(timer); resolve(value); },
+          reject: (err) => { clearTimeout(timer); reject(err); },
+        });
+        record.worker.postMessage({ id, ...message });
+      });
+    });
+    this.queue = run.catch(() => {});
+    return run;
+  }
 }
 
 function timeoutError(budgetMs) {
@@ -106,37 +151,38 @@ function timeoutError(budgetMs) {
   return err;
 }
 
-function request(message, { budgetMs = 15000, onProgress } = {}) {
-  // Requests run one after another: a budget starts when its request reaches the (ready) worker.
-  const run = queue.then(async () => {
-    const record = await engine(onProgress);
-    const id = nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const err = timeoutError(budgetMs);
-        emit({ stage: "timeout", message: err.message });
-        retire(record, err);
-      }, budgetMs);
-      pending.set(id, {
-        record,
-        resolve: (value) => { clearTimeout(timer); resolve(value); },
-        reject: (err) => { clearTimeout(timer); reject(err); },
-      });
-      record.worker.postMessage({ id, ...message });
-    });
-  });
-  queue = run.catch(() => {});
-  return run;
+const demos = new Engine("demos");
+const playground = new Engine("playground", isRunResult);
+
+/** Listen to the demo engine's status events {stage, message}: idle, fetch, start, wheel, import, ready, error,
+ *  timeout. The callback is called at once with the current status. Returns a function that unsubscribes.
+ *  `{engine: "playground"}` listens to the playground's engine instead. */
+export function onStatus(cb, { engine = "demos" } = {}) {
+  return (engine === "playground" ? playground : demos).onStatus(cb);
 }
 
-/** Call rnncore.demos.<fn>(**kwargs) in the worker; resolves with its JSON result. */
+export function engineStatus() {
+  return demos.lastStatus;
+}
+
+/** Start the demo engine now (e.g. when a demo scrolls into view); resolves when Python and rnncore are ready. */
+export function warmUp(onProgress) {
+  return demos.warmUp(onProgress);
+}
+
+/** Start the playground's own engine now; resolves when it is ready. */
+export function warmUpPlayground(onProgress) {
+  return playground.warmUp(onProgress);
+}
+
+/** Call rnncore.demos.<fn>(**kwargs) in the demo engine; resolves with its JSON result. */
 export async function call(fn, kwargs = {}, { budgetMs = 15000, onProgress } = {}) {
-  return request({ type: "call", fn, kwargs }, { budgetMs, onProgress });
+  return demos.request({ type: "call", fn, kwargs }, { budgetMs, onProgress });
 }
 
-/** Run playground code in the worker (rnncore is imported); resolves with {stdout, stderr, result}. */
+/** Run the reader's code in the playground's engine (rnncore is imported); resolves with {stdout, stderr, result}. */
 export async function runPython(code, { budgetMs = 5000, onProgress } = {}) {
-  return request({ type: "run", code }, { budgetMs, onProgress });
+  return playground.request({ type: "run", code: String(code) }, { budgetMs, onProgress });
 }
 
 const STAGE_TEXT = {
@@ -151,9 +197,9 @@ const STAGE_TEXT = {
 };
 
 /** A small live status line for a demo: shows the engine's loading stage, hides once it is ready (and on an
- *  error, which the demo reports itself, unless `showErrors`).
+ *  error, which the demo reports itself, unless `showErrors`). `engine`: "demos" (default) or "playground".
  *  Returns the element (already appended to `el`); call `.detach()` on it to stop listening. */
-export function loadingIndicator(el, { showErrors = false } = {}) {
+export function loadingIndicator(el, { showErrors = false, engine = "demos" } = {}) {
   const line = document.createElement("p");
   line.className = "sh-engine-status";
   line.setAttribute("role", "status");
@@ -164,7 +210,7 @@ export function loadingIndicator(el, { showErrors = false } = {}) {
     else line.textContent = text;
     line.dataset.stage = stage;
     line.hidden = !line.textContent;
-  });
+  }, { engine });
   line.detach = () => { unsubscribe(); line.remove(); };
   el.appendChild(line);
   return line;

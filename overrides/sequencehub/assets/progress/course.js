@@ -1,6 +1,6 @@
 // The course model the plugin writes into every page's <head> as JSON (#sequencehub-course):
 //   {tracks: [name], lessons: [{id, title, url, requires, order, track, quizzes: [{id, questions, pass, xp}]}],
-//    quizzes: {<id>: {questions, xp, pass, lesson}}}
+//    quizzes: {<id>: {questions (how many), question_ids, xp, pass, lesson}}}
 // Lesson URLs are relative to the site root, found from this module's own URL (the site works under any path).
 
 import * as store from "./store.js";
@@ -18,6 +18,16 @@ export function get() {
   }
   if (!course || !Array.isArray(course.lessons)) course = {tracks: [], lessons: [], quizzes: {}};
   return course;
+}
+
+/** The quizzes and questions of this course: a Map quiz id -> Set of its question ids (what an imported progress
+ *  file may name). */
+export function knownQuestions(c = get()) {
+  const known = new Map();
+  for (const [id, quiz] of Object.entries(c.quizzes || {})) {
+    known.set(id, new Set(Array.isArray(quiz.question_ids) ? quiz.question_ids.map(String) : []));
+  }
+  return known;
 }
 
 export function lessonUrl(lesson) {

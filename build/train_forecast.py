@@ -1,0 +1,178 @@
+"""Train the forecasting lesson's GRU on the Mauna Loa CO2 record with rnncore -> .build/models/forecast.json.
+
+Data: the monthly mean CO2 concentration at Mauna Loa Observatory, Hawaii (Scripps CO2 Program, C. D. Keeling et
+al.; parts per million, 1958-03 to 2020-04), as shipped by the npm package ``vega-datasets`` (pinned in
+package.json; file ``data/co2-concentration.csv``, licence CC BY 4.0). The few months the record lacks are filled by
+linear interpolation between their neighbours, and listed in the output.
+
+The last ``HOLDOUT`` months are held out. The model (``rnncore.forecast.Forecaster``: a GRU over the standardised
+month-to-month changes plus the month of the year, and a linear readout) is trained on the rest and then forecasts
+the held-out months from the history alone, feeding its own predictions back in. Its mean absolute error is
+compared with the persistence and seasonal-naive baselines on the same months; every figure the lesson prints is
+in the output's ``metrics``.
+
+Cached by content hash: the output records the SHA-256 of its inputs (the data file, this script, and the core
+modules the training runs through); when they match, nothing is retrained. ``--force`` retrains anyway.
+
+    python build/train_forecast.py [--out .build/models/forecast.json] [--force]
+"""
+import argparse
+import csv
+import datetime
+import hashlib
+import io
+import json
+import os
+import pathlib
+import sys
+import time
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+DATA = ROOT / "node_modules" / "vega-datasets" / "data" / "co2-concentration.csv"
+OUT = ROOT / ".build" / "models" / "forecast.json"
+CORE = ROOT / "core" / "rnncore"
+INPUTS = [DATA, pathlib.Path(__file__).resolve(), CORE / "forecast.py", CORE / "train.py", CORE / "tasks.py"]
+
+PERIOD = 12          # months in a season
+HOLDOUT = 24         # the held-out tail: the last two years
+HIDDEN = 24
+WINDOW = 48
+BATCH = 32
+STEPS = 500
+LR = 0.01
+SEED = 0
+
+SOURCE = {
+    "name": "Monthly mean CO2 at Mauna Loa Observatory, Hawaii",
+    "by": "Scripps CO2 Program (C. D. Keeling et al.), Scripps Institution of Oceanography",
+    "url": "https://scrippsco2.ucsd.edu/data/atmospheric_co2/primary_mlo_co2_record",
+    "licence": "CC BY 4.0",
+    "package": "vega-datasets (npm), data/co2-concentration.csv",
+    "unit": "ppm",
+}
+
+
+def inputs_hash():
+    h = hashlib.sha256()
+    for path in INPUTS:
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def load_series(path=DATA):
+    """(first month 'YYYY-MM', monthly values with gaps interpolated, the months that were filled)."""
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    points = {}
+    for row in rows:
+        d = datetime.date.fromisoformat(row["Date"])
+        points[d.year * 12 + d.month - 1] = float(row["CO2"])
+    first, last = min(points), max(points)
+    values, filled = [], []
+    for m in range(first, last + 1):
+        if m in points:
+            values.append(points[m])
+            continue
+        lo = max(k for k in points if k < m)
+        hi = min(k for k in points if k > m)
+        values.append(points[lo] + (points[hi] - points[lo]) * (m - lo) / (hi - lo))
+        filled.append(f"{m // 12:04d}-{m % 12 + 1:02d}")
+    return f"{first // 12:04d}-{first % 12 + 1:02d}", values, filled
+
+
+def _r(v, digits=4):
+    return round(v, digits)
+
+
+def train(log=print):
+    from rnncore import forecast
+
+    start, values, filled = load_series()
+    history, truth = values[:-HOLDOUT], values[-HOLDOUT:]
+    phase0 = int(start[5:7]) - 1
+    t0 = time.perf_counter()
+    model = forecast.Forecaster(period=PERIOD, hidden_size=HIDDEN, cell="gru", seed=SEED)
+    losses = model.fit(history, steps=STEPS, window=WINDOW, batch_size=BATCH, lr=LR, phase0=phase0)
+    seconds = time.perf_counter() - t0
+    log(f"  {STEPS} steps in {seconds:.1f} s, final loss {sum(losses[-50:]) / 50:.3f}")
+    pred = model.forecast(history, HOLDOUT)
+    baselines = {"persistence": forecast.persistence(history, HOLDOUT),
+                 "seasonal_naive": forecast.seasonal_naive(history, HOLDOUT, PERIOD)}
+    metrics = {"mae": {"gru": _r(forecast.mae(pred, truth))}}
+    metrics["mae"].update({k: _r(forecast.mae(v, truth)) for k, v in baselines.items()})
+    metrics["mae_first_year"] = {"gru": _r(forecast.mae(pred[:PERIOD], truth[:PERIOD]))}
+    metrics["mae_first_year"].update({k: _r(forecast.mae(v[:PERIOD], truth[:PERIOD])) for k, v in baselines.items()})
+    log(f"  held-out MAE (ppm): {metrics['mae']}")
+    state = model.state()
+    state["rnn"] = {k: _rounded(v) for k, v in state["rnn"].items()}
+    state["out"] = {k: _rounded(v) for k, v in state["out"].items()}
+    body = json.dumps([state, values], sort_keys=True).encode()
+    n_params = sum(len(train_flat(v)) for v in state["rnn"].values()) + HIDDEN + 1
+    first_holdout = _month(start, len(history))
+    return {
+        "format": 1,
+        "key": "forecast-" + hashlib.sha256(body).hexdigest()[:12],
+        "inputs_hash": inputs_hash(),
+        "description": f"A GRU with {HIDDEN} hidden units trained for {STEPS} updates on the CO2 record to "
+                       f"{_month(start, len(history) - 1)}",
+        "source": SOURCE,
+        "start": start,
+        "end": _month(start, len(values) - 1),
+        "first_holdout": first_holdout,
+        "period": PERIOD,
+        "holdout": HOLDOUT,
+        "values": [_r(v, 3) for v in values],
+        "filled": filled,
+        "model": state,
+        "forecast": [_r(v, 3) for v in pred],
+        "metrics": metrics,
+        "training": {"steps": STEPS, "window": WINDOW, "batch": BATCH, "lr": LR, "optimizer": "adam",
+                     "hidden_size": HIDDEN, "cell": "gru", "params": n_params, "seed": SEED,
+                     "final_loss": _r(sum(losses[-50:]) / 50), "seconds": round(seconds, 1)},
+    }
+
+
+def train_flat(v):
+    return [x for row in v for x in (row if isinstance(row, list) else [row])]
+
+
+def _rounded(a, digits=6):
+    return [_rounded(v, digits) for v in a] if isinstance(a, list) else float(f"{a:.{digits}g}")
+
+
+def _month(start, k):
+    m = int(start[:4]) * 12 + int(start[5:7]) - 1 + k
+    return f"{m // 12:04d}-{m % 12 + 1:02d}"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=pathlib.Path, default=OUT)
+    ap.add_argument("--force", action="store_true")
+    args = ap.parse_args(argv)
+    if not DATA.is_file():
+        print(f"{DATA} is missing: run `npm ci` (the data come from the pinned npm package vega-datasets)",
+              file=sys.stderr)
+        return 1
+    digest = inputs_hash()
+    if not args.force and args.out.is_file():
+        try:
+            if json.loads(args.out.read_text(encoding="utf-8")).get("inputs_hash") == digest:
+                print(f"{args.out.name} is up to date (inputs unchanged)")
+                return 0
+        except ValueError:
+            pass
+    print(f"training the forecasting GRU ({STEPS} steps, hidden size {HIDDEN})")
+    model = train()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
+    tmp.replace(args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} kB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

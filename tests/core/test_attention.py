@@ -1,0 +1,195 @@
+"""rnncore.attention (additive attention) and rnncore.seq2seq (encoder-decoder with teacher forcing):
+gradients against central finite differences in float64, the numpy-free path against the numpy path, PyTorch
+autograd where it is installed (skipped where not), bad input, and a model that learns a small copy task."""
+import math
+
+import numpy as np
+import pytest
+
+from rnncore import _buffers, train
+from rnncore.attention import AdditiveAttention
+from rnncore.seq2seq import Seq2Seq, exact_match
+
+from core_cases import SEED
+
+SHAPES = [(1, 1, 1, 1, 1, 1), (3, 2, 4, 5, 3, 6), (2, 3, 1, 7, 4, 2)]     # T, B, S, Hq, Hk, A
+
+
+def arr(a):
+    return np.array(train.to_list(a), dtype=np.float64)
+
+
+@pytest.fixture(params=["numpy", "python"])
+def path(request, monkeypatch):
+    """Run a test with numpy (native) and without (as in Pyodide)."""
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", request.param == "numpy")
+    return request.param
+
+
+def inputs(T, B, S, Hq, Hk, seed=SEED):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(T, B, Hq)), rng.normal(size=(S, B, Hk)), rng.normal(size=(T, B, Hk))
+
+
+@pytest.mark.parametrize("T,B,S,Hq,Hk,A", SHAPES)
+def test_weights_are_a_softmax_and_context_their_weighted_sum(path, T, B, S, Hq, Hk, A):
+    att = AdditiveAttention(Hq, Hk, A, seed=SEED)
+    q, k, _ = inputs(T, B, S, Hq, Hk)
+    c, w = att.forward(q.tolist(), k.tolist())
+    c, w = arr(c), arr(w)
+    assert w.shape == (T, B, S) and c.shape == (T, B, Hk)
+    np.testing.assert_allclose(w.sum(axis=-1), 1.0, rtol=1e-12)
+    assert (w > 0).all()
+    np.testing.assert_allclose(c, np.einsum("tbs,sbh->tbh", w, k), rtol=1e-10, atol=1e-12)
+    # the equations written out once more, for one (t, b): (1)-(6)
+    p = {n: arr(v) for n, v in att.params.items()}
+    e = np.tanh(p["weight_q"] @ q[0, 0] + (k[:, 0] @ p["weight_k"].T + p["bias"])) @ p["v"]
+    np.testing.assert_allclose(w[0, 0], np.exp(e - e.max()) / np.exp(e - e.max()).sum(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("T,B,S,Hq,Hk,A", SHAPES)
+def test_backward_matches_finite_differences(path, T, B, S, Hq, Hk, A):
+    att = AdditiveAttention(Hq, Hk, A, seed=SEED)
+    q, k, dc = inputs(T, B, S, Hq, Hk)
+    dw = np.random.default_rng(SEED + 1).normal(size=(T, B, S))
+
+    def loss():
+        c, w = att.forward(q.tolist(), k.tolist())
+        return float((arr(c) * dc).sum() + (arr(w) * dw).sum())
+
+    loss()
+    grads, dq, dk = att.backward(dc.tolist(), dw.tolist())
+    eps = 1e-6
+    for name, value in att.params.items():
+        flat = _buffers.writable_flat(value)
+        num = []
+        for i in range(len(flat)):
+            orig = flat[i]
+            flat[i] = orig + eps
+            up = loss()
+            flat[i] = orig - eps
+            down = loss()
+            flat[i] = orig
+            num.append((up - down) / (2 * eps))
+        np.testing.assert_allclose(arr(grads[name]).ravel(), num, rtol=1e-5, atol=1e-8, err_msg=name)
+    for x, analytic in ((q, dq), (k, dk)):
+        num = np.zeros_like(x)
+        for idx in np.ndindex(x.shape):
+            orig = x[idx]
+            x[idx] = orig + eps
+            up = loss()
+            x[idx] = orig - eps
+            down = loss()
+            x[idx] = orig
+            num[idx] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(arr(analytic), num, rtol=1e-5, atol=1e-8)
+
+
+def test_numpy_free_path_matches_numpy_path(monkeypatch):
+    T, B, S, Hq, Hk, A = 4, 3, 5, 6, 4, 3
+    q, k, dc = inputs(T, B, S, Hq, Hk)
+    out = {}
+    for have in (True, False):
+        monkeypatch.setattr(_buffers, "HAVE_NUMPY", have)
+        att = AdditiveAttention(Hq, Hk, A, seed=SEED)
+        c, w = att.forward(q.tolist(), k.tolist())
+        grads, dq, dk = att.backward(dc.tolist())
+        out[have] = [arr(c), arr(w), arr(dq), arr(dk)] + [arr(grads[n]) for n in sorted(grads)]
+        if not have:
+            assert isinstance(c, memoryview) and isinstance(grads["v"], memoryview)
+    for a, b in zip(out[True], out[False]):
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)
+
+
+def test_matches_pytorch_autograd():
+    torch = pytest.importorskip("torch")
+    T, B, S, Hq, Hk, A = 3, 2, 5, 4, 6, 3
+    att = AdditiveAttention(Hq, Hk, A, seed=SEED)
+    q, k, dc = inputs(T, B, S, Hq, Hk)
+    p = {n: torch.tensor(arr(v), requires_grad=True) for n, v in att.params.items()}
+    qt, kt = torch.tensor(q, requires_grad=True), torch.tensor(k, requires_grad=True)
+    score_q = torch.nn.functional.linear(qt, p["weight_q"])                       # (T, B, A)
+    score_k = torch.nn.functional.linear(kt, p["weight_k"], p["bias"])            # (S, B, A)
+    e = torch.tanh(score_q[:, None] + score_k[None]) @ p["v"]                     # (T, S, B)
+    w = torch.softmax(e, dim=1)
+    c = torch.einsum("tsb,sbh->tbh", w, kt)
+    (c * torch.tensor(dc)).sum().backward()
+    got_c, got_w = att.forward(q, k)
+    grads, dq, dk = att.backward(dc)
+    np.testing.assert_allclose(arr(got_c), c.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(arr(got_w), w.detach().numpy().transpose(0, 2, 1), rtol=1e-10)
+    np.testing.assert_allclose(arr(dq), qt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(arr(dk), kt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    for n, t in p.items():
+        np.testing.assert_allclose(arr(grads[n]), t.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=n)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"query": np.zeros((2, 1, 5)), "keys": np.zeros((3, 1, 4))}, "query must have shape"),
+    ({"query": np.zeros((2, 1, 3)), "keys": np.zeros((3, 1, 5))}, "keys must have shape"),
+    ({"query": np.zeros((2, 2, 3)), "keys": np.zeros((3, 1, 4))}, "same batch size"),
+    ({"query": np.zeros((2, 3)), "keys": np.zeros((3, 1, 4))}, "query must have shape"),
+])
+def test_bad_input_names_the_argument(kwargs, message):
+    att = AdditiveAttention(3, 4, 2)
+    with pytest.raises(ValueError, match=message):
+        att.forward(**kwargs)
+    with pytest.raises(ValueError, match="query_size"):
+        AdditiveAttention(0, 4, 2)
+    with pytest.raises(ValueError, match="before forward"):
+        AdditiveAttention(3, 4, 2).backward(np.zeros((1, 1, 4)))
+
+
+# ---------------------------------------------------------------------------------------------- seq2seq
+def tiny_batch(model, pairs):
+    src = [list(col) for col in zip(*[model.encode_text(s) for s, _ in pairs])]
+    tgt = [list(col) for col in zip(*[[model.out_index[c] for c in t] for _, t in pairs])]
+    return src, tgt
+
+
+def test_seq2seq_gradients_match_finite_differences(path):
+    model = Seq2Seq("abc", "xy", enc_hidden=2, dec_hidden=3, attention_size=2, seed=SEED)
+    src, tgt = tiny_batch(model, [("abca", "xyx"), ("ccba", "yyx")])
+    loss, grads = model.loss_and_grads(src, tgt)
+    eps = 1e-6
+    for params, g in zip(model.parameters(), grads):
+        for name, value in params.items():
+            flat = _buffers.writable_flat(value)
+            gflat = arr(g[name]).ravel()
+            for i in range(0, len(flat), max(1, len(flat) // 7)):      # a spread of entries of every tensor
+                orig = flat[i]
+                flat[i] = orig + eps
+                up = model.loss_and_grads(src, tgt)[0]
+                flat[i] = orig - eps
+                down = model.loss_and_grads(src, tgt)[0]
+                flat[i] = orig
+                assert math.isclose(gflat[i], (up - down) / (2 * eps), rel_tol=1e-4, abs_tol=1e-8), (name, i)
+
+
+def test_seq2seq_learns_to_reverse_short_strings():
+    """Teacher forcing + attention: reversing 4 letters needs each output step to look at another input step."""
+    import random
+    rng = random.Random(SEED)
+    model = Seq2Seq("abcd", "abcd", enc_hidden=12, dec_hidden=16, attention_size=12, seed=SEED)
+    opt = train.Adam(model.parameters(), lr=0.02, max_norm=1.0)
+    for _ in range(300):
+        pairs = ["".join(rng.choice("abcd") for _ in range(4)) for _ in range(32)]
+        model.train_step(opt, *tiny_batch(model, [(p, p[::-1]) for p in pairs]))
+    tests = ["abcd", "dcba", "aabb", "cdca", "bbbd", "dacb"]
+    assert exact_match(model, [(t, t[::-1]) for t in tests], stop_len=4) >= 5 / 6
+    out, rows = model.translate("abcd", stop_len=4)
+    assert len(rows) == 4 and all(len(r) == 4 and math.isclose(sum(r), 1.0) for r in rows)
+    # the first output character (the last input's) is read mostly from the last input position
+    assert int(np.argmax(rows[0])) == 3
+
+
+def test_seq2seq_state_round_trips_and_rejects_unknown_characters():
+    model = Seq2Seq("abc", "xy", enc_hidden=3, dec_hidden=4, attention_size=2, seed=SEED)
+    again = Seq2Seq.from_state(model.state(digits=17))
+    assert again.translate("abca", stop_len=3) == model.translate("abca", stop_len=3)
+    with pytest.raises(ValueError, match="does not know the character"):
+        model.translate("abz")
+    with pytest.raises(ValueError, match="empty"):
+        model.translate("")
+    with pytest.raises(ValueError, match="out_vocab"):
+        Seq2Seq("abc", "x^")

@@ -1,0 +1,49 @@
+"""rnncore.worker, the engine worker's Python side (numpy-free: the core suite runs it in Pyodide too)."""
+import json
+
+import pytest
+
+from rnncore import demos, worker
+
+
+def test_call_returns_the_demo_result_as_json():
+    got = json.loads(worker.call("gate_trace", json.dumps({"cell": "gru", "sequence": [1, 0, 1]})))
+    assert got == json.loads(json.dumps(demos.gate_trace(cell="gru", sequence=[1, 0, 1])))
+
+
+@pytest.mark.parametrize("fn", ["_model", "__class__", "math", "nope"])
+def test_call_only_reaches_the_public_demo_functions(fn):
+    with pytest.raises(ValueError, match="has no function"):
+        worker.call(fn, "{}")
+
+
+def test_bad_arguments_reach_the_page_as_the_demos_value_error():
+    with pytest.raises(ValueError, match="empty"):
+        worker.call("hidden_state_trace", json.dumps({"sequence": ""}))
+
+
+def test_non_finite_numbers_become_null():
+    assert worker._finite({"a": [float("nan"), 1.0, float("inf")], 2: (3,)}) == {"a": [None, 1.0, None], "2": [3]}
+
+
+def test_run_captures_output_and_the_last_expression():
+    session = worker.Playground()
+    out = json.loads(session.run("x = 6\nprint('hi')\nx * 7"))
+    assert out == {"stdout": "hi\n", "stderr": "", "result": "42"}
+    assert json.loads(session.run("x + 1"))["result"] == "7"            # the namespace lives on
+    assert json.loads(session.run("x + 1;"))["result"] is None          # a trailing ; silences it
+    assert json.loads(session.run("rnncore.RNN(input_size=1, hidden_size=2).num_parameters"))["result"] == "10"
+
+
+def test_run_reports_the_readers_error_from_their_code():
+    out = json.loads(worker.Playground().run("a = 1\n1 / 0"))
+    assert out["result"] is None and out["stdout"] == ""
+    assert out["stderr"].startswith("Traceback") and 'File "<playground>", line 2' in out["stderr"]
+    assert "ZeroDivisionError" in out["stderr"] and "worker.py" not in out["stderr"]
+    syntax = json.loads(worker.Playground().run("def f(:\n"))
+    assert "SyntaxError" in syntax["stderr"] and "worker.py" not in syntax["stderr"]
+
+
+def test_run_clips_a_flood_of_output():
+    out = json.loads(worker.Playground().run(f"print('x' * {worker.CLIP + 10}, end='')"))
+    assert out["stdout"].startswith("x" * worker.CLIP) and "10 more characters not shown" in out["stdout"]
