@@ -48,7 +48,7 @@ def test_lesson_and_demo_work_offline(context, page, site_url):
     assert page.evaluate("navigator.serviceWorker.controller !== null")
     demo = page.locator('[data-demo="hidden-state"]').first
     demo.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('[data-demo=\"hidden-state\"]').dataset.status === 'ready'",
+    page.wait_for_function("() => document.querySelector('[data-demo=\"hidden-state\"]').dataset.status === 'ready'",
                            timeout=60_000)
     page.goto(site_url + "lessons/lstm/")                       # a page not visited before, from the cache
     assert page.locator("h1").count() >= 1
@@ -97,7 +97,7 @@ def test_offline_bundle_serves_with_its_one_line(page, tmp_path):
             except OSError:
                 time.sleep(0.1)
         page.goto(url + "embed/v1/bidirectional/")
-        page.wait_for_function("document.querySelector('[data-demo]').dataset.status === 'ready'", timeout=60_000)
+        page.wait_for_function("() => document.querySelector('[data-demo]').dataset.status === 'ready'", timeout=60_000)
     finally:
         server.terminate()
         server.wait(10)
