@@ -17,7 +17,7 @@ unexport SITE_URL
 endif
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: deps core engine models site serve test test-core bench bench-browser bundle torch clean
+.PHONY: deps core engine models charts site serve test test-core bench bench-browser bundle torch clean
 
 deps:                   ## apt packages, .venv with requirements.txt, npm packages from package-lock.json
 	SYSPY=$(SYSPY) VENV=$(VENV) bash build/install-deps.sh
@@ -47,7 +47,10 @@ models: core            ## the models the demos ship (text generation, forecasti
 	$(PY) build/train_sentiment.py
 	$(PY) build/train_translation.py
 
-site: engine models     ## the static site -> site/
+charts: deps            ## the chart library with only the charts the demos draw (esbuild) -> assets/vendor/
+	node build/charts/build.mjs
+
+site: engine models charts ## the static site -> site/
 	$(PY) -m mkdocs build --strict --site-dir site
 
 serve: site             ## serve the built site on http://127.0.0.1:$(PORT)/

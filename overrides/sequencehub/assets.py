@@ -4,10 +4,13 @@ them), never fetched from a CDN.
 
     overrides/sequencehub/assets/**            -> assets/sequencehub/**
     node_modules (node_modules_dirs: the `node_modules` option, else next to mkdocs.yml, else a shipped copy):
-    node_modules/katex/dist/{katex.min.css, katex.mjs, contrib/auto-render.mjs, katex.min.js,
-                             contrib/auto-render.min.js, fonts/*}
-                                               -> assets/vendor/katex/...
-    node_modules/echarts/dist/echarts.esm.min.js -> assets/vendor/echarts/echarts.esm.min.js
+    node_modules/katex/dist/{katex.min.css, fonts/*.woff2}
+                                               -> assets/vendor/katex/... (math is typeset at build time:
+                                                  the pages need KaTeX's stylesheet and one font format)
+    node_modules/katex/dist/katex.min.js       (BUILD_TIME: what node loads to typeset; shipped in a wheel, never
+                                                copied to the site)
+    overrides/sequencehub/assets/vendor/echarts.min.js (ECharts with only the charts the demos draw, bundled by
+    `make charts`)                             -> assets/sequencehub/vendor/echarts.min.js
     <engine_dir>/**                            -> engine/**
     <models_dir>/**                            -> engine/models/**
 """
@@ -20,12 +23,12 @@ from mkdocs.structure.files import File
 ASSETS = pathlib.Path(__file__).resolve().parent / "assets"
 ASSETS_DEST = "assets/sequencehub"
 VENDOR = {
-    # ES modules (what main.js imports lazily) and the classic scripts (for pages that want window.katex)
-    "katex": ("katex/dist", ["katex.min.css", "katex.mjs", "contrib/auto-render.mjs", "katex.min.js",
-                             "contrib/auto-render.min.js", "fonts/*.woff2", "fonts/*.woff", "fonts/*.ttf"],
-              "assets/vendor/katex"),
-    "echarts": ("echarts/dist", ["echarts.esm.min.js"], "assets/vendor/echarts"),
+    # math is typeset when the site is built (mathtex.py): pages need the stylesheet and one font format
+    "katex": ("katex/dist", ["katex.min.css", "fonts/*.woff2"], "assets/vendor/katex"),
 }
+# npm files the build itself runs (node typesets math with them: mathtex.py for pages, mathml.py for exports)
+BUILD_TIME = {"katex": ("katex/dist", ["katex.min.js"])}
+CHARTS = ASSETS / "vendor" / "echarts.min.js"      # built by `make charts` (build/charts/build.mjs)
 SKIP = {".DS_Store", "__pycache__"}
 
 

@@ -113,7 +113,7 @@ def parse(markdown, first_line=1):
 
 
 def rewrite_markdown(markdown, entries, partials=None):
-    """The glossary page's Markdown with each entry as a card (md_in_html) and an A-Z term index before the first
+    """The glossary page's Markdown with each entry as a card (md_in_html) and a term jump list before the first
     (``partials``: the plugin's templates, by default without a site's overrides)."""
     partials = partials or Partials()
     lines = markdown.split("\n")

@@ -41,7 +41,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.utils import get_relative_url
 
-from . import assets, csp, exports, glossary, htmltext, jsonld, lessons, mathml
+from . import assets, csp, exports, glossary, htmltext, jsonld, lessons, mathml, mathtex, polish, previews
 from .config import SequenceHubConfig
 from .embed import hooks as embed_hooks
 from .embed import packaging
@@ -65,6 +65,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
 
     def __init__(self):
         self.command = None
+        self.math = mathtex.BuildMath()        # KaTeX at build time: one node process per build
+        self.previews = previews.Previews()    # demos' first pictures, computed by the native core
         self._reset()
 
     def _reset(self):
@@ -105,6 +107,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             assets.node_modules_dirs(self.config.node_modules, self.config_dir), serving=self.command == "serve",
             partials=self.partials)
         self.katex = mathml.Katex(assets.node_modules_dirs(self.config.node_modules, self.config_dir))
+        self.math.on_config(assets.node_modules_dirs(self.config.node_modules, self.config_dir))
         return config
 
     def models_folder(self, config):
@@ -124,6 +127,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         if missing:
             log.warning("sequencehub: vendored libraries missing (run `npm ci`): %s", ", ".join(missing))
         assets.add(files, vendored)
+        if not assets.CHARTS.is_file():
+            log.warning("sequencehub: %s is missing: run `make charts` (the demos draw with it)", assets.CHARTS)
         engine = packaging.resolve("engine", self.config.engine_dir, config.config_file_path, required=False)
         if engine is not None:
             assets.add(files, assets.tree(engine, "engine", config))
@@ -233,7 +238,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             html = self._place_quizzes(html, quizzes, page, config, files)
         if page.file.src_uri == self.config.faq:
             self.faq_html[page.file.src_uri] = html
-        return html
+        html = self.math.typeset(html, self._where(page.file))
+        return self.previews.add(html) if 'data-demo="' in html else html
 
     def _place_quizzes(self, html, quizzes, page, config, files):
         """Each quiz's placeholder (a paragraph of its own, or text) becomes the quiz widget."""
@@ -246,7 +252,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             if self.config.exports:
                 downloads = [("Moodle GIFT", get_relative_url(f"quizzes/{quiz.id}.gift", page.url)),
                              ("QTI 2.1 package", get_relative_url(f"quizzes/{quiz.id}.qti.zip", page.url))]
-            return self.partials.quiz(quiz, md, downloads)
+            return self.partials.quiz(quiz, self.math.wrap(md, self._where(page.file)), downloads)
 
         html = htmltext.replace_elements(
             html, lambda el: el.tag == "p" and PLACEHOLDER_RE.fullmatch(el.inner.strip()) is not None,
@@ -266,6 +272,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             page.content = htmltext.replace_elements(
                 page.content, lambda el: "data-skill-matrix" in el.attrs and not el.inner.strip(),
                 lambda el: f"{el.start_tag}{fallback}</{el.tag}>")
+        polish.author_for_template(page)
         return context
 
     # ------------------------------------------------------------------------------------------ output
@@ -330,6 +337,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         return output
 
     def on_post_build(self, *, config):
+        self.math.close()
         if self.config.exports:
             self.write_exports(config)
         if self.uses_engine and not self.engine_found:

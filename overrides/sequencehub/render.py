@@ -106,8 +106,9 @@ class Partials:
         return self._render("term.html", entry=entry, href=href, text=markupsafe.Markup(text))
 
     def glossary_index(self, entries):
-        """The glossary's A-Z term index."""
-        return self._render("glossary-index.html", entries=sorted(entries, key=lambda e: e.term.lower()))
+        """The glossary's jump list, in the page's own order (the glossary leads with the course's core terms), so
+        a reader who follows the list down the page meets the entries in the same order."""
+        return self._render("glossary-index.html", entries=entries)
 
     def demo(self, name):
         """A demo's bare frame (embed pages)."""

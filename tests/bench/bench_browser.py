@@ -8,6 +8,8 @@
    - TensorFlow.js's LSTM layer (tf.layers.lstm, sigmoid recurrent activation) on its CPU backend, forward and
      gradients of all its weights with tf.variableGrads.
    and the ratios (best run of each). Targets: first result within 4 s cold; compiled >= 20x plain Python and faster than tfjs.
+3. Phones (bench_phone.py): Lighthouse 12 mobile on every lesson served gzipped, first picture vs live result, a
+   first visit with the offline cache (no URL twice, first live result within 1.15x, bytes to it).
 
 Writes tests/bench/results-browser.md.
 
@@ -26,6 +28,8 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 from shtest import CHROMIUM, CHROMIUM_ARGS, is_local, serve_directory  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests" / "bench"))
+import bench_phone  # noqa: E402
 
 TFJS = ROOT / "node_modules" / "@tensorflow" / "tfjs" / "dist"
 SIZES = [  # (T, B, I, H)
@@ -270,6 +274,9 @@ def main(argv=None):
                       f" | tfjs cpu {tfjs['tfjs_ms_per_step']:.4f} ms ({row['core_vs_tfjs']:.1f}x)"
                       f" | max |dW_hh core - plain| {py['max_abs_diff_dW_hh']:.1e}", flush=True)
             ctx.close()
+
+            # 3. phones: Lighthouse, first pictures, the offline cache
+            results["phone"] = bench_phone.run(site, browser)
             browser.close()
         server.shutdown()
     if external:
@@ -332,6 +339,8 @@ def write_report(path, r):
             f"{s['core_vs_tfjs']:.1f}x {'(faster: met)' if s['core_vs_tfjs'] > 1 else '(NOT met)'} | "
             f"{s['max_abs_diff_dW_hh']:.1e} |")
     lines.append("")
+    if r.get("phone"):
+        lines += bench_phone.report_lines(r["phone"])
     path.write_text("\n".join(lines), encoding="utf-8")
 
 

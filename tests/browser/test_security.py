@@ -217,7 +217,7 @@ def test_tooltips_show_the_readers_words_as_text(page, site_url):
                            arg=[root.element_handle(), words], timeout=READY_MS)
     wait_ready(page, root)
     tip = page.evaluate("""async ([el, base]) => {
-      const echarts = await import(base + "assets/vendor/echarts/echarts.esm.min.js");
+      const echarts = await import(base + "assets/sequencehub/vendor/echarts.min.js");
       const chart = echarts.getInstanceByDom(el.querySelector(".sh-demo-chart"));
       const tips = [];
       for (let i = 0; i < 4; i++) {

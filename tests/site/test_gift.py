@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 
+from sequencehub import htmltext
 from shtest import ROOT, SITE
 
 QTI = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
@@ -138,6 +139,28 @@ LEGEND = re.compile(r'<legend class="sh-quiz__prompt" id="sh-[^"]*-prompt">(.*?)
 ANSWERS = re.compile(r'data-quiz="([^"]+)"[^>]*data-quiz-answers="([^"]*)"')
 
 
+TEX = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
+
+
+def as_source(value):
+    """Page text with its math as the exports carry it: the page's math is typeset at build time (KaTeX's
+    markup, its TeX in an annotation); GIFT keeps arithmatex's \\(...\\) for the LMS to typeset."""
+    if isinstance(value, dict):
+        return {k: as_source(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_source(v) for v in value]
+    if not isinstance(value, str) or "sh-math" not in value:
+        return value
+
+    def source(el):
+        tex = html.escape(html.unescape(TEX.search(el.inner).group(1)), quote=False)   # as arithmatex escapes
+        if el.tag == "div":
+            return f'<div class="arithmatex">\\[{tex}\\]</div>'
+        return f'<span class="arithmatex">\\({tex}\\)</span>'
+
+    return htmltext.replace_elements(value, lambda el: "sh-math" in el.attrs.get("class", "").split(), source)
+
+
 def page_quizzes():
     """{quiz id: (question prompts as the page renders them, the widget's answer data)} from the built pages."""
     out = {}
@@ -148,7 +171,8 @@ def page_quizzes():
         text = path.read_text(encoding="utf-8")
         for match in ANSWERS.finditer(text):
             section = text[match.start():text.index("</section>", match.start())]
-            out.setdefault(match.group(1), (LEGEND.findall(section), json.loads(html.unescape(match.group(2)))))
+            out.setdefault(match.group(1), (as_source(LEGEND.findall(section)),
+                                            as_source(json.loads(html.unescape(match.group(2))))))
     return out
 
 

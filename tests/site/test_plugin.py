@@ -122,7 +122,8 @@ def test_quiz_widget_has_hooks_and_answer_data(good_site):
     assert data["pass"] == 0.5 and data["xp"] == 5
     assert [q["kind"] for q in data["questions"]] == ["single", "multiple", "numeric"]
     assert data["questions"][0]["correct"] == [1] and data["questions"][2]["value"] == 36
-    assert 'class="arithmatex"' in page, "math in quiz text goes through the page's Markdown setup"
+    assert 'class="sh-math"' in page and 'class="katex"' in page, "math in quiz text is typeset at build time"
+    assert 'class="arithmatex"' not in page
     assert 'href="../quizzes/first.gift"' in page and 'href="../quizzes/first.qti.zip"' in page
 
 
@@ -133,8 +134,8 @@ def test_pages_get_scripts_author_card_and_tooltips(good_site):
     assert 'class="sh-author"' in page and "Ada Example" in page and "Tester" in page
     links = re.findall(r'<a class="sh-term" href="([^"]+)"[^>]*>([^<]+)</a>', page)
     assert links == [("../glossary/#rnn", "recurrent network")], "first occurrence only, never in headings"
-    for path in ("assets/sequencehub/main.js", "assets/sequencehub/quiz/quiz.js", "assets/vendor/katex/katex.mjs",
-                 "assets/vendor/katex/contrib/auto-render.mjs", "assets/vendor/echarts/echarts.esm.min.js"):
+    for path in ("assets/sequencehub/main.js", "assets/sequencehub/quiz/quiz.js", "assets/vendor/katex/katex.min.css",
+                 "assets/sequencehub/vendor/echarts.min.js"):
         assert (good_site / path).is_file(), path
     assert list((good_site / "assets/vendor/katex/fonts").glob("*.woff2"))
 

@@ -7,7 +7,10 @@
 //   [data-progress-panel]  -> ./progress/panel.js
 // Material's instant navigation swaps the page without reloading scripts: document$ emits for every page, and
 // mountAll() skips elements already mounted. Where document$ is absent (embed pages, other themes), the page is
-// mounted once the DOM is ready. Math ($...$ marked up by pymdownx.arithmatex) is typeset by the vendored KaTeX.
+// mounted once the DOM is ready. Math arrives typeset (KaTeX at build time); boxes wider than the screen become
+// keyboard-reachable scroll regions (scroll-regions.js).
+
+import * as scrollRegions from "./scroll-regions.js";
 
 const WIDGETS = [
   ["[data-demo]", (el) => (/^[a-z0-9-]+$/.test(el.dataset.demo) ? `./demos/${el.dataset.demo}.js` : null)],
@@ -42,20 +45,13 @@ export function mountAll(root = document) {
   }
 }
 
-function typesetMath(root = document.body) {
-  if (!root.querySelector(".arithmatex")) return;
-  import(new URL("./math.js", import.meta.url).href)
-    .then((math) => math.typeset(root))
-    .catch((error) => console.warn("sequencehub: math", error));
-}
-
 async function startProgress() {
   const header = await import(new URL("./progress/header.js", import.meta.url).href);
   header.mount();
 }
 
 function onPage() {
-  typesetMath();
+  scrollRegions.watch();
   mountAll();
   startProgress().catch((error) => console.warn("sequencehub: progress", error));
 }

@@ -107,6 +107,17 @@ class Embedding:
             made = self.write_scorm_packages(site_dir, site_name, config.get("site_url"))
             log.info("embed: %d SCORM 1.2 packages under scorm/", len(made))
         if self.options["offline"]:
-            info = offline.write_service_worker(site_dir, ASSETS / "sw.js")
-            log.info("offline: sw.js precaches %d files (%.1f MB), cache %s", len(info["files"]),
+            info = offline.write_service_worker(site_dir, ASSETS / "sw.js", languages=_search_languages(config))
+            # shown on every build: the offline cache is what a reader's first visit downloads on top of the page
+            log.info("offline: sw.js keeps %d files, %.1f MB, cache sequencehub-%s", len(info["files"]),
                      info["bytes"] / 1e6, info["version"])
+
+
+def _search_languages(config):
+    """The languages Material's search indexes the site in (its ``lang`` option, else the theme's language)."""
+    for name, plugin in (config.plugins or {}).items():
+        if name in ("search", "material/search"):
+            lang = plugin.config.get("lang")
+            if lang:
+                return tuple(lang) if isinstance(lang, (list, tuple)) else (lang,)
+    return ((config.theme or {}).get("language") or "en",)

@@ -55,13 +55,15 @@ def describe(engine_dir):
 
 
 def ship_vendor(node_modules):
-    """Copy the vendored libraries' files (the plugin's ``assets.VENDOR`` list) into ``sequencehub/node_modules``,
+    """Copy the vendored libraries' files (the plugin's ``assets.VENDOR`` list) and the files the build runs
+    (``assets.BUILD_TIME``: KaTeX for node) into ``sequencehub/node_modules``,
     same layout as node_modules, for sites without an npm install."""
     from .. import assets
     target = SHIPPED["node_modules"]
     if target.exists():
         shutil.rmtree(target)
-    for folder, patterns, _dest in assets.VENDOR.values():
+    groups = [(folder, patterns) for folder, patterns, _dest in assets.VENDOR.values()]
+    for folder, patterns in groups + list(assets.BUILD_TIME.values()):
         base = pathlib.Path(node_modules) / folder
         for pattern in patterns:
             for path in base.glob(pattern):

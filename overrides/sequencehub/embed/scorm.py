@@ -171,10 +171,9 @@ def build_package(site_dir, out_zip, *, slug, title, content, page_dest, assets,
     wanted.update(p.split("?", 1)[0] for p in assets["stylesheets"])
     if assets.get("icon"):
         wanted.add(assets["icon"].split("?", 1)[0])
-    wanted.update(_tree(site_dir, "assets/sequencehub"))
+    wanted.update(_tree(site_dir, "assets/sequencehub"))     # with the demos' charts (assets/sequencehub/vendor)
     wanted.update(_tree(site_dir, "assets/vendor/katex"))
     if needs_engine(content):
-        wanted.update(_tree(site_dir, "assets/vendor/echarts"))          # the demos' charts
         wanted.update(engine if engine is not None else engine_files(site_dir, content))
     wanted.update(src.split("?", 1)[0] for src, _ in assets["scripts"] if pages._is_widget_script(src))
     wanted = sorted(p for p in wanted if (site_dir / p).is_file() and not p.startswith("scorm/"))

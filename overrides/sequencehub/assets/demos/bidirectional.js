@@ -2,7 +2,9 @@
 // representation of each word is the concatenation [h_fwd ; h_bwd], so it sees both sides of its context.
 // Settings: data-cell (rnn|lstm|gru, default gru), data-sentence.
 
-import { cellSetting, chart, choice, engineLink, frame, h, heatmapsOption, slider, textField, whenVisible } from "./common.js";
+import {
+  cellSetting, chart, choice, engineLink, frame, h, heatmapsOption, slider, textField, valuesTables, whenVisible,
+} from "./common.js";
 
 export function mount(el) {
   const ui = frame(el, "Bidirectional flow");
@@ -13,6 +15,7 @@ export function mount(el) {
   };
   let plot = null;
   const readout = h("p", { class: "sh-demo-readout", "aria-live": "polite" });
+  let tables = h("div");
 
   ui.controls.append(
     textField({ label: "Sentence", name: "sentence", value: state.sentence, size: 36,
@@ -28,7 +31,7 @@ export function mount(el) {
   const update = engineLink(ui, "bidirectional_trace", async (r) => {
     if (!plot) {
       plot = await chart(ui.figure, { height: 380, label: "forward, backward and concatenated states" });
-      ui.figure.append(readout);
+      ui.figure.append(readout, tables);
     }
     const H = r.forward[0].length;
     // one colour scale for all three panels, fitted to the values (small states would otherwise look blank)
@@ -40,9 +43,11 @@ export function mount(el) {
       { title: "← backward", values: r.backward, min: -m, max: m, units: bwd },
       { title: "[→ ; ←]", values: r.concat, min: -m, max: m, units: [...fwd, ...bwd] },
     ];
-    plot.box.style.height = `${Math.max(300, 60 + 3 * (24 * H + 20) + 24 * H)}px`;
-    plot.instance.resize();
-    plot.draw((th) => heatmapsOption(th, panels, r.tokens));
+    const height = Math.max(300, 60 + 3 * (24 * H + 20) + 24 * H);
+    plot.draw((th, width) => ({ ...heatmapsOption(th, panels, r.tokens, { width }), height }));
+    const fresh = valuesTables(panels, r.tokens);
+    tables.replaceWith(fresh);
+    tables = fresh;
     const T = r.tokens.length;
     readout.textContent = `"${r.tokens[0]}" sees what follows only through ←; "${r.tokens[T - 1]}" sees what `
       + `came before only through →. Colours span ±${m.toFixed(2)}.`;

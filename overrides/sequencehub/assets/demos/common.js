@@ -3,11 +3,12 @@
 
 import { call, globalIndicator, loadingIndicator, warmUp } from "../engine/client.js";
 
-const ECHARTS_URL = new URL("../../vendor/echarts/echarts.esm.min.js", import.meta.url);
+// ECharts with only the charts the demos draw (build/charts/), imported when a chart is about to be drawn
+const ECHARTS_URL = new URL("../vendor/echarts.min.js", import.meta.url);
 let echartsPromise = null;
 let echartsModule = null;   // the module once loaded: option builders run only after chart() awaited it
 
-/** The vendored ECharts ES module, imported once. */
+/** The chart library's ES module, imported once. */
 export function echarts() {
   if (!echartsPromise) echartsPromise = import(ECHARTS_URL.href).then((lib) => { echartsModule = lib; return lib; });
   return echartsPromise;
@@ -112,9 +113,11 @@ export function cellSetting(el, fallback) {
 
 export function frame(el, title, { charts = true } = {}) {
   ensureStyles();
-  // Fetch the chart library while the engine starts, but after the worker is created: evaluating 1 MB of
-  // ECharts holds the main thread, and the engine start must not wait behind it.
-  if (charts) setTimeout(() => echarts().catch(() => { echartsPromise = null; }), 0);
+  // Fetch the chart library only when a chart is about to come on screen (a page read without scrolling to a
+  // demo never downloads it), and then after the worker is created: evaluating the library holds the main
+  // thread, and the engine start must not wait behind it.
+  if (charts) whenVisible(el, () => setTimeout(() => echarts().catch(() => { echartsPromise = null; }), 0));
+  const preview = readPreview(el);
   el.textContent = "";
   el.classList.add("sh-demo");
   el.dataset.status = "loading";
@@ -127,7 +130,27 @@ export function frame(el, title, { charts = true } = {}) {
   const indicator = loadingIndicator(el);
   globalIndicator();
   el.append(error, figure, note);
-  return { el, controls, figure, note, error, indicator };
+  return { el, controls, figure, note, error, indicator, preview };
+}
+
+// The first picture: the demo's default result computed when the site was built (previews.py), as JSON data in
+// the demo's markup. Read once, before the demo replaces its markup.
+function readPreview(el) {
+  const node = el.querySelector(":scope > script[data-sh-preview]");
+  if (!node) return null;
+  try {
+    return JSON.parse(node.textContent);
+  } catch {
+    return null;
+  }
+}
+
+function sameValue(a, b) {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => sameValue(a[k], b[k]));
 }
 
 /** Mark the demo ready (after its result is drawn) or in error with a readable message. */
@@ -177,6 +200,7 @@ export function whenVisible(el, start) {
 export function engineLink(ui, fn, draw, { budgetMs = 15000 } = {}) {
   let running = false;
   let queued = null;
+  let previewDrawn = Promise.resolve();   // a live result is drawn after the preview, never beside it
   async function pump() {
     running = true;
     while (queued) {
@@ -186,6 +210,7 @@ export function engineLink(ui, fn, draw, { budgetMs = 15000 } = {}) {
       try {
         const result = await call(fn, kwargs, { budgetMs });
         if (queued) continue;   // superseded while it ran: draw only the newest
+        await previewDrawn;
         await draw(result, kwargs);
         ui.el.sequencehubCall = { fn, kwargs };
         ui.el.sequencehubResult = result;
@@ -199,6 +224,14 @@ export function engineLink(ui, fn, draw, { budgetMs = 15000 } = {}) {
     running = false;
   }
   return function update(kwargs) {
+    // The build's result for exactly this call, while the engine starts: drawn at once, marked as a preview.
+    const preview = ui.preview;
+    ui.preview = null;
+    if (preview && preview.fn === fn && sameValue(preview.kwargs, kwargs) && ui.el.dataset.status === "loading") {
+      previewDrawn = Promise.resolve(draw(preview.result, kwargs)).then(() => {
+        if (ui.el.dataset.status === "loading") ui.el.dataset.status = "preview";
+      }).catch(() => {});
+    }
     queued = kwargs;
     if (!running) pump();
   };
@@ -246,33 +279,53 @@ export function onThemeChange(cb) {
   return () => themeListeners.delete(cb);
 }
 
-/** An ECharts instance in a new box of `height` px inside `parent`, resized with it, redrawn on theme change. */
+/**
+ * An ECharts instance in a new box of `height` px inside `parent`, redrawn on theme change and when its width
+ * changes (a phone turned sideways, a sidebar opening): `draw(optionFor)` takes a function of (theme, width in px)
+ * so a layout can depend on the room it has; an option may carry `height` (px) for the box itself.
+ */
 export async function chart(parent, { height = 260, label = "chart" } = {}) {
   const lib = await echarts();
   const box = h("div", { class: "sh-demo-chart", role: "img", "aria-label": label });
   box.style.height = `${height}px`;
   parent.appendChild(box);
   const instance = lib.init(box, null, { renderer: "canvas" });
-  const resize = new ResizeObserver(() => instance.resize());
-  resize.observe(box);
+  box.sequencehubChart = instance;
   let lastOption = null;
-  const redraw = () => {
-    if (!box.isConnected) {              // the page was swapped (instant navigation): let the chart go
-      unsubscribe();
-      resize.disconnect();
-      instance.dispose();
-      return;
-    }
-    if (lastOption) instance.setOption(lastOption(theme()), true);
+  let lastWidth = box.clientWidth;
+  const render = () => {
+    const { height: wanted, ...option } = lastOption(theme(), box.clientWidth || parent.clientWidth || 320);
+    if (wanted && box.style.height !== `${wanted}px`) box.style.height = `${wanted}px`;
+    instance.resize();
+    instance.setOption(option, true);
   };
-  const unsubscribe = onThemeChange(redraw);
+  const release = () => {
+    unsubscribe();
+    resize.disconnect();
+    instance.dispose();
+  };
+  const resize = new ResizeObserver(() => {
+    if (!box.isConnected) return release();      // the page was swapped (instant navigation): let the chart go
+    if (lastOption && box.clientWidth !== lastWidth) {
+      lastWidth = box.clientWidth;
+      render();
+    } else {
+      instance.resize();
+    }
+  });
+  resize.observe(box);
+  const unsubscribe = onThemeChange(() => {
+    if (!box.isConnected) return release();
+    if (lastOption) render();
+  });
   return {
     box,
     instance,
-    /** Draw from a function of the theme, so a scheme switch can redraw it. */
+    /** Draw from a function of (theme, width), so a scheme switch or a new width can redraw it. */
     draw(optionFor) {
       lastOption = optionFor;
-      instance.setOption(optionFor(theme()), true);
+      lastWidth = box.clientWidth;
+      render();
     },
     setLabel(text) { box.setAttribute("aria-label", text); },
   };
@@ -315,36 +368,84 @@ export function fmt(v, digits = 3) {
   return (v < 0 ? "\u2212" : "") + Math.abs(v).toFixed(digits);
 }
 
-/** Heat maps of several (T, H) traces, stacked (vertical) or side by side, in one ECharts option. */
-export function heatmapsOption(th, panels, tokens, { direction = "column", unitLabel = "u" } = {}) {
+// Below this many px per cell a number printed in it would overprint its neighbours: the tooltip and the
+// values table carry it instead.
+const MIN_LABEL_CELL = 34;
+// Below this width panels asked to sit side by side are stacked instead.
+const MIN_ROW_WIDTH = 560;
+const PANEL_ROW = 22;          // px per unit row when the height follows the content
+
+/**
+ * Heat maps of several (T, H) traces, stacked (vertical) or side by side, in one ECharts option. `width` is the
+ * chart's width in px: side-by-side panels stack when it is narrow, and in-cell numbers show only when a cell is
+ * wide enough to hold one. With `fitHeight`, the option carries the box height its panels need.
+ */
+export function heatmapsOption(th, panels, tokens, { direction = "column", unitLabel = "u", width = 640,
+  fitHeight = false } = {}) {
   const n = panels.length;
+  const stacked = direction === "column" || width < MIN_ROW_WIDTH;
+  const left = stacked ? 92 : 0;
+  const panelWidth = stacked ? width - left - 16 : (width * 0.97) / n - width * 0.08;
+  const labels = panelWidth / Math.max(1, tokens.length) >= MIN_LABEL_CELL;
   const grid = [], xAxis = [], yAxis = [], series = [], visualMap = [];
+  const rows = panels.map((panel) => panel.values[0].length);
+  const heights = rows.map((H) => Math.max(48, PANEL_ROW * H));
+  const gap = 34;
+  let top = 12;
   panels.forEach((panel, k) => {
-    const H = panel.values[0].length;
-    if (direction === "column") {
-      const top = 8 + (k * 92) / n;
-      grid.push({ left: 92, right: 16, top: `${top}%`, height: `${92 / n - 9}%` });
+    const H = rows[k];
+    if (stacked && fitHeight) {
+      grid.push({ left, right: 16, top, height: heights[k] });
+      top += heights[k] + gap;
+    } else if (stacked) {
+      const topPct = 8 + (k * 92) / n;
+      grid.push({ left, right: 16, top: `${topPct}%`, height: `${92 / n - 9}%` });
     } else {
-      const left = 3 + (k * 97) / n;
-      grid.push({ left: `${left + 5}%`, width: `${97 / n - 8}%`, top: 28, bottom: 40 });
+      const leftPct = 3 + (k * 97) / n;
+      grid.push({ left: `${leftPct + 5}%`, width: `${97 / n - 8}%`, top: 28, bottom: 40 });
     }
     xAxis.push({ type: "category", gridIndex: k, data: tokens, ...axisStyle(th),
-      axisLabel: { color: th.fg, show: direction !== "column" || k === n - 1 } });
+      axisLabel: { color: th.fg, show: !stacked || fitHeight || k === n - 1, hideOverlap: true } });
     const units = panel.units || Array.from({ length: H }, (_, u) => `${unitLabel}${u + 1}`);
     yAxis.push({ type: "category", gridIndex: k, data: units,
-      name: panel.title, nameLocation: direction === "column" ? "middle" : "end", nameGap: direction === "column" ? 56 : 10,
-      nameRotate: direction === "column" ? 90 : 0, nameTextStyle: { color: th.fg, fontWeight: "bold" },
+      name: panel.title, nameLocation: stacked ? "middle" : "end", nameGap: stacked ? 56 : 10,
+      nameRotate: stacked ? 90 : 0, nameTextStyle: { color: th.fg, fontWeight: "bold" },
       ...axisStyle(th), axisLabel: { color: th.muted, fontSize: 10 } });
     series.push({ type: "heatmap", name: panel.title, xAxisIndex: k, yAxisIndex: k, data: heatmapData(panel.values),
-      label: { show: tokens.length <= 10 && H <= 4, color: th.fg, fontSize: 10,
+      label: { show: labels && H <= 4, color: th.fg, fontSize: 10,
         formatter: (p) => p.value[2].toFixed(2) } });
     visualMap.push({ show: false, seriesIndex: k, min: panel.min, max: panel.max,
       inRange: { color: panel.min < 0 ? th.diverging : th.sequential } });
   });
-  return {
+  const option = {
     ...baseOption(th),
     tooltip: { formatter: (p) => `${tooltipText(p.seriesName)}<br>t = ${p.value[0] + 1} (${tooltipText(tokens[p.value[0]])}), `
       + `unit ${p.value[1] + 1}: ${fmt(p.value[2])}` },
     grid, xAxis, yAxis, series, visualMap,
   };
+  option.tooltip.confine = true;             // on a phone the tooltip stays inside the chart, not off screen
+  if (fitHeight) option.height = top - gap + 40;
+  return option;
+}
+
+/**
+ * The numbers behind heat maps as tables (one per panel, rows = units, columns = steps) inside a closed
+ * <details>: what a screen reader reads, and where a phone reader finds values the cells are too small to show.
+ */
+export function valuesTables(panels, tokens) {
+  const box = h("details", { class: "sh-demo-tables" }, h("summary", {}, "The values as tables"));
+  for (const panel of panels) {
+    const H = panel.values[0].length;
+    const units = panel.units || Array.from({ length: H }, (_, u) => `u${u + 1}`);
+    const head = h("tr", {}, h("th", { scope: "col" }, "unit"),
+      ...tokens.map((tok) => h("th", { scope: "col" }, tok)));
+    const body = units.map((unit, u) => h("tr", {}, h("th", { scope: "row" }, unit),
+      ...panel.values.map((row) => h("td", {}, fmt(row[u])))));
+    const wrap = h("div", { class: "sh-demo-scroll", tabindex: "0", role: "region", "aria-label": panel.title,
+      dataset: { shScroll: "" } },
+    h("table", { class: "sh-demo-values" }, h("caption", {}, panel.title), h("thead", {}, head),
+      h("tbody", {}, ...body)));
+    box.append(wrap);
+  }
+  return box;
 }

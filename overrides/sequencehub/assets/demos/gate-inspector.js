@@ -1,9 +1,10 @@
 // Gate inspector: the LSTM's i, f, g, o (and its cell state c) or the GRU's r, z, n, for every step of the
-// reader's sequence, with sliders on the gate biases and the weight scale; cell state and hidden state side by side.
+// reader's sequence, with sliders on the gate biases and the weight scale; cell state and hidden state side by side
+// (stacked on a narrow screen).
 // Settings: data-cell (lstm|gru, default lstm), data-sequence (comma-separated numbers or text).
 
 import {
-  chart, choice, engineLink, fmt, frame, h, heatmapsOption, slider, textField, whenVisible,
+  chart, choice, engineLink, fmt, frame, h, heatmapsOption, slider, textField, valuesTables, whenVisible,
 } from "./common.js";
 
 const GATES = {
@@ -36,6 +37,7 @@ export function mount(el) {
   let statesChart = null;
   const biasBox = h("div", { class: "sh-demo-controls" });
   const statesNote = h("p", { class: "sh-demo-note" });
+  let tables = h("div");
 
   function biasSliders() {
     biasBox.textContent = "";
@@ -68,13 +70,11 @@ export function mount(el) {
     if (!gatesChart) {
       gatesChart = await chart(ui.figure, { height: 320, label: "gate activations" });
       statesChart = await chart(ui.figure, { height: 200, label: "cell state and hidden state" });
-      ui.figure.append(statesNote);
+      ui.figure.append(statesNote, tables);
     }
     const tokens = r.tokens.map((tok, i) => `${i + 1}:${tok}`);
     const gates = GATES[r.cell].map(([k, title]) => ({ title, values: r.gates[k], min: SIGNED.has(k) ? -1 : 0, max: 1 }));
-    gatesChart.box.style.height = `${90 * gates.length + 40}px`;
-    gatesChart.instance.resize();
-    gatesChart.draw((th) => heatmapsOption(th, gates, tokens));
+    gatesChart.draw((th, width) => ({ ...heatmapsOption(th, gates, tokens, { width }), height: 90 * gates.length + 40 }));
     gatesChart.setLabel(`${r.cell.toUpperCase()} gate activations per step: ${GATES[r.cell].map((g) => g[0]).join(", ")}`);
     let panels;
     if (r.cell === "lstm") {
@@ -89,7 +89,12 @@ export function mount(el) {
       statesNote.textContent = "A GRU has no separate cell state: h_t = (1 − z)·n + z·h_{t−1} is both its "
         + "memory and its output.";
     }
-    statesChart.draw((th) => heatmapsOption(th, panels, tokens, { direction: "row" }));
+    statesChart.draw((th, width) => ({
+      height: 200, ...heatmapsOption(th, panels, tokens, { direction: "row", width, fitHeight: width < 560 }),
+    }));
+    const fresh = valuesTables([...gates, ...panels], tokens);
+    tables.replaceWith(fresh);
+    tables = fresh;
   });
 
   function request() {

@@ -76,7 +76,7 @@ export function mount(el) {
     stepLabel.textContent = `t = ${t + 1} of ${T}`;
     prev.disabled = t === 0;
     next.disabled = t === T - 1;
-    heat.draw((th) => ({
+    heat.draw((th, width) => ({
       ...baseOption(th),
       tooltip: { formatter: (p) => `token ${tooltipText(tokens[p.value[0]])}<br>h[${p.value[1] + 1}] = ${fmt(p.value[2])}` },
       grid: { left: 48, right: 16, top: 12, bottom: 64 },
@@ -84,7 +84,7 @@ export function mount(el) {
       yAxis: { type: "category", data: Array.from({ length: H }, (_, u) => `h${u + 1}`), ...axisStyle(th) },
       visualMap: { min: -1, max: 1, calculable: false, orient: "horizontal", left: "center", bottom: 0, text: ["+1", "−1"],
         itemHeight: 120, itemWidth: 10, inRange: { color: th.diverging }, textStyle: { color: th.fg } },
-      series: [{ type: "heatmap", data: heatmapData(r.h, t), label: { show: T <= 12 && H <= 8, color: th.fg,
+      series: [{ type: "heatmap", data: heatmapData(r.h, t), label: { show: (width - 64) / T >= 34 && H <= 8, color: th.fg,
         formatter: (p) => p.value[2].toFixed(2) } }],
     }));
     heat.setLabel(`Heat map of the hidden state h_t for ${T} steps and ${H} units, shown up to step ${t + 1}`);

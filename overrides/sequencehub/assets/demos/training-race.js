@@ -54,7 +54,9 @@ export function mount(el) {
       : `Each sequence has ${r.sequence_length} random numbers, two of them marked; the answer is their sum.`)
       + ` The dashed line is the loss of a model that learned nothing (${r.baseline_rule}): a curve that stays `
       + "there has not bridged the delay. Curves show a moving average of the training loss; every cell starts "
-      + "from PyTorch's default weights (the LSTM with its forget-gate bias at 1, the usual practice).";
+      + "from PyTorch's default weights (the LSTM with its forget-gate bias at 1, the usual practice)."
+      + (state.built ? " The curves shown are a race run when this page was built; Start races again, live, in "
+        + "your browser." : "");
   }
 
   async function draw() {
@@ -86,16 +88,34 @@ export function mount(el) {
     plot.setLabel(`Training loss against update for ${cells.join(", ")}: ${last}`);
   }
 
+  // The first picture: the race run when the site was built with these settings (the same seed, so the live
+  // race retraces it), shown until the reader starts a race of their own.
+  async function showBuiltRace(kwargs) {
+    const preview = ui.preview;
+    ui.preview = null;
+    if (!preview || preview.fn !== "race_init" || JSON.stringify(preview.kwargs) !== JSON.stringify(kwargs)) return;
+    state.race = preview.result.race;
+    state.losses = preview.result.losses;
+    state.built = true;
+    describe();
+    await draw();
+    if (ui.el.dataset.status === "loading") ui.el.dataset.status = "preview";
+  }
+
   async function init() {
     const generation = ++state.generation;
     const wasRunning = state.running;
+    const kwargs = { task: state.task, delay: state.delay, hidden_size: 16, seed: 0 };
     stop();
+    state.built = false;
+    if (ui.preview) await showBuiltRace(kwargs);
     try {
       const race = await call("race_init", { task: state.task, delay: state.delay, hidden_size: 16, seed: 0 });
       if (generation !== state.generation) return;
       if (state.race) call("race_stop", { id: state.race.id }).catch(() => {});
       state.race = race;
-      state.losses = Object.fromEntries(race.cells.map((c) => [c, []]));
+      // the built race's curves stay until Start
+      if (!state.built) state.losses = Object.fromEntries(race.cells.map((c) => [c, []]));
       describe();
       await draw();
       el.sequencehubCall = { fn: "race_init", kwargs: { task: state.task, delay: state.delay, hidden_size: 16, seed: 0 } };
@@ -108,7 +128,12 @@ export function mount(el) {
   }
 
   async function run() {
-    if (state.running || !state.race) return;
+    if (state.running || !state.race || !state.race.id) return;
+    if (state.built) {                          // a live race replaces the one run when the page was built
+      state.built = false;
+      state.losses = Object.fromEntries(state.race.cells.map((c) => [c, []]));
+      describe();
+    }
     state.running = true;
     startButton.disabled = true;
     stopButton.disabled = false;

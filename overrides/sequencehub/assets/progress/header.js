@@ -25,13 +25,17 @@ function build() {
     el("p", {class: "sh-xp__heading"}, "Your progress"), tracks, skills, el("div", {"data-progress-panel": "header"}));
   const total = el("span", {"data-xp-total": ""}, "0");
   const chips = el("span", {class: "sh-xp__chips", "aria-hidden": "true"});
+  // The button's name is its visible text ("12 XP"); the per-track detail is its description, so what a
+  // speech-input user sees is what they can say.
+  const detail = el("span", {id: "sh-xp-detail", hidden: ""});
   const button = el("button", {type: "button", class: "sh-xp__button", popovertarget: "sh-xp-panel",
-                               "aria-haspopup": "dialog", title: "Your XP and progress"},
+                               "aria-haspopup": "dialog", "aria-describedby": "sh-xp-detail",
+                               title: "Your XP and progress"},
     el("span", {class: "sh-xp__star", "aria-hidden": "true"}, "★"), total, el("span", {class: "sh-xp__unit"}, " XP"),
     chips);
-  const root = el("div", {class: "sh-xp", "data-sh-xp": ""}, button, popover);
+  const root = el("div", {class: "sh-xp", "data-sh-xp": ""}, button, detail, popover);
   panel.mount(popover.querySelector("[data-progress-panel]"));
-  return {root, total, tracks, chips, button};
+  return {root, total, tracks, chips, button, detail};
 }
 
 function update() {
@@ -43,7 +47,7 @@ function update() {
   badge.chips.replaceChildren(...perTrack.map(({track, xp: got, max}) =>
     el("span", {class: "sh-xp__chip"}, `${track} ${got}/${max}`)));
   const byTrack = perTrack.map(({track, xp: got, max}) => `${track} ${got} of ${max}`).join(", ");
-  badge.button.setAttribute("aria-label", `${xp} XP${byTrack ? ` (${byTrack})` : ""}: show your progress`);
+  badge.detail.textContent = `${byTrack ? `${byTrack}. ` : ""}Shows your progress.`;
   badge.tracks.replaceChildren(...perTrack.map(({track, xp: got, max}) => {
     const bar = el("progress", {max: String(Math.max(max, 1)), value: String(got), "aria-hidden": "true"});
     return el("li", {}, el("span", {class: "sh-xp__track"}, track), " ",

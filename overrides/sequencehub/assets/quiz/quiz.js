@@ -11,13 +11,8 @@
 import * as store from "../progress/store.js";
 
 const ENGINE = new URL("../engine/client.js", import.meta.url).href;
-const MATH = new URL("../math.js", import.meta.url).href;
 export const ANSWERED = "sequencehub:answered";
 export const COMPLETED = "sequencehub:completed";
-
-function typeset(el) {
-  if (el.querySelector(".arithmatex")) import(MATH).then((m) => m.typeset(el)).catch(() => {});
-}
 
 function parseNumber(text) {
   const cleaned = String(text).trim().replace(/\u2212/g, "-").replace(/\s/g, "").replace(/,/g, ".");
@@ -147,7 +142,6 @@ class Question {
         if (!box) return;
         box.hidden = !(picked.has(i) && d.feedback[i]);
         box.innerHTML = picked.has(i) ? d.feedback[i] : "";
-        if (!box.hidden) typeset(box);
       });
       if (d.kind === "multiple" && !result.correct) {
         const missed = d.correct.filter((i) => !picked.has(i)).length;
@@ -167,7 +161,6 @@ class Question {
     if (d.explanation) {
       this.explanation.innerHTML = `<p class="sh-quiz__explanation-title">Why</p>${d.explanation}`;
       this.explanation.hidden = false;
-      typeset(this.explanation);
     }
   }
 
@@ -215,7 +208,6 @@ class Question {
       this.seed = seed;
       this.el.dataset.seed = String(seed);
       this.check.disabled = false;
-      typeset(this.generated);
     } catch (error) {
       this.generated.dataset.state = "error";
       this.generated.innerHTML = "";

@@ -1,0 +1,158 @@
+"""First pictures: each demo's default result, computed when the site is built, shipped inside the demo's markup.
+
+A demo on a page is an empty ``<div class="sh-demo" data-demo="...">`` until the engine (Pyodide + the compiled
+core, seconds on a phone) is up. :func:`add_previews` computes, for each demo it knows, the result of the call the
+demo makes with its default settings -- the same ``rnncore.demos`` function the worker calls, here on the native
+core -- and puts ``{fn, kwargs, result}`` in a ``<script type="application/json" data-sh-preview>`` inside the
+demo's root (data, never run: no inline script for a Content-Security-Policy to allow). The demo draws it at
+once with ``data-status="preview"``, and the live result replaces it when the engine answers (``ready``).
+
+The demos' defaults are restated below from their scripts; the browser uses a preview only when its own call
+(function and arguments) is exactly the one stored, so a default changed on one side only costs the preview,
+never shows a wrong picture (tests/browser/test_previews.py checks every demo gets one).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from . import htmltext
+
+_NUMBER = re.compile(r"^[-+]?\d*\.?\d+(e[-+]?\d+)?$", re.I)
+
+
+def _js_number(text, default):
+    """`Number(text) || default`, as the demos read a numeric setting."""
+    try:
+        value = float(text) if text not in (None, "") else 0.0
+    except ValueError:
+        value = 0.0
+    return value if value and math.isfinite(value) else default
+
+
+def _cell(attrs, default, allowed=("rnn", "lstm", "gru")):
+    cell = attrs.get("data-cell")
+    return cell if cell in allowed else default
+
+
+def _sequence(text):
+    """gate-inspector.js's parseSequence: numbers when every part is one, else the text itself."""
+    parts = [p for p in re.split(r"[\s,;]+", text) if p]
+    if parts and all(_NUMBER.match(p) for p in parts):
+        return [float(p) for p in parts]
+    return text
+
+
+def _gate_trace(attrs):
+    cell = "gru" if attrs.get("data-cell") == "gru" else "lstm"
+    bias = {"f": 1.0, "i": 0.0, "o": 0.0} if cell == "lstm" else {"z": 0.0, "r": 0.0}
+    return {"sequence": _sequence(attrs.get("data-sequence") or "1, 0, 0, 0, 1, 0, 0, 0"), "cell": cell,
+            "hidden_size": 3, "seed": 0, "weight_scale": 1.0, "gate_bias": bias}
+
+
+def _gradient_norms(attrs):
+    bias = attrs.get("data-gate-bias")
+    return {"length": _js_number(attrs.get("data-length"), 50), "scale": _js_number(attrs.get("data-scale"), 1.0),
+            "gate_bias": 2.0 if bias is None else _js_number(bias, 0.0), "hidden_size": 8, "input_size": 4,
+            "seed": 0}
+
+
+def _race(attrs):
+    task = "copy" if attrs.get("data-task") == "copy" else "adding"
+    return {"task": task, "delay": _js_number(attrs.get("data-delay"), 20), "hidden_size": 16, "seed": 0}
+
+
+RACE_UPDATES = 300        # the build's race: as many updates as the lesson's numbers need to tell the cells apart
+RACE_CHUNK = 20
+
+
+def race_run(kwargs, updates=RACE_UPDATES):
+    """A whole training race, as the demo runs it (race_init, then race_step in chunks): the race's description
+    (without the id of a race that no longer exists) and every cell's losses."""
+    from rnncore import demos
+    race = demos.race_init(**kwargs)
+    losses = {cell: [] for cell in race["cells"]}
+    try:
+        for _ in range(0, updates, RACE_CHUNK):
+            for cell, values in demos.race_step(race["id"], RACE_CHUNK)["losses"].items():
+                losses[cell].extend(values)
+    finally:
+        demos.race_stop(race["id"])
+    return {"race": {k: v for k, v in race.items() if k != "id"}, "losses": losses}
+
+
+#: demo name -> (rnncore.demos function, its default keyword arguments from the demo root's attributes)
+DEFAULTS = {
+    "training-race": ("race_init", _race),
+    "hidden-state": ("hidden_state_trace", lambda a: {"sequence": a.get("data-sequence") or "hello",
+                                                      "cell": _cell(a, "rnn"), "hidden_size": 6, "seed": 0}),
+    "vanishing-gradient": ("gradient_norms", _gradient_norms),
+    "gate-inspector": ("gate_trace", _gate_trace),
+    "bidirectional": ("bidirectional_trace", lambda a: {
+        "sentence": a.get("data-sentence") or "the cat that the dog chased ran away", "cell": _cell(a, "gru"),
+        "hidden_size": 3, "seed": 0}),
+}
+
+
+def as_sent(obj):
+    """The arguments as the worker receives them from the page: JSON from JavaScript, where 2.0 is 2."""
+    if isinstance(obj, float) and obj.is_integer():
+        return int(obj)
+    if isinstance(obj, dict):
+        return {k: as_sent(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [as_sent(v) for v in obj]
+    return obj
+
+
+def _finite(obj):
+    """JSON has no NaN or Infinity: null, as the worker sends them."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _round(obj, digits=5):
+    """Fewer bytes in the page: a preview is a picture, five significant decimals are more than a pixel."""
+    if isinstance(obj, float):
+        return float(f"{obj:.{digits}g}")
+    if isinstance(obj, dict):
+        return {k: _round(v, digits) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_round(v, digits) for v in obj]
+    return obj
+
+
+class Previews:
+    """One build's previews: each (function, arguments) is computed once, however many pages show it."""
+
+    def __init__(self):
+        self.cache = {}
+
+    def result(self, fn, kwargs):
+        key = (fn, json.dumps(kwargs, sort_keys=True))
+        if key not in self.cache:
+            from rnncore import demos          # the native core: the build needs it for lessons' numbers anyway
+            result = race_run(kwargs) if fn == "race_init" else getattr(demos, fn)(**kwargs)
+            self.cache[key] = _round(_finite(result))
+        return self.cache[key]
+
+    def add(self, content):
+        """`content` (a page's HTML) with a preview inside every demo root that has defaults here."""
+        def with_preview(el):
+            spec = DEFAULTS.get(el.attrs.get("data-demo"))
+            if spec is None or el.inner_end == el.end:          # no defaults here, or no end tag to put it before
+                return None
+            fn, defaults = spec
+            kwargs = as_sent(defaults(el.attrs))
+            payload = json.dumps({"fn": fn, "kwargs": kwargs, "result": self.result(fn, kwargs)},
+                                 separators=(",", ":")).replace("</", "<\\/")
+            tag = f'<script type="application/json" data-sh-preview>{payload}</script>'
+            return el.source[el.start:el.inner_end] + tag + el.source[el.inner_end:el.end]
+
+        return htmltext.replace_elements(content, htmltext.with_attribute("data-demo"), with_preview)

@@ -1,0 +1,110 @@
+"""Every page and embed fits a 390-px phone: nothing scrolls sideways (document scrollWidth <= 390) once its demos
+have drawn their first picture; anything wider than the screen (a long equation, a wide table) scrolls inside its
+own focusable, labelled region. On a 1366-px desktop nothing is clipped: no region scrolls at all."""
+import re
+
+import pytest
+
+from test_site import site_pages
+from shtest import SITE
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+# Elements that overflow the viewport on their own (not inside a scroll region), and scroll regions that are not
+# reachable by keyboard or have no name: the details a failure message needs.
+OVERFLOW_JS = """(limit) => {
+  const scrolls = (el) => {
+    const s = getComputedStyle(el);
+    return /(auto|scroll)/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1;
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  const wide = [], regions = [], clipped = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width && r.right > limit + 1 && !el.closest('[data-sh-scroll], .md-sidebar, .md-search, [popover]')) {
+      let p = el.parentElement, inside = false;
+      while (p && p !== document.body) { if (scrolls(p)) { inside = true; break; } p = p.parentElement; }
+      if (!inside) wide.push(name(el) + ' right=' + Math.round(r.right));
+    }
+    if (scrolls(el) && !el.closest('.md-sidebar, .md-search, [popover]')) {
+      regions.push(name(el));
+      // code blocks are Material's: focusable when they scroll, named by their content
+      const code = el.matches('pre > code');
+      const role = el.getAttribute('role') || (el.tagName === 'FIGURE' ? 'figure' : '');
+      if (el.tabIndex < 0 || (!code && (!['region', 'figure'].includes(role) || !el.getAttribute('aria-label'))))
+        clipped.push(name(el) + ' (scrolls but is not a focusable, labelled region)');
+    }
+  }
+  return {width: document.documentElement.scrollWidth, wide: wide.slice(0, 8), regions, unnamed: clipped};
+}"""
+
+
+def embed_pages():
+    """The canonical embed pages (embed/v1/...): every demo and every quiz."""
+    return sorted(p.relative_to(SITE).parent.as_posix() + "/" for p in (SITE / "embed" / "v1").rglob("index.html"))
+
+
+def settle(page):
+    """Bring every demo on screen (demos start when they come near it) and wait until each shows a picture
+    (the build's preview or the live result) or has failed; then back to the top."""
+    demos = page.locator("[data-demo]")
+    for i in range(demos.count()):
+        demos.nth(i).scroll_into_view_if_needed()
+        page.wait_for_function("(d) => ['preview', 'ready', 'error'].includes(d.dataset.status)",
+                               arg=demos.nth(i).element_handle(), timeout=90_000)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.evaluate("document.fonts.ready")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1366px"])
+def test_no_sideways_scrolling(browser, site_url, viewport):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    problems = []
+    try:
+        for path in site_pages() + embed_pages():
+            page.goto(site_url + path)
+            settle(page)
+            found = page.evaluate(OVERFLOW_JS, viewport["width"])
+            if found["width"] > viewport["width"]:
+                problems.append(f"{path}: document is {found['width']} px wide: {found['wide']}")
+            if found["unnamed"]:
+                problems.append(f"{path}: {found['unnamed']}")
+            clipped = [r for r in found["regions"] if not r.startswith("code")]     # long code lines may scroll
+            if viewport is DESKTOP and clipped:
+                problems.append(f"{path}: clipped on a desktop (scrolls inside): {clipped}")
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_heat_maps_stack_and_drop_cell_numbers_on_a_phone(browser, site_url):
+    """The gate inspector's state heat maps sit one above the other on a phone and show no in-cell numbers (cells
+    are too narrow to hold them); every value stays available as an accessible table."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(site_url + "embed/v1/gate-inspector/")
+        demo = page.locator('[data-demo="gate-inspector"]')
+        demo.and_(page.locator('[data-status="ready"]')).wait_for(timeout=90_000)
+        layout = page.evaluate("""() => {
+          const charts = [...document.querySelectorAll('[data-demo] .sh-demo-chart')];
+          return charts.map((box) => {
+            const inst = box.sequencehubChart;
+            const option = inst.getOption();
+            return {grids: option.grid.map((g) => [g.left, g.top]), labels: option.series.map((s) => s.label.show)};
+          });
+        }""")
+        states = layout[1]
+        assert len({str(top) for _, top in states["grids"]}) == len(states["grids"]), states   # stacked
+        assert not any(layout[0]["labels"]) and not any(states["labels"]), layout
+        table = demo.locator("table.sh-demo-values").first
+        assert table.count() == 1
+        caption = table.locator("caption").text_content()
+        assert "input gate" in caption or "gate" in caption
+        values = table.locator("td").all_text_contents()
+        assert values and all(re.fullmatch(r"[−-]?\d+\.\d+", v) for v in values), values[:5]
+    finally:
+        context.close()
