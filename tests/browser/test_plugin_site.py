@@ -24,6 +24,7 @@ from embed_helpers import answer_choice
 
 ENGINE = ROOT / ".build" / "engine"
 MODELS = ROOT / ".build" / "models"
+CHARTS = ROOT / "overrides" / "sequencehub" / "assets" / "vendor" / "echarts.min.js"    # `make charts`, git-ignored
 
 
 SITE_DOC = textwrap.dedent("""\
@@ -78,7 +79,7 @@ def wheel_python(tmp):
     source_copy(src)
     env = {**os.environ, "PYTHONPATH": str(src / "overrides")}        # ship into the copy, not the checkout
     run([sys.executable, "-m", "sequencehub.embed.packaging", "ship", "--engine", ENGINE, "--models", MODELS,
-         "--node-modules", ROOT / "node_modules"], cwd=src, env=env)
+         "--node-modules", ROOT / "node_modules", "--charts", CHARTS], cwd=src, env=env)
     assert (src / "overrides" / "sequencehub" / "engine" / "engine.json").is_file()
     run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", dist, src],
         cwd=src, env={**os.environ, "RNNCORE_DEBUG": "1"})
@@ -108,7 +109,8 @@ def other_site(request, tmp_path_factory):
     else:
         python = wheel_python(tmp)
         write_site(root, {})
-    run([python, "-m", "mkdocs", "build", "--strict", "-q"], cwd=root)
+    # not -q: MkDocs drops warnings below its log level before --strict counts them
+    run([python, "-m", "mkdocs", "build", "--strict"], cwd=root)
     url, server = serve_directory(root / "site")
     yield root / "site", url
     server.shutdown()

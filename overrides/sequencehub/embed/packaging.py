@@ -10,7 +10,8 @@ found, in order:
    ``pip wheel --no-deps --no-build-isolation .``);
 3. otherwise the build fails, naming both ways.
 
-    python -m sequencehub.embed.packaging ship [--engine .build/engine] [--models .build/models]
+    python -m sequencehub.embed.packaging ship [--engine .build/engine] [--models .build/models] \
+        [--node-modules node_modules] [--charts overrides/sequencehub/assets/vendor/echarts.min.js]
     python -m sequencehub.embed.packaging where      # prints what a build here would use
 """
 import argparse
@@ -78,8 +79,22 @@ def ship_vendor(node_modules):
     print(f"{node_modules} (vendored libraries, SCORM schemas) -> {target}")
 
 
-def ship(engine, models, node_modules="node_modules"):
+def ship_charts(charts):
+    """Put the chart bundle (built by `make charts`, git-ignored, so absent from a fresh copy) into the package."""
+    from .. import assets
+    charts = pathlib.Path(charts)
+    if not charts.is_file():
+        sys.exit(f"{charts}: missing; run `make charts` first")
+    if charts.resolve() != assets.CHARTS.resolve():
+        assets.CHARTS.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(charts, assets.CHARTS)
+    print(f"{charts} -> {assets.CHARTS}")
+
+
+def ship(engine, models, node_modules="node_modules", charts=None):
+    from .. import assets
     ship_vendor(node_modules)
+    ship_charts(charts or assets.CHARTS)
     for kind, source in (("engine", engine), ("models", models)):
         source = pathlib.Path(source)
         if not source.is_dir():
@@ -98,13 +113,14 @@ def main(argv=None):
     s.add_argument("--engine", default=".build/engine")
     s.add_argument("--models", default=".build/models")
     s.add_argument("--node-modules", default="node_modules")
+    s.add_argument("--charts", help="the bundle `make charts` built (default: the package's own)")
     w = sub.add_parser("where", help="print the engine and models folders a build would use")
     w.add_argument("--engine-dir")
     w.add_argument("--models-dir")
     w.add_argument("-f", "--config-file", default="mkdocs.yml")
     args = parser.parse_args(argv)
     if args.command == "ship":
-        ship(args.engine, args.models, args.node_modules)
+        ship(args.engine, args.models, args.node_modules, args.charts)
     else:
         try:
             print("engine:", resolve("engine", args.engine_dir, args.config_file))
