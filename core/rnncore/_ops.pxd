@@ -22,10 +22,94 @@ cdef extern from *:
     #ifndef RC_FUSED_MIN_BATCH
     #define RC_FUSED_MIN_BATCH 8
     #endif
+    #ifndef RC_VECTOR_TILES            /* once per C file: _ops_avx2.pyx cimports this .pxd under two names */
+    #define RC_VECTOR_TILES
+    #include <string.h>
+    /* float32 register tiles in C with GCC/clang vector types (SIMD128 in WebAssembly, split or scalarised where the
+       target's vectors are narrower): written in Cython, gcc kept the accumulators of a tile in a stack array, zeroed
+       it with rep stos and added it to ``out`` one float at a time, which at the small products of teaching sizes
+       (n_in = 32) cost as much as the multiply-adds. Here the accumulators are named variables, so they stay in
+       registers. A vector is half a tile row (RC_V floats). */
+    #define RC_V (RC_TILE / 2)
+    typedef float rc_vf __attribute__((vector_size(RC_V * sizeof(float))));
+
+    /* One register tile row r: two vectors of accumulators, their multiply-adds, their store (bias + acc, or out += acc) */
+    #define RC_DECL(r) rc_vf lo##r = {0}, hi##r = {0};
+    #define RC_FMA(r) { float s = vj[r * ldv]; lo##r += s * w0; hi##r += s * w1; }
+    #define RC_BIAS(r) { o0 = w0 + lo##r; o1 = w1 + hi##r; memcpy(out + r * ldo, &o0, sizeof o0); \
+                         memcpy(out + r * ldo + RC_V, &o1, sizeof o1); }
+    #define RC_ACC(r) { memcpy(&o0, out + r * ldo, sizeof o0); memcpy(&o1, out + r * ldo + RC_V, sizeof o1); \
+                        o0 += lo##r; o1 += hi##r; memcpy(out + r * ldo, &o0, sizeof o0); \
+                        memcpy(out + r * ldo + RC_V, &o1, sizeof o1); }
+    #define RC_EACH4(M) M(0) M(1) M(2) M(3)
+    #define RC_EACH8(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
+    #define RC_TILE_F(NAME, ROWS)                                                                                        \
+    static inline void NAME(Py_ssize_t n_in, const float* v, Py_ssize_t ldv, Py_ssize_t ldj, const float* w,            \
+                            Py_ssize_t ldw, const float* bias, float* out, Py_ssize_t ldo) {                           \
+        rc_vf w0, w1, o0, o1;                                                                                            \
+        Py_ssize_t j;                                                                                                    \
+        ROWS(RC_DECL)                                                                                                    \
+        for (j = 0; j < n_in; j++) {                                                                                     \
+            const float* vj = v + j * ldj;                                                                               \
+            memcpy(&w0, w + j * ldw, sizeof w0);                                                                         \
+            memcpy(&w1, w + j * ldw + RC_V, sizeof w1);                                                                  \
+            ROWS(RC_FMA)                                                                                                 \
+        }                                                                                                                \
+        if (bias) {                                                                                                      \
+            memcpy(&w0, bias, sizeof w0);                                                                                \
+            memcpy(&w1, bias + RC_V, sizeof w1);                                                                         \
+            ROWS(RC_BIAS)                                                                                                \
+        } else {                                                                                                         \
+            ROWS(RC_ACC)                                                                                                 \
+        }                                                                                                                \
+    }
+    RC_TILE_F(rc_tile4_f, RC_EACH4)
+    RC_TILE_F(rc_tile8_f, RC_EACH8)
+
+    /* out[0:n_out] += v[0:n_in] @ w for one row, w row-major with stride ldw: 4 vectors of out in registers over all
+       of j, with two sets of accumulators (even and odd j) so the multiply-adds of one set overlap the other's */
+    static inline Py_ssize_t rc_row_f(Py_ssize_t n_in, Py_ssize_t n_out, const float* v, const float* w, Py_ssize_t ldw,
+                                      float* out) {
+        Py_ssize_t k = 0, j;
+        int q;
+        rc_vf a[4], b[4], t;
+        for (; k + 4 * RC_V <= n_out; k += 4 * RC_V) {
+            for (q = 0; q < 4; q++) { a[q] = (rc_vf){0}; b[q] = (rc_vf){0}; }
+            for (j = 0; j + 2 <= n_in; j += 2) {
+                const float* w0 = w + j * ldw + k;
+                float s0 = v[j], s1 = v[j + 1];
+                for (q = 0; q < 4; q++) {
+                    memcpy(&t, w0 + q * RC_V, sizeof t);
+                    a[q] += s0 * t;
+                    memcpy(&t, w0 + ldw + q * RC_V, sizeof t);
+                    b[q] += s1 * t;
+                }
+            }
+            if (j < n_in) {
+                for (q = 0; q < 4; q++) {
+                    memcpy(&t, w + j * ldw + k + q * RC_V, sizeof t);
+                    a[q] += v[j] * t;
+                }
+            }
+            for (q = 0; q < 4; q++) {
+                memcpy(&t, out + k + q * RC_V, sizeof t);
+                t += a[q] + b[q];
+                memcpy(out + k + q * RC_V, &t, sizeof t);
+            }
+        }
+        return k;
+    }
+    #endif
     """
     enum: RC_TILE
     enum: RC_ROWS8
     enum: FUSED_MIN_BATCH "RC_FUSED_MIN_BATCH"
+    void rc_tile4_f(Py_ssize_t n_in, const float* v, Py_ssize_t ldv, Py_ssize_t ldj, const float* w, Py_ssize_t ldw,
+                    const float* bias, float* out, Py_ssize_t ldo) noexcept nogil
+    void rc_tile8_f(Py_ssize_t n_in, const float* v, Py_ssize_t ldv, Py_ssize_t ldj, const float* w, Py_ssize_t ldw,
+                    const float* bias, float* out, Py_ssize_t ldo) noexcept nogil
+    Py_ssize_t rc_row_f(Py_ssize_t n_in, Py_ssize_t n_out, const float* v, const float* w, Py_ssize_t ldw,
+                        float* out) noexcept nogil
 
 
 cdef inline void axpy(Py_ssize_t n, real a, const real* x, real* y) noexcept nogil:
@@ -95,12 +179,10 @@ cdef inline real dot(Py_ssize_t n, const real* a, const real* b) noexcept nogil:
     return s
 
 
-cdef inline void _tile_acc(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, Py_ssize_t ldj,
-                           const real* w, Py_ssize_t ldw,
-                           const real* bias, real* out, Py_ssize_t ldo) noexcept nogil:
-    """out[0:4, 0:RC_TILE] += v[0:4, :] @ w[:, 0:RC_TILE]: one register tile, v[r, j] at v[r ldv + j ldj], w with
-    row stride ldw. gemm's tiles read v by rows (ldj = 1); gemm_tn_acc's read g^T (ldv = 1, ldj = g's row
-    stride). With a ``bias`` (RC_TILE,): out[0:4, 0:RC_TILE] = bias + v @ w instead (out is not read)."""
+cdef inline void _generic_tile4(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, Py_ssize_t ldj,
+                                const real* w, Py_ssize_t ldw,
+                                const real* bias, real* out, Py_ssize_t ldo) noexcept nogil:
+    """_tile_acc's arithmetic in Cython (float64; gcc keeps its float32 accumulators in memory)."""
     cdef real acc[4 * RC_TILE]
     cdef Py_ssize_t j, q, r
     cdef real v0, v1, v2, v3
@@ -130,12 +212,23 @@ cdef inline void _tile_acc(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, Py_ss
                 out[r * ldo + q] += acc[r * RC_TILE + q]
 
 
-cdef inline void _tile_acc8(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, Py_ssize_t ldj,
-                            const real* w, Py_ssize_t ldw,
-                            const real* bias, real* out, Py_ssize_t ldo) noexcept nogil:
-    """out[0:8, 0:RC_TILE] += v[0:8, :] @ w[:, 0:RC_TILE]: the 8-row register tile (AVX-512 build): 2 loads of w
-    and 8 broadcasts feed 16 multiply-adds, so the multiply-add units, not the loads, set the pace. With a
-    ``bias``: out = bias + v @ w, as in _tile_acc."""
+cdef inline void _tile_acc(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, Py_ssize_t ldj,
+                           const real* w, Py_ssize_t ldw,
+                           const real* bias, real* out, Py_ssize_t ldo) noexcept nogil:
+    """out[0:4, 0:RC_TILE] += v[0:4, :] @ w[:, 0:RC_TILE]: one register tile, v[r, j] at v[r ldv + j ldj], w with
+    row stride ldw. gemm's tiles read v by rows (ldj = 1); gemm_tn_acc's read g^T (ldv = 1, ldj = g's row
+    stride). With a ``bias`` (RC_TILE,): out[0:4, 0:RC_TILE] = bias + v @ w instead (out is not read). float32: the
+    same arithmetic in C (rc_tile4_f, registers only)."""
+    if real is float:
+        rc_tile4_f(n_in, v, ldv, ldj, w, ldw, bias, out, ldo)
+    else:
+        _generic_tile4(n_in, v, ldv, ldj, w, ldw, bias, out, ldo)
+
+
+cdef inline void _generic_tile8(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, Py_ssize_t ldj,
+                                const real* w, Py_ssize_t ldw,
+                                const real* bias, real* out, Py_ssize_t ldo) noexcept nogil:
+    """_tile_acc8's arithmetic in Cython (float64; gcc keeps its float32 accumulators in memory)."""
     cdef real acc[8 * RC_TILE]
     cdef Py_ssize_t j, q, r
     cdef real v0, v1, v2, v3, v4, v5, v6, v7
@@ -171,6 +264,18 @@ cdef inline void _tile_acc8(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, Py_s
         for r in range(8):
             for q in range(RC_TILE):
                 out[r * ldo + q] += acc[r * RC_TILE + q]
+
+
+cdef inline void _tile_acc8(Py_ssize_t n_in, const real* v, Py_ssize_t ldv, Py_ssize_t ldj,
+                            const real* w, Py_ssize_t ldw,
+                            const real* bias, real* out, Py_ssize_t ldo) noexcept nogil:
+    """out[0:8, 0:RC_TILE] += v[0:8, :] @ w[:, 0:RC_TILE]: the 8-row register tile (AVX-512 build): 2 loads of w
+    and 8 broadcasts feed 16 multiply-adds, so the multiply-add units, not the loads, set the pace. With a
+    ``bias``: out = bias + v @ w, as in _tile_acc."""
+    if real is float:
+        rc_tile8_f(n_in, v, ldv, ldj, w, ldw, bias, out, ldo)
+    else:
+        _generic_tile8(n_in, v, ldv, ldj, w, ldw, bias, out, ldo)
 
 
 cdef inline void gemm_acc(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
@@ -290,7 +395,11 @@ cdef inline void gemm(Py_ssize_t m, Py_ssize_t n_in, Py_ssize_t n_out,
                          ldw, out + b * ldo + k)
                 k += RC_TILE
         else:
-            gemv_acc(n_in, n_out, v + b * ldv, w, ldw, out + b * ldo)
+            k = 0
+            if real is float:                        # whole blocks of 2 RC_TILE columns with registers only
+                k = rc_row_f(n_in, n_out, v + b * ldv, w, ldw, out + b * ldo)
+            if k < n_out:
+                gemv_acc(n_in, n_out - k, v + b * ldv, w + k, ldw, out + b * ldo + k)
 
 
 cdef inline void _gemm_tn_tiled(Py_ssize_t m, Py_ssize_t n_out, Py_ssize_t n_in,

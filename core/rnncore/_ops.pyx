@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Array kernels besides the cells, usable without numpy (any buffer in, typed memoryviews).
 
-``rnncore.api`` uses the checks (``count_nonfinite``), copies (``copy_cols``) and the CPU probe; ``linear_fwd``,
+``rnncore.api`` uses the checks (``count_nonfinite``, ``first_invalid``), copies (``copy_cols``) and the CPU probe; ``linear_fwd``,
 ``linear_bwd_x``, ``outer_acc``, ``sum_tb`` and ``transpose2d`` are a dense layer's forward and gradients on
 time-major blocks (the training readout y_t W^T + b, with or without numpy); ``sigmoid_inplace``/``tanh_inplace``
 expose the vectorised activations (tests, lessons); ``rows_in``/``rows_out`` move batch rows between the caller's
@@ -10,6 +10,7 @@ layout (batch-first or not, any row order) and the kernels' (time-major, rows so
 is the build chosen for this CPU.
 Shapes: time-major (T, B, .) blocks; ``w_t`` means a weight matrix stored transposed (in, out).
 """
+from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBUF_WRITABLE
 from rnncore._types cimport real
 from rnncore._ops cimport axpy, gemv_acc, gemm_acc, gemm_tn_acc
 from rnncore._activations cimport sigmoid, tanh_
@@ -156,6 +157,70 @@ def count_nonfinite(const real[::1] x):       # IN (N,): how many entries are Na
             v = x[k] - x[k]                   # 0 for a finite number, NaN for NaN and +-inf
             bad += v != v
     return bad
+
+
+cdef inline Py_ssize_t _nonfinite(Py_ssize_t n, const real* x) noexcept nogil:
+    cdef Py_ssize_t k, bad = 0
+    cdef real v
+    for k in range(n):
+        v = x[k] - x[k]
+        bad += v != v
+    return bad
+
+
+cdef bint _valid(object a, tuple shape, char code, bint writable, Py_ssize_t max_dim, object ndarray) except -1:
+    """One array of first_invalid: its kind, buffer, format, shape, then its values."""
+    cdef Py_buffer view
+    cdef const char* f
+    cdef Py_ssize_t i, n, want
+    cdef bint ok
+    cdef int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (PyBUF_WRITABLE if writable else 0)
+    if not (isinstance(a, memoryview) or (ndarray is not None and isinstance(a, ndarray))):
+        return False
+    try:
+        PyObject_GetBuffer(a, &view, flags)
+    except (BufferError, TypeError, ValueError):  # not C-contiguous, or read-only when writable was asked
+        return False
+    try:
+        f = view.format
+        if f[0] == b'<' or f[0] == b'=' or f[0] == b'@':
+            f += 1
+        ok = f[0] == code and f[1] == 0 and view.ndim == len(shape)
+        for i in range(view.ndim if ok else 0):
+            want = shape[i]
+            n = view.shape[i]
+            ok = ok and (n == want if want >= 0 else 1 <= n <= max_dim)
+        if ok:
+            n = view.len // view.itemsize
+            with nogil:
+                if code == b'f':
+                    ok = _nonfinite(n, <const float*>view.buf) == 0
+                else:
+                    ok = _nonfinite(n, <const double*>view.buf) == 0
+        return ok
+    finally:
+        PyBuffer_Release(&view)
+
+
+def first_invalid(list arrays,                # IN the arrays to check
+                  tuple shapes,               # IN each one's shape; an entry -1: any size in [1, max_dim]
+                  str dtype,                  # IN 'float32' or 'float64'
+                  bint writable,              # IN they must also be writable
+                  Py_ssize_t max_dim,
+                  ndarray=None):              # IN numpy.ndarray, or None without numpy
+    """The index of the first of ``arrays`` that is not an ndarray or memoryview of that dtype and shape,
+    C-contiguous (and writable), with every value finite; -1 when all are.
+
+    rnncore.api's fast check, run on every call: one compiled pass over every parameter and input, so that a NaN
+    written into a weight in place is caught on the next call as surely as a replaced array; at the smallest sizes
+    the Python-level checks it replaces cost more than the model. It says only which array fails: the caller checks
+    that one again in Python to say how (argument, expected and actual value)."""
+    cdef Py_ssize_t i
+    cdef char code = b'f' if dtype == "float32" else b'd'
+    for i in range(len(arrays)):
+        if not _valid(arrays[i], <tuple>shapes[i], code, writable, max_dim, ndarray):
+            return i
+    return -1
 
 
 def sigmoid_inplace(real[::1] x):             # INOUT (N,): the core's vectorised sigmoid (for tests, lessons)

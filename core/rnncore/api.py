@@ -8,7 +8,8 @@ routes, chosen by size only:
   and in backward the weight gradients and ``dx``. Bit-identical with and without numpy.
 - *BLAS route* (numpy present and ``B * G*H * H >= BLAS_MIN_MACS``, or ``B <= 2`` and ``G*H * H >=
   BLAS_MIN_MACS_SMALL_BATCH``, and no ``lengths``): the time loop runs here, numpy's BLAS does each step's recurrent
-  product and the all-steps products; the step kernels do the elementwise gate work.
+  product and the all-steps products; the step kernels do the elementwise gate work. An LSTM forward takes it only
+  from ``LSTM_FWD_BLAS_FACTOR`` times that size (its fused kernel is faster), and forward and backward choose apart.
 
 Stacked layers run one after the other, each over the whole sequence (layer k reads layer k-1's output, after
 dropout in training mode). The kernels see time-major data with the batch rows sorted by decreasing length (when
@@ -69,6 +70,10 @@ def _cell_kernels(cell, B, backward=False):
 # loop of per-step BLAS calls at every benchmark size with 512-bit vectors, up to ~4M multiply-adds per step with
 # 256-bit ones, ~1M with the portable 128-bit build.
 BLAS_MIN_MACS = {"avx512": 1 << 26, "avx2": 1 << 22}.get(SIMD, 1 << 20)
+# An LSTM forward from 8 rows is one fused product per step over packed weight panels (lstm_seq_fwd): with 256-bit
+# vectors it beats the BLAS loop up to 8x further (measured at B=64, H=256: 73 against 84 ms); its backward, and
+# GRU's forward (whose products are not fused), switch at BLAS_MIN_MACS.
+LSTM_FWD_BLAS_FACTOR = 8 if SIMD == "avx2" else 1
 
 np = buf.np
 
@@ -116,6 +121,20 @@ def _check_size(v, name, lo=1, hi=MAX_DIM):
 def _fmt(shape):
     shape = tuple(shape)
     return "(%s,)" % shape[0] if len(shape) == 1 else "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+def _typed(kernel, dtype):
+    """The compiled specialisation of a kernel for ``dtype``: calling it skips Cython's run-time dispatch on the
+    arguments' types (a few us a call; the typed memoryviews still check every buffer's format). A build whose
+    fused functions do not list their specialisations gets the kernel itself (the same code, found per call)."""
+    sigs = getattr(kernel, "__signatures__", None)
+    return sigs["float" if dtype == "float32" else "double"] if sigs else kernel
+
+
+def _ndarray():
+    """numpy's array type for ``_ops.first_invalid`` when numpy is there (a model made with numpy keeps its
+    ndarrays when the tests switch ``HAVE_NUMPY`` off), else None."""
+    return np.ndarray if np is not None else None
 
 
 def _check_finite(a, name):
@@ -193,7 +212,10 @@ class _Layer:
         # dropout masks come from the model's own generator (seeded), so a run repeats with or without numpy
         self._dropout_rng = random.Random(None if seed is None else "dropout:%d" % seed)
         self._shapes = self.param_shapes()
-        self._checked_key = None
+        self._shape_list = tuple(self._shapes.values())
+        # (weight_ih, weight_hh, bias_ih, bias_hh) names of layer k, direction d: _names[k][d]
+        self._names = [[tuple("%s_l%d%s" % (w, k, sfx) for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+                        for sfx in self.suffixes] for k in range(self.num_layers)]
         self.params = self._init_params(seed)
         self._cache = None
         self._grad_sq = None
@@ -266,35 +288,40 @@ class _Layer:
         return param_count(self.cell, self.input_size, self.hidden_size, self.bidirectional, self.num_layers)
 
     def _checked_params(self):
-        """Every parameter present, of its shape and dtype, C-contiguous, writable and finite.
+        """Every parameter present, of its shape and dtype, C-contiguous, writable and finite: checked on every
+        call, since arrays can be replaced, reshaped or written in place between calls. The common case is one
+        compiled pass over all of them (``_ops.first_invalid``: kind, buffer, format, shape, then each value);
+        when it finds a problem, the Python checks below say which argument and how."""
+        params = self.params
+        if type(params) is dict:
+            arrays = [params.get(name) for name in self._shapes]
+            if _ops.first_invalid(arrays, self._shape_list, self.dtype, True, MAX_DIM, _ndarray()) < 0:
+                return params
+        return self._explain_params()
 
-        The structural checks are redone only when an entry of ``params`` was replaced (identity changed);
-        the NaN/inf scan runs every time, since values may be written in place.
-        """
+    def _explain_params(self):
+        """The checks of ``_checked_params`` one by one in Python, raising with the argument's name and the expected
+        and actual value."""
         if not isinstance(self.params, dict):
             raise TypeError("params: expected a dict, got %s" % type(self.params).__name__)
         shapes = self._shapes
-        key = tuple(id(self.params.get(name)) for name in shapes)
-        if key != self._checked_key:
-            self._checked_key = None
-            missing = sorted(set(shapes) - set(self.params))
-            if missing:
-                raise ValueError("params: missing %s" % ", ".join(missing))
-            for name, shape in shapes.items():
-                p = self.params[name]
-                if not buf.is_array(p):
-                    raise TypeError("params[%r]: expected an array, got %s" % (name, type(p).__name__))
-                if buf.shape_of(p) != shape:
-                    raise ValueError("params[%r]: expected shape %s, got %s" % (name, _fmt(shape), _fmt(p.shape)))
-                if buf.dtype_name(p) != self.dtype:
-                    raise TypeError("params[%r]: expected dtype %s, got %s" % (name, self.dtype, buf.dtype_name(p)))
-                if not buf.is_c_contiguous(p):
-                    raise ValueError("params[%r]: expected a C-contiguous array" % name)
-                if not buf.is_writable(p):
-                    raise ValueError("params[%r]: expected a writable array, got a read-only one" % name)
+        missing = sorted(set(shapes) - set(self.params))
+        if missing:
+            raise ValueError("params: missing %s" % ", ".join(missing))
+        for name, shape in shapes.items():
+            p = self.params[name]
+            if not buf.is_array(p):
+                raise TypeError("params[%r]: expected an array, got %s" % (name, type(p).__name__))
+            if buf.shape_of(p) != shape:
+                raise ValueError("params[%r]: expected shape %s, got %s" % (name, _fmt(shape), _fmt(p.shape)))
+            if buf.dtype_name(p) != self.dtype:
+                raise TypeError("params[%r]: expected dtype %s, got %s" % (name, self.dtype, buf.dtype_name(p)))
+            if not buf.is_c_contiguous(p):
+                raise ValueError("params[%r]: expected a C-contiguous array" % name)
+            if not buf.is_writable(p):
+                raise ValueError("params[%r]: expected a writable array, got a read-only one" % name)
         for name in shapes:
             _check_finite(self.params[name], "params[%r]" % name)
-        self._checked_key = key
         return self.params
 
     def state_dict(self):
@@ -362,8 +389,13 @@ class _Layer:
 
     # ------------------------------------------------------------------------------------------------- inputs
     def _input(self, obj, name, shape, what):
-        """``obj`` as a C-contiguous array of the model's dtype and exactly ``shape`` (entries None: any size)."""
+        """``obj`` as a C-contiguous array of the model's dtype and exactly ``shape`` (entries None: any size in
+        [1, MAX_DIM]), every value finite: one compiled check (``_ops.first_invalid``), or the Python ones below
+        to say what is wrong."""
         a = buf.as_array(obj, name, self.dtype)
+        if _ops.first_invalid([a], (tuple(-1 if s is None else s for s in shape),), self.dtype, False, MAX_DIM,
+                              _ndarray()) < 0:
+            return a
         got = buf.shape_of(a)
         if len(got) != len(shape) or any(s is not None and s != g for s, g in zip(shape, got)):
             want = _fmt(["*" if s is None else s for s in shape])
@@ -374,7 +406,6 @@ class _Layer:
                                  % (name, what, MAX_DIM, _fmt(got)))
         _check_finite(a, name)
         return a
-
 
     def _state_input(self, state, name, B):
         """The initial (or final-gradient) state: None -> zeros; h (D*L, B, H), or (h, c) for LSTM. Returns a list
@@ -411,10 +442,12 @@ class _Layer:
         _ops.rows_out(a, out, order, batch_first)
         return out
 
-    def _use_blas(self, B):
-        """The BLAS route (numpy only) for a batch of B: per-step products of B * G*H * H multiply-adds."""
+    def _use_blas(self, B, backward):
+        """The BLAS route (numpy only) for a batch of B: per-step products of B * G*H * H multiply-adds. Forward and
+        backward choose apart (both routes keep the same gates and states)."""
         per_row = GATES[self.cell] * self.hidden_size * self.hidden_size
-        return buf.HAVE_NUMPY and (B * per_row >= BLAS_MIN_MACS or (B <= 2 and per_row >= BLAS_MIN_MACS_SMALL_BATCH))
+        macs = BLAS_MIN_MACS * (LSTM_FWD_BLAS_FACTOR if self.cell == "lstm" and not backward else 1)
+        return buf.HAVE_NUMPY and (B * per_row >= macs or (B <= 2 and per_row >= BLAS_MIN_MACS_SMALL_BATCH))
 
 
     # ------------------------------------------------------------------------------------------------ forward
@@ -447,7 +480,7 @@ class _Layer:
         s0 = [self._kernel_layout(s, order, False) for s in self._state_input(state, "state", B)]
         work = self._take_workspace(T, B)
         self._cache = self._gates = self._grad_sq = None
-        blas = bs is None and self._use_blas(B)
+        blas = bs is None and self._use_blas(B, backward=False)
         final = [buf.zeros((D * L, B, H), self.dtype) for _ in s0]   # h_T (and c_T) of each layer and direction
         layers = []
         xin = self._kernel_layout(x, order, bf)
@@ -463,7 +496,8 @@ class _Layer:
             y = buf.zeros((T, B, D * H), self.dtype)
             dirs = self._layer_fwd(k, params, xin, s0, final, y, bs, blas, work[k] if work else None)
             layers.append({"x": xin, "y": y, "dirs": dirs, "mask": mask})
-        self._cache = {"T": T, "B": B, "layers": layers, "blas": blas, "order": order, "bs": bs}
+        self._cache = {"T": T, "B": B, "layers": layers, "blas": bs is None and self._use_blas(B, backward=True),
+                       "order": order, "bs": bs}
         y = self._caller_layout(layers[-1]["y"], order, bf)
         final = [self._caller_layout(f, order, False) for f in final]
         return y, (tuple(final) if self.cell == "lstm" else final[0])
@@ -475,10 +509,8 @@ class _Layer:
         T, B = x.shape[0], x.shape[1]
         D, H, G = self.num_directions, self.hidden_size, GATES[self.cell]
         dirs = []
-        for d, sfx in enumerate(self.suffixes):
-            sfx = "_l%d%s" % (k, sfx)
-            w_ih, w_hh = params["weight_ih" + sfx], params["weight_hh" + sfx]
-            b_ih, b_hh = params["bias_ih" + sfx], params["bias_hh" + sfx]
+        for d, names in enumerate(self._names[k]):
+            w_ih, w_hh, b_ih, b_hh = [params[name] for name in names]
             j = k * D + d                                            # PyTorch's index into the state
             h0, hT = buf.take(s0[0], j), buf.take(final[0], j)
             c0, cT = (buf.take(s0[1], j), buf.take(final[1], j)) if self.cell == "lstm" else (None, None)
@@ -491,18 +523,22 @@ class _Layer:
             kern = _cell_kernels(self.cell, B)
             if blas:
                 np.matmul(x.reshape(T * B, -1), w_ih.T, out=a.reshape(T * B, G * H))   # 1: x_t W_ih^T, all t
-                a += b_ih
+                if self.cell == "gru":                 # r multiplies W_hn h + b_hn: b_hh stays with the step
+                    a += b_ih
+                else:                                  # 1: + b_ih + b_hh, once for all steps
+                    a += b_ih + b_hh
                 self._blas_fwd(a, w_hh, b_hh, h0, c0, aux, y, col, rev)
                 t_last = 0 if rev else T - 1
                 hT[...] = y[t_last, :, col:col + H]
                 if cT is not None:
                     cT[...] = aux[t_last]
             elif self.cell == "lstm":
-                kern.lstm_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, c0, a, aux, y, hT, cT, col, rev, bs)
+                _typed(kern.lstm_seq_fwd, self.dtype)(x, w_ih, b_ih, w_hh, b_hh, h0, c0, a, aux, y, hT, cT, col, rev,
+                                                      bs)
             elif self.cell == "gru":
-                kern.gru_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, a, aux, y, hT, col, rev, bs)
+                _typed(kern.gru_seq_fwd, self.dtype)(x, w_ih, b_ih, w_hh, b_hh, h0, a, aux, y, hT, col, rev, bs)
             else:
-                kern.rnn_seq_fwd(x, w_ih, b_ih, w_hh, b_hh, h0, a, y, hT, col, rev, bs)
+                _typed(kern.rnn_seq_fwd, self.dtype)(x, w_ih, b_ih, w_hh, b_hh, h0, a, y, hT, col, rev, bs)
             dirs.append({"a": a, "aux": aux, "h0": h0, "c0": c0})
         return dirs
 
@@ -521,24 +557,29 @@ class _Layer:
         return [lay["dirs"] for lay in c["layers"]]
 
     def _blas_fwd(self, a, w_hh, b_hh, h0, c0, aux, y, col, rev):
+        """The time loop of the BLAS route: ``a`` holds x_t W_ih^T + b_ih (+ b_hh but for GRU) for every t."""
         T, B, H = a.shape[0], a.shape[1], self.hidden_size
         ah = np.empty((B, a.shape[2]), dtype=a.dtype)
-        hs = np.empty((T, B, H), dtype=a.dtype)                      # this direction's h_t, contiguous
+        # this direction's h_t, contiguous for the next step's product: y itself with one direction
+        hs = y if y.shape[2] == H else np.empty((T, B, H), dtype=a.dtype)
         h_prev, c_prev = h0, c0
         w_hh_t = w_hh.T
+        step = _typed({"lstm": _lstm.lstm_step_fwd, "gru": _gru.gru_step_fwd, "rnn": _rnn.rnn_step_fwd}[self.cell],
+                      self.dtype)
         for s in range(T):
             t = T - 1 - s if rev else s
             np.matmul(h_prev, w_hh_t, out=ah)                        # 1: W_hh h_{t-1} (BLAS)
-            ah += b_hh
             if self.cell == "lstm":
-                _lstm.lstm_step_fwd(a[t], ah, c_prev, aux[t], hs[t])
+                step(a[t], ah, c_prev, aux[t], hs[t])
                 c_prev = aux[t]
             elif self.cell == "gru":
-                _gru.gru_step_fwd(a[t], ah, h_prev, aux[t], hs[t])
+                ah += b_hh
+                step(a[t], ah, h_prev, aux[t], hs[t])
             else:
-                _rnn.rnn_step_fwd(a[t], ah, hs[t])
+                step(a[t], ah, hs[t])
             h_prev = hs[t]
-        y[:, :, col:col + H] = hs
+        if hs is not y:
+            y[:, :, col:col + H] = hs
 
 
     # ----------------------------------------------------------------------------------------------- backward

@@ -168,6 +168,36 @@ def test_params_checks():
                            "bias_ih_l0": np.zeros(5), "bias_hh_l0": np.zeros(4)})
 
 
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_params_changed_in_place_after_a_good_call(cell, dtype):
+    """The same array objects, changed in place between calls: every call checks again, forward and backward."""
+    m = getattr(rnncore, cell.upper())(3, 4, dtype=dtype, num_layers=2)
+    x = np.zeros((2, 1, 3), dtype=dtype)
+    y, _ = m.forward(x)
+    w = m.params["weight_hh_l1"]
+    w[1, 2] = np.inf                                     # written in place: same object, same shape and flags
+    with pytest.raises(ValueError, match=r"params\['weight_hh_l1'\]: contains 1 NaN or infinite"):
+        m.forward(x)
+    with pytest.raises(ValueError, match=r"params\['weight_hh_l1'\]: contains 1 NaN"):
+        m.backward(np.ones_like(y))
+    w[1, 2] = 0
+    m.forward(x)
+    b = m.params["bias_ih_l0"]
+    b.shape = (b.shape[0] // 2, 2)                       # reshaped in place
+    with pytest.raises(ValueError, match=r"params\['bias_ih_l0'\]: expected shape \(%d,\), got" % b.size):
+        m.forward(x)
+    b.shape = (b.size,)
+    b.flags.writeable = False                            # made read-only in place
+    with pytest.raises(ValueError, match=r"params\['bias_ih_l0'\]: expected a writable array"):
+        m.forward(x)
+    b.flags.writeable = True
+    m.forward(x)
+    x[1, 0, 2] = np.nan
+    with pytest.raises(ValueError, match=r"^x: contains 1 NaN"):
+        m.forward(x)
+
+
 def test_param_count_checks():
     with pytest.raises(ValueError, match="cell"):
         rnncore.param_count("transformer", 3, 4)
