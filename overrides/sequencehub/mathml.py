@@ -102,7 +102,7 @@ def to_text(element):
         return " "
     text = (element.text or "").strip() if name in ("mi", "mn", "mo", "mtext", "ms") else ""
     text = text.strip("\u2061\u2062\u2063\u2064")                  # invisible operators (function application)
-    if name == "mo" and text in ("=", "+", "−", "-", "⋅", "⊙", "≈", "≤", "≥", "→", "×", "∈"):
+    if name == "mo" and text in ("=", "+", "−", "-", "⋅", "⊙", "≈", "≤", "≥", "<", ">", "≠", "→", "×", "∈"):
         text = f" {text} "
     if name == "mo" and text == ",":
         text = ", "

@@ -57,6 +57,16 @@ lines.on("line", (line) => {
 """
 
 
+def readable(markup):
+    """The plain Unicode text of KaTeX's markup (its MathML part: c_t -> cₜ), for the search index."""
+    from .mathml import _math_element, to_text
+    found = MATHML.search(markup)
+    return to_text(_math_element(found.group(0))) if found else ""
+
+
+MATHML = re.compile(r"<math\b.*?</math>", re.S)
+
+
 class MathError(PluginError):
     """A formula KaTeX cannot typeset (its message names the formula)."""
 
@@ -120,9 +130,10 @@ class Katex:
 
         def replace(el):
             markup = rendered[el.start]
+            words = f'<span class="sh-math__text" hidden>{html.escape(readable(markup))}</span>'
             if el.tag == "div":
-                return f'<div class="sh-math sh-math--display" data-search-exclude>{markup}</div>'
-            return f'<span class="sh-math" data-search-exclude>{markup}</span>'
+                return f'<div class="sh-math sh-math--display" data-search-exclude>{markup}</div>{words}'
+            return f'<sh-math class="sh-math" data-search-exclude>{markup}</sh-math>{words}'
 
         return htmltext.replace_elements(text, _is_formula, replace)
 
