@@ -83,6 +83,20 @@ def test_glossary_entries_follow_the_jump_list():
 
 
 @built
+def test_meta_description_is_the_front_matter_escaped():
+    """MkDocs' Jinja does not autoescape: the theme escapes the description (a quote would end the attribute)."""
+    import yaml
+    for md in sorted((ROOT / "docs" / "lessons").glob("*.md")):
+        front = yaml.safe_load(md.read_text(encoding="utf-8").split("---")[1])
+        text = (SITE / "lessons" / md.stem / "index.html").read_text(encoding="utf-8")
+        raw = re.search(r'<meta name="description" content="([^"]*)">', text).group(1)
+        assert html.unescape(raw) == front["description"], md.name
+        assert "&" not in front["description"] or "&amp;" in raw, f"{md.name}: the description is not escaped"
+    assert any("&" in yaml.safe_load(md.read_text(encoding="utf-8").split("---")[1])["description"]
+               for md in (ROOT / "docs" / "lessons").glob("*.md")), "no description exercises the escaping"
+
+
+@built
 def test_author_meta_holds_a_name():
     text = (SITE / "lessons" / "lstm" / "index.html").read_text(encoding="utf-8")
     author = html.unescape(re.search(r'<meta name="author" content="([^"]*)"', text).group(1))
