@@ -8,6 +8,11 @@ Pyodide, which has no numpy: so this module uses only the standard library and r
 Every result carries the parameters it was computed with (``params``, PyTorch names, nested lists), so a test or a
 reader can recompute it with the numpy reference.
 
+What lives between calls: the trained models a page sends once and then names by key are kept in the caller's
+``loaded`` store (``rnncore._requests.LoadedModels``; the engine's worker passes its own, ``rnncore.worker``);
+without one, a call builds the model it is sent and keeps nothing. The training races ``race_init`` starts stay in
+this module's ``_Races`` for the process's life (the site build's previews run races too).
+
 Conventions: time-major inputs ``x`` of shape (T, B, I) with B = 1 here; results drop the batch axis, so a trace
 ``h`` is a list of T lists of H numbers.
 """
