@@ -138,6 +138,7 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             log.warning("sequencehub: engine_dir %s does not exist: run `make engine` first (demos need it)",
                         self._path(self.config.engine_dir))
         models = self.models_folder(config)
+        self.previews.models = models
         if models is not None:
             assets.add(files, assets.tree(models, "engine/models", config))
         elif self.config.models_dir:
