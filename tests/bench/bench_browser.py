@@ -63,7 +63,7 @@ TEACHING = 4
 KERNEL_CELLS = ("lstm", "gru")
 KERNEL_PEERS = ("tfjs-wasm-ops", "tfjs-wasm-layers", "tfjs-cpu-ops", "tfjs-cpu-layers", "ort")
 KERNEL_TARGET = 3.0
-KERNEL_ROUNDS, KERNEL_LOOP_MS = 5, 60
+KERNEL_ROUNDS, KERNEL_LOOP_MS, KERNEL_SLOW_MS = 5, 60, 1000
 # float32 against float32: the peers' sums run in another order and the core's sigmoid/tanh are polynomials
 KERNEL_RTOL, KERNEL_ATOL = 2e-3, 2e-4
 COLD_TARGET_S = 4.0
@@ -275,7 +275,7 @@ def run_kernels(page, base, models, quick=False):
           f"{info['tfjsWasmSimd']}, threads {info['tfjsWasmThreads']}), onnxruntime-web {info['ort']} "
           f"({info['ortThreads']} thread), cross-origin isolated {info['crossOriginIsolated']}", flush=True)
     sizes = KERNEL_SIZES[:1] + KERNEL_SIZES[-1:] if quick else KERNEL_SIZES
-    rows = []
+    rows, profile = [], None
     for cell in KERNEL_CELLS:
         for (B, I, H, T, what) in sizes:
             spec, graph = kernel_case(cell, B, I, H, T)
@@ -284,8 +284,12 @@ def run_kernels(page, base, models, quick=False):
             spec["onnx"] = base + "models/" + name
             page.evaluate("(spec) => window.kernels.setup(spec)", spec)
             checks = check_kernels(page, spec)
+            if profile is None:                                 # the first (smallest) case: where its time goes
+                profile = page.evaluate("() => window.kernels.profileCore()")
+                profile.update(cell=cell, B=B, I=I, H=H, T=T)
             timing = page.evaluate("(o) => window.kernels.time(o)",
-                                   {"rounds": 2 if quick else KERNEL_ROUNDS, "loopMs": KERNEL_LOOP_MS})
+                                   {"rounds": 2 if quick else KERNEL_ROUNDS, "loopMs": KERNEL_LOOP_MS,
+                                    "slowMs": KERNEL_SLOW_MS})
             for phase in ("fwd", "fb"):
                 ms = {peer: timing["best"][f"{peer} {phase}"] for peer in ("core",) + KERNEL_PEERS
                       if f"{peer} {phase}" in timing["best"]}
@@ -302,7 +306,9 @@ def run_kernels(page, base, models, quick=False):
                       + f" | best peer {best}: {row['ratio']:.1f}x | max |y - core| {diff['y']:.1e}"
                       + (f", |dW_hh - core| {diff['dW_hh']:.1e}" if diff["dW_hh"] is not None else ""), flush=True)
     page.evaluate("() => window.kernels.teardown()")
-    return {"info": info, "rows": rows}
+    print("core forward, cProfile (%(cell)s %(B)d,%(I)d,%(H)d,%(T)d): " % profile
+          + ", ".join(f"{name} {share:.0%}" for name, share in profile["top"]), flush=True)
+    return {"info": info, "rows": rows, "profile": profile}
 
 
 def main(argv=None):
@@ -539,12 +545,13 @@ def kernel_lines(r):
         f"- Timing inside the page with `performance.now()` (the core: `time.perf_counter()` in Pyodide, which "
         f"is the worker's `performance.now()`): loops of >= {KERNEL_LOOP_MS} ms (the browser's clock is coarse "
         f"without cross-origin isolation), {KERNEL_ROUNDS} rounds in which the peers take turns, one untimed call "
-        "before each loop; the best round. Time per call (one whole sequence); in brackets the peer's time over "
+        f"before each loop; the best round (a call of over {KERNEL_SLOW_MS / 1000:g} s, TF.js's CPU backend at the "
+        "larger size, is measured once). Time per call (one whole sequence); in brackets the peer's time over "
         "the core's (above 1: the core is faster). Best peer / core: against the fastest peer of that row.",
         "",
-        "| cell | phase | B, I, H, T | size of | core | " + " | ".join(PEER_TITLES[p] for p in KERNEL_PEERS)
-        + " | best peer / core | max diff y, dW_hh |",
-        "|" + " --- |" * (7 + len(KERNEL_PEERS)),
+        "| cell | phase | B, I, H, T | size from | forward multiply-adds | core | "
+        + " | ".join(PEER_TITLES[p] for p in KERNEL_PEERS) + " | best peer / core | max diff y, dW_hh |",
+        "|" + " --- |" * (8 + len(KERNEL_PEERS)),
     ]
     for row in rows:
         ms = row["ms"]
@@ -553,7 +560,8 @@ def kernel_lines(r):
         diff = f"{row['diff']['y']:.1e}" + (f", {row['diff']['dW_hh']:.1e}" if row["diff"]["dW_hh"] is not None
                                              and row["phase"] == "fb" else "")
         lines.append(f"| {row['cell'].upper()} | {'forward' if row['phase'] == 'fwd' else 'fwd + bwd'} | "
-                     f"{row['B']}, {row['I']}, {row['H']}, {row['T']} | {row['what']} | {fmt_ms(ms['core'])} | "
+                     f"{row['B']}, {row['I']}, {row['H']}, {row['T']} | {row['what']} | {macs(row):,} | "
+                     f"{fmt_ms(ms['core'])} | "
                      + " | ".join(cells) + f" | {row['ratio']:.1f}x ({PEER_TITLES[row['best']]}){mark} | {diff} |")
     lines += [
         "",
@@ -561,8 +569,38 @@ def kernel_lines(r):
         f"peer: {'met' if met else 'NOT met'} (lowest: {low['ratio']:.1f}x, {low['cell'].upper()} "
         f"{'forward' if low['phase'] == 'fwd' else 'fwd + bwd'} at {low['B']}, {low['I']}, {low['H']}, {low['T']}, "
         f"against {PEER_TITLES[low['best']]}).",
+        "",
+    ]
+    prof = r["profile"]
+    fwd = [row for row in teaching if row["phase"] == "fwd"]
+    fb = [row for row in teaching if row["phase"] == "fb"]
+    big = [row for row in rows if not row["teaching"] and row["phase"] == "fwd"]
+    span = lambda rs: f"{min(r['ratio'] for r in rs):.1f}x to {max(r['ratio'] for r in rs):.1f}x"  # noqa: E731
+    lines += [
+        f"- Forward at teaching sizes: the best peer is always {', '.join(sorted({PEER_TITLES[r['best']] for r in fwd}))}"
+        f" and the core is {span(fwd)} its speed. These sequences are tiny ({min(map(macs, fwd)):,} to "
+        f"{max(map(macs, fwd)):,} multiply-adds, microseconds of arithmetic), so both times are per-call cost: "
+        "ONNX Runtime Web's `session.run` (an async call into its WASM module, the output copied out) against "
+        f"the core's Python-side work in Pyodide. cProfile of the core's forward in the engine's worker "
+        f"({prof['cell'].upper()} {prof['B']}, {prof['I']}, {prof['H']}, {prof['T']}; {prof['ms_per_call'] * 1000:.0f} µs "
+        "a call under the profiler), own time by function: "
+        + ", ".join(f"`{name}` {share:.0%}" for name, share in prof["top"])
+        + ". The compiled kernels' time is inside their caller `_layer_fwd`'s share; the rest is Python work "
+        "around them (allocating outputs, checking and NaN-scanning x and every parameter, reshaping "
+        "memoryviews), which is where a faster forward at these sizes has to come from.",
+        f"- Forward at the larger size: core / ONNX Runtime Web {span(big)}.",
+        f"- Forward + backward: TensorFlow.js is the only peer that trains (ONNX Runtime Web runs inference only); "
+        f"at teaching sizes the core is {span(fb)} the fastest TF.js variant. TF.js runs each time step as several "
+        "small ops (each dispatch costs microseconds on either backend) and differentiates through its tape.",
+        "- The machine is shared (see the load above): absolute times move from run to run by a factor of two or "
+        "more; the ratios, from interleaved rounds, move less.",
     ]
     return lines
+
+
+def macs(row):
+    """Multiply-adds of one forward pass: T * B * G*H * (I + H)."""
+    return row["T"] * row["B"] * {"lstm": 4, "gru": 3}[row["cell"]] * row["H"] * (row["I"] + row["H"])
 
 
 def split_sections(text):
