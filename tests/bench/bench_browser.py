@@ -233,9 +233,6 @@ def kernel_case(cell, B, I, H, T, with_onnx=True):
     (imported, not copied), whose session is created and checked against the native core here first."""
     import numpy as np
     import rnncore
-    import bench_core
-    if with_onnx and bench_core.ort is None:
-        raise SystemExit("onnx/onnxruntime are missing: `make bench-browser` installs tests/bench/requirements-bench.txt")
     rng = np.random.default_rng(0)
     x = rng.normal(size=(T, B, I)).astype(np.float32)
     dy = rng.normal(size=(T, B, H)).astype(np.float32)
@@ -245,6 +242,9 @@ def kernel_case(cell, B, I, H, T, with_onnx=True):
             "params": {k: b64(v) for k, v in params.items()}, "onnx": None}
     if not with_onnx:
         return spec, None
+    import bench_core                    # only here: importing it sets PyTorch's thread count (when installed)
+    if bench_core.ort is None:
+        raise SystemExit("onnx/onnxruntime are missing: `make bench-browser` installs tests/bench/requirements-bench.txt")
     sess = bench_core.onnx_session(cell, params, H, 1, False)
     np.testing.assert_allclose(sess.run(None, {"X": x})[0], m.forward(x)[0], rtol=KERNEL_RTOL, atol=KERNEL_ATOL)
     # onnx_session hands back the session, not the graph: ONNX Runtime's Python API keeps the bytes it was made from
@@ -575,12 +575,15 @@ def kernel_lines(r):
     fwd = [row for row in teaching if row["phase"] == "fwd"]
     fb = [row for row in teaching if row["phase"] == "fb"]
     big = [row for row in rows if not row["teaching"] and row["phase"] == "fwd"]
+    rate = max(macs(row) / (row["ms"]["core"] * 1000) for row in big)   # multiply-adds per µs, larger size
     span = lambda rs: f"{min(r['ratio'] for r in rs):.1f}x to {max(r['ratio'] for r in rs):.1f}x"  # noqa: E731
     lines += [
-        f"- Forward at teaching sizes: the best peer is always {', '.join(sorted({PEER_TITLES[r['best']] for r in fwd}))}"
-        f" and the core is {span(fwd)} its speed. These sequences are tiny ({min(map(macs, fwd)):,} to "
-        f"{max(map(macs, fwd)):,} multiply-adds, microseconds of arithmetic), so both times are per-call cost: "
-        "ONNX Runtime Web's `session.run` (an async call into its WASM module, the output copied out) against "
+        f"- Forward at teaching sizes: the fastest peer ({'; '.join(sorted({PEER_TITLES[r['best']] for r in fwd}))})"
+        f" over the core: {span(fwd)}. These sequences are small: at the rate the core's forward "
+        f"reaches at the larger size ({rate:.0f} multiply-adds per µs), their arithmetic would take "
+        f"{min(macs(r) / rate for r in fwd):.0f} to {max(macs(r) / rate for r in fwd):.0f} µs of the "
+        f"{min(r['ms']['core'] for r in fwd) * 1000:.0f} to {max(r['ms']['core'] for r in fwd) * 1000:.0f} µs "
+        "a call takes, so most of both times is per-call cost: ONNX Runtime Web's `session.run` (an async call into its WASM module, the output copied out) against "
         f"the core's Python-side work in Pyodide. cProfile of the core's forward in the engine's worker "
         f"({prof['cell'].upper()} {prof['B']}, {prof['I']}, {prof['H']}, {prof['T']}; {prof['ms_per_call'] * 1000:.0f} µs "
         "a call under the profiler), own time by function: "
@@ -588,9 +591,10 @@ def kernel_lines(r):
         + ". The compiled kernels' time is inside their caller `_layer_fwd`'s share; the rest is Python work "
         "around them (allocating outputs, checking and NaN-scanning x and every parameter, reshaping "
         "memoryviews), which is where a faster forward at these sizes has to come from.",
-        f"- Forward at the larger size: core / ONNX Runtime Web {span(big)}.",
+        f"- Forward at the larger size: the fastest peer ({'; '.join(sorted({PEER_TITLES[r['best']] for r in big}))})"
+        f" over the core: {span(big)}.",
         f"- Forward + backward: TensorFlow.js is the only peer that trains (ONNX Runtime Web runs inference only); "
-        f"at teaching sizes the core is {span(fb)} the fastest TF.js variant. TF.js runs each time step as several "
+        f"at teaching sizes the fastest TF.js variant over the core: {span(fb)}. TF.js runs each time step as several "
         "small ops (each dispatch costs microseconds on either backend) and differentiates through its tape.",
         "- The machine is shared (see the load above): absolute times move from run to run by a factor of two or "
         "more; the ratios, from interleaved rounds, move less.",

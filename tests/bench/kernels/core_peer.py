@@ -70,7 +70,7 @@ class Case:
         stats = pstats.Stats(prof)
         own = {}
         for (path, _, name), (_, _, tt, _, _) in stats.stats.items():
-            key = "%s:%s" % (path.rsplit("/", 1)[-1], name)
+            key = name if path == "~" else "%s:%s" % (path.rsplit("/", 1)[-1], name)    # "~": a C function
             own[key] = own.get(key, 0.0) + tt
         top = sorted(own.items(), key=lambda kv: -kv[1])[:8]
         return {"ms_per_call": 1000 * stats.total_tt / n,
