@@ -244,7 +244,8 @@ def kernel_case(cell, B, I, H, T, with_onnx=True):
         return spec, None
     import bench_core                    # only here: importing it sets PyTorch's thread count (when installed)
     if bench_core.ort is None:
-        raise SystemExit("onnx/onnxruntime are missing: `make bench-browser` installs tests/bench/requirements-bench.txt")
+        raise SystemExit("onnx/onnxruntime are missing: `make bench-browser` installs "
+                         "tests/bench/requirements-bench.txt")
     sess = bench_core.onnx_session(cell, params, H, 1, False)
     np.testing.assert_allclose(sess.run(None, {"X": x})[0], m.forward(x)[0], rtol=KERNEL_RTOL, atol=KERNEL_ATOL)
     # onnx_session hands back the session, not the graph: ONNX Runtime's Python API keeps the bytes it was made from
@@ -317,7 +318,8 @@ def main(argv=None):
     ap.add_argument("--lesson", default=None, help="page to time (default: the hidden-state lesson)")
     ap.add_argument("--out", type=pathlib.Path, default=ROOT / "tests" / "bench" / "results-browser.md")
     ap.add_argument("--only", default=",".join(PARTS),
-                    help="comma-separated parts to measure (%s); the file keeps the others' sections" % ", ".join(PARTS))
+                    help="comma-separated parts to measure (%s); the file keeps the others' sections"
+                    % ", ".join(PARTS))
     ap.add_argument("--quick", action="store_true", help="kernels: one teaching size and the larger one, 2 rounds "
                     "(a check that everything runs; the results file is not written)")
     args = ap.parse_args(argv)
@@ -583,9 +585,11 @@ def kernel_lines(r):
         f"reaches at the larger size ({rate:.0f} multiply-adds per µs), their arithmetic would take "
         f"{min(macs(r) / rate for r in fwd):.0f} to {max(macs(r) / rate for r in fwd):.0f} µs of the "
         f"{min(r['ms']['core'] for r in fwd) * 1000:.0f} to {max(r['ms']['core'] for r in fwd) * 1000:.0f} µs "
-        "a call takes, so most of both times is per-call cost: ONNX Runtime Web's `session.run` (an async call into its WASM module, the output copied out) against "
+        "a call takes, so most of both times is per-call cost: ONNX Runtime Web's `session.run` (an async call "
+        "into its WASM module, the output copied out) against "
         f"the core's Python-side work in Pyodide. cProfile of the core's forward in the engine's worker "
-        f"({prof['cell'].upper()} {prof['B']}, {prof['I']}, {prof['H']}, {prof['T']}; {prof['ms_per_call'] * 1000:.0f} µs "
+        f"({prof['cell'].upper()} {prof['B']}, {prof['I']}, {prof['H']}, {prof['T']}; "
+        f"{prof['ms_per_call'] * 1000:.0f} µs "
         "a call under the profiler), own time by function: "
         + ", ".join(f"`{name}` {share:.0%}" for name, share in prof["top"])
         + ". The compiled kernels' time is inside their caller `_layer_fwd`'s share; the rest is Python work "
