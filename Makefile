@@ -66,7 +66,8 @@ bench: core             ## native benchmark: core vs numpy reference vs PyTorch 
 	$(PY) -m pip install -q -r tests/bench/requirements-bench.txt
 	$(PY) tests/bench/bench_core.py
 
-bench-browser: site     ## browser benchmark: compiled core in Pyodide vs plain Python vs TensorFlow.js
+bench-browser: site     ## browser benchmark: compiled core in Pyodide vs plain Python, TensorFlow.js (wasm, cpu), ONNX Runtime Web
+	$(PY) -m pip install -q -r tests/bench/requirements-bench.txt
 	$(PY) tests/bench/bench_browser.py
 
 bundle: site            ## offline bundle: a zip of the site and a one-line way to serve it

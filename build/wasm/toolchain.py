@@ -58,6 +58,21 @@ def wasm_pyconfig(host_text, build_vars):
     return "\n".join(out) + "\n"
 
 
+def host_pyconfig(include, multiarch=None):
+    """The host's real ``pyconfig.h``. Debian's python3-dev installs a multiarch wrapper in the include folder
+    (``#include <x86_64-linux-gnu/python3.11/pyconfig.h>`` under ``#if`` per architecture) and the macros in
+    ``/usr/include/<multiarch>/python3.X/``; a CPython built from source (pyenv, python.org) has them in place."""
+    path = os.path.join(include, "pyconfig.h")
+    multiarch = multiarch or sysconfig.get_config_var("MULTIARCH")
+    if multiarch:
+        real = os.path.join(os.path.dirname(include), multiarch, os.path.basename(include), "pyconfig.h")
+        with open(path) as f:
+            wrapper = f.read()
+        if os.path.isfile(real) and f"<{multiarch}/{os.path.basename(include)}/pyconfig.h>" in wrapper:
+            return real
+    return path
+
+
 def python_include_tree(stdlib_zip, dest):
     """Copy the host CPython headers to ``dest`` with a wasm32 ``pyconfig.h``; return ``dest``.
 
@@ -68,7 +83,7 @@ def python_include_tree(stdlib_zip, dest):
     if os.path.isdir(dest):
         shutil.rmtree(dest)
     shutil.copytree(host, dest)
-    with open(os.path.join(host, "pyconfig.h")) as f:
+    with open(host_pyconfig(host)) as f:
         text = wasm_pyconfig(f.read(), pyodide_build_vars(stdlib_zip))
     for must in ("#define SIZEOF_LONG 4", "#define SIZEOF_VOID_P 4", "#define SIZEOF_TIME_T 8",
                  "#define SIZEOF_SIZE_T 4"):

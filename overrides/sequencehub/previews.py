@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import pathlib
 import re
 
 from . import htmltext
@@ -63,35 +64,52 @@ def _race(attrs):
     return {"task": task, "delay": _js_number(attrs.get("data-delay"), 20), "hidden_size": 16, "seed": 0}
 
 
+def _horizon(attrs):
+    """forecasting.js: Math.min(24, Math.max(1, Number(data-horizon) || 24))."""
+    return {"horizon": min(24, max(1, _js_number(attrs.get("data-horizon"), 24)))}
+
+
 RACE_UPDATES = 300        # the build's race: as many updates as the lesson's numbers need to tell the cells apart
 RACE_CHUNK = 20
+
+
+def call(fn, kwargs):
+    """What the engine's worker answers the page for ``fn(**kwargs)`` (rnncore.worker.call: the same allow-list,
+    the same JSON), on the native core."""
+    from rnncore import worker
+    return json.loads(worker.call(fn, json.dumps(kwargs)))
 
 
 def race_run(kwargs, updates=RACE_UPDATES):
     """A whole training race, as the demo runs it (race_init, then race_step in chunks): the race's description
     (without the id of a race that no longer exists) and every cell's losses."""
-    from rnncore import demos
-    race = demos.race_init(**kwargs)
+    race = call("race_init", kwargs)
     losses = {cell: [] for cell in race["cells"]}
     try:
         for _ in range(0, updates, RACE_CHUNK):
-            for cell, values in demos.race_step(race["id"], RACE_CHUNK)["losses"].items():
+            for cell, values in call("race_step", {"id": race["id"], "steps": RACE_CHUNK})["losses"].items():
                 losses[cell].extend(values)
     finally:
-        demos.race_stop(race["id"])
+        call("race_stop", {"id": race["id"]})
     return {"race": {k: v for k, v in race.items() if k != "id"}, "losses": losses}
 
 
-#: demo name -> (rnncore.demos function, its default keyword arguments from the demo root's attributes)
+#: demo name -> (rnncore.demos function, its default keyword arguments from the demo root's attributes, the
+#: shipped model it reads or None)
 DEFAULTS = {
-    "training-race": ("race_init", _race),
+    "training-race": ("race_init", _race, None),
     "hidden-state": ("hidden_state_trace", lambda a: {"sequence": a.get("data-sequence") or "hello",
-                                                      "cell": _cell(a, "rnn"), "hidden_size": 6, "seed": 0}),
-    "vanishing-gradient": ("gradient_norms", _gradient_norms),
-    "gate-inspector": ("gate_trace", _gate_trace),
+                                                      "cell": _cell(a, "rnn"), "hidden_size": 6, "seed": 0}, None),
+    "vanishing-gradient": ("gradient_norms", _gradient_norms, None),
+    "gate-inspector": ("gate_trace", _gate_trace, None),
     "bidirectional": ("bidirectional_trace", lambda a: {
         "sentence": a.get("data-sentence") or "the cat that the dog chased ran away", "cell": _cell(a, "gru"),
-        "hidden_size": 3, "seed": 0}),
+        "hidden_size": 3, "seed": 0}, None),
+    "sentiment": ("sentiment_read", lambda a: {
+        "text": a.get("data-text") or "the plot was slow at first, but the ending was wonderful",
+        "cell": _cell(a, "lstm", ("lstm", "gru"))}, "sentiment"),
+    "translation": ("translate_date", lambda a: {"text": a.get("data-text") or "Wed 3 Mar 2021"}, "translation"),
+    "forecasting": ("forecast_run", _horizon, "forecast"),
 }
 
 
@@ -106,17 +124,6 @@ def as_sent(obj):
     return obj
 
 
-def _finite(obj):
-    """JSON has no NaN or Infinity: null, as the worker sends them."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    return obj
-
-
 def _round(obj, digits=5):
     """Fewer bytes in the page: a preview is a picture, five significant decimals are more than a pixel."""
     if isinstance(obj, float):
@@ -128,19 +135,54 @@ def _round(obj, digits=5):
     return obj
 
 
+def model_summary(model):
+    """A shipped model's descriptive fields, what a demo draws with besides the result (key, description, dates,
+    the data's source...), sent in a preview instead of the whole file: its top-level scalars and flat objects
+    of scalars, never its weights or data."""
+    def scalar(v):
+        return isinstance(v, (str, int, float, bool)) or v is None
+    return {k: v for k, v in model.items() if scalar(v) or (isinstance(v, dict) and all(map(scalar, v.values())))}
+
+
 class Previews:
-    """One build's previews: each (function, arguments) is computed once, however many pages show it."""
+    """One build's previews: each (function, arguments) is computed once, however many pages show it.
+    ``models``: the folder of the shipped models (the plugin's), for demos that read one; without it those demos
+    have no preview."""
 
-    def __init__(self):
+    def __init__(self, models=None):
         self.cache = {}
+        self.models = models
+        self.loaded = {}
 
-    def result(self, fn, kwargs):
+    def model(self, name):
+        """The shipped model ``name`` (its JSON), or None when this build ships none."""
+        if name not in self.loaded:
+            path = self.models and pathlib.Path(self.models) / f"{name}.json"
+            self.loaded[name] = json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else None
+        return self.loaded[name]
+
+    def result(self, fn, kwargs, model=None):
         key = (fn, json.dumps(kwargs, sort_keys=True))
         if key not in self.cache:
-            from rnncore import demos          # the native core: the build needs it for lessons' numbers anyway
-            result = race_run(kwargs) if fn == "race_init" else getattr(demos, fn)(**kwargs)
-            self.cache[key] = _round(_finite(result))
+            # the native core: the build needs it for lessons' numbers anyway
+            if fn == "race_init":
+                result = race_run(kwargs)
+            else:
+                result = call(fn, kwargs if model is None else {**kwargs, "model": model})
+            self.cache[key] = _round(result)
         return self.cache[key]
+
+    def payload(self, spec, attrs):
+        """``{fn, kwargs, result}`` of a demo root with these attributes, or None (its model is not shipped)."""
+        fn, defaults, model_name = spec
+        kwargs = as_sent(defaults(attrs))
+        model = None
+        if model_name is not None:
+            model = self.model(model_name)
+            if model is None:
+                return None
+            kwargs = {"model": model_summary(model), **kwargs}
+        return {"fn": fn, "kwargs": kwargs, "result": self.result(fn, kwargs, model)}
 
     def add(self, content):
         """`content` (a page's HTML) with a preview inside every demo root that has defaults here."""
@@ -148,10 +190,10 @@ class Previews:
             spec = DEFAULTS.get(el.attrs.get("data-demo"))
             if spec is None or el.inner_end == el.end:          # no defaults here, or no end tag to put it before
                 return None
-            fn, defaults = spec
-            kwargs = as_sent(defaults(el.attrs))
-            payload = json.dumps({"fn": fn, "kwargs": kwargs, "result": self.result(fn, kwargs)},
-                                 separators=(",", ":")).replace("</", "<\\/")
+            payload = self.payload(spec, el.attrs)
+            if payload is None:
+                return None
+            payload = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
             tag = f'<script type="application/json" data-sh-preview>{payload}</script>'
             return el.source[el.start:el.inner_end] + tag + el.source[el.inner_end:el.end]
 

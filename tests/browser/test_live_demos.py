@@ -127,8 +127,6 @@ def test_hidden_state_steps_through_time_by_keyboard(page, site_url):
     assert step.inner_text() == f"t = 1 of {T}"
 
 
-@pytest.mark.xfail(reason="known bug, open in issue 10: after Start/Stop the race's result still holds the build-time "
-                          "preview's losses (rounded to 5 decimals) instead of the live race's", strict=False)
 def test_training_race_learns_like_the_native_core(page, site_url):
     from rnncore import demos
     root = open_demo(page, site_url, "training-race")

@@ -33,7 +33,8 @@ def close(a, b, tol=1e-3):
 def test_every_previewable_demo_ships_a_preview():
     shipped = {p["fn"] for slug in LESSONS for p in previews_on(
         (SITE / "lessons" / slug / "index.html").read_text(encoding="utf-8"))}
-    assert {"hidden_state_trace", "gradient_norms", "gate_trace", "bidirectional_trace"} <= shipped
+    assert {"hidden_state_trace", "gradient_norms", "gate_trace", "bidirectional_trace", "race_init",
+            "sentiment_read", "translate_date", "forecast_run"} <= shipped
 
 
 @pytest.mark.parametrize("slug", LESSONS)

@@ -120,12 +120,31 @@ def test_import_check_catches_a_32bit_time_t(tmp_path):
 def test_pyconfig_is_regenerated_for_wasm32(runtime):
     import sysconfig
     zip_path = os.path.join(ROOT, "node_modules", runtime, "python_stdlib.zip")
-    with open(os.path.join(sysconfig.get_paths()["include"], "pyconfig.h")) as f:
+    with open(toolchain.host_pyconfig(sysconfig.get_paths()["include"])) as f:
         text = toolchain.wasm_pyconfig(f.read(), toolchain.pyodide_build_vars(zip_path))
     for line in ("#define SIZEOF_LONG 4", "#define SIZEOF_VOID_P 4", "#define SIZEOF_SIZE_T 4",
                  "#define SIZEOF_TIME_T 8", "/* #undef WITH_PYMALLOC */", "#define Py_PYCONFIG_H"):
         assert line in text.splitlines(), line
     assert "#define SIZEOF_LONG 8" not in text
+
+
+def test_debian_multiarch_pyconfig_is_followed(tmp_path):
+    """Debian's python3-dev puts a wrapper in /usr/include/python3.X/pyconfig.h that #includes the real file
+    from /usr/include/<multiarch>/python3.X/; rewriting the wrapper would leave the host's sizes in force."""
+    include = tmp_path / "include" / "python3.11"
+    real = tmp_path / "include" / "x86_64-linux-gnu" / "python3.11" / "pyconfig.h"
+    real.parent.mkdir(parents=True)
+    include.mkdir(parents=True)
+    (include / "pyconfig.h").write_text("#if defined(__x86_64__) && defined(__LP64__)\n"
+                                        "#  include <x86_64-linux-gnu/python3.11/pyconfig.h>\n#endif\n")
+    real.write_text("#define SIZEOF_LONG 8\n")
+    assert toolchain.host_pyconfig(str(include), "x86_64-linux-gnu") == str(real)
+    (include / "pyconfig.h").write_text("#define SIZEOF_LONG 8\n")         # a from-source CPython: in place
+    assert toolchain.host_pyconfig(str(include), "x86_64-linux-gnu") == str(include / "pyconfig.h")
+    debian = "/usr/include/python3.11"                 # this machine's own python3-dev, when installed
+    if os.path.isfile(os.path.join(debian, "pyconfig.h")) and os.uname().machine == "x86_64":
+        with open(toolchain.host_pyconfig(debian, "x86_64-linux-gnu")) as f:
+            assert "#define SIZEOF_LONG 8" in f.read()
 
 
 def test_shadow_header_widens_time_t(tmp_path):

@@ -223,18 +223,38 @@ export function engineLink(ui, fn, draw, { budgetMs = 15000 } = {}) {
     }
     running = false;
   }
-  return function update(kwargs) {
-    // The build's result for exactly this call, while the engine starts: drawn at once, marked as a preview.
+  // The build's result for this call, drawn at once while the engine starts, marked as a preview. A demo that
+  // reads a shipped model names it by key; the preview was computed with the model file built in the same run,
+  // and carries the model's descriptive fields so it can be drawn before the file arrives.
+  function showPreview(kwargs) {
     const preview = ui.preview;
     ui.preview = null;
-    if (preview && preview.fn === fn && sameValue(preview.kwargs, kwargs) && ui.el.dataset.status === "loading") {
-      previewDrawn = Promise.resolve(draw(preview.result, kwargs)).then(() => {
+    if (preview && preview.fn === fn && sameValue(withoutModel(preview.kwargs), withoutModel(kwargs))
+        && ui.el.dataset.status === "loading") {
+      previewDrawn = Promise.resolve(draw(preview.result, preview.kwargs)).then(() => {
         if (ui.el.dataset.status === "loading") ui.el.dataset.status = "preview";
       }).catch(() => {});
     }
+  }
+  function update(kwargs) {
+    showPreview(kwargs);
     queued = kwargs;
     if (!running) pump();
-  };
+  }
+  update.preview = showPreview;      // for a demo whose call waits on a download: the picture need not wait
+  return update;
+}
+
+function withoutModel(kwargs) {
+  if (!kwargs || typeof kwargs !== "object" || !("model" in kwargs)) return kwargs;
+  const { model, ...rest } = kwargs;
+  return rest;
+}
+
+/** The shipped model a demo draws with: the one in the call's arguments when it carries its descriptive fields
+ * (the first call, or a preview), else the downloaded file. */
+export async function modelOf(kwargs, load) {
+  return kwargs.model && kwargs.model.description !== undefined ? kwargs.model : load();
 }
 
 export { call, warmUp };

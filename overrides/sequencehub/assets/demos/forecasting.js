@@ -5,7 +5,7 @@
 // Settings: data-horizon (default 24).
 
 import { onStatus } from "../engine/client.js";
-import { axisStyle, baseOption, chart, engineLink, fmt, frame, h, slider, whenVisible } from "./common.js";
+import { axisStyle, baseOption, chart, engineLink, fmt, frame, h, modelOf, slider, whenVisible } from "./common.js";
 
 const MODEL_URL = new URL("../../../engine/models/forecast.json", import.meta.url);
 const SHOWN_HISTORY = 96;      // months of history drawn before the held-out part (the whole record is 60 years)
@@ -46,7 +46,7 @@ export function mount(el) {
   ui.figure.append(score);
 
   async function draw(r, kwargs) {
-    const model = await loadModel();
+    const model = await modelOf(kwargs, loadModel);
     if (kwargs.model.values) loadedKey = model.key;
     if (!plot) plot = await chart(ui.figure, { height: 320, label: "CO2 forecast" });
     const n = r.history.length;
@@ -93,6 +93,7 @@ export function mount(el) {
   const runFresh = engineLink(ui, "forecast_train", draw, { budgetMs: 90000 });
 
   async function send(link, extra) {
+    link.preview({ horizon: state.horizon, ...extra });
     try {
       const model = await loadModel();
       link({ model: loadedKey === model.key ? { key: model.key } : model, horizon: state.horizon, ...extra });

@@ -4,7 +4,7 @@
 // Settings: data-text (the first sentence), data-cell (lstm|gru, default lstm).
 
 import { onStatus } from "../engine/client.js";
-import { axisStyle, baseOption, chart, choice, engineLink, fmt, frame, h, nextId, whenVisible } from "./common.js";
+import { axisStyle, baseOption, chart, choice, engineLink, fmt, frame, h, modelOf, nextId, whenVisible } from "./common.js";
 
 const MODEL_URL = new URL("../../../engine/models/sentiment.json", import.meta.url);
 const DEFAULT_TEXT = "the plot was slow at first, but the ending was wonderful";
@@ -49,7 +49,7 @@ export function mount(el) {
   run.addEventListener("click", () => { state.text = input.value; request(); });
 
   async function draw(r, kwargs) {
-    const model = await loadModel();
+    const model = await modelOf(kwargs, loadModel);
     if (kwargs.model.vocab) loadedKey = model.key;
     if (!plot) plot = await chart(ui.figure, { height: 280, label: "probability of positive after each word" });
     const labels = r.steps.map((s, k) => `${k + 1}. ${s.token}${s.known ? "" : " (?)"}`);
@@ -83,6 +83,7 @@ export function mount(el) {
   const update = engineLink(ui, "sentiment_read", draw);
 
   async function request() {
+    update.preview({ text: state.text, cell: state.cell });
     try {
       const model = await loadModel();
       update({ model: loadedKey === model.key ? { key: model.key } : model, text: state.text, cell: state.cell });

@@ -119,7 +119,7 @@ export function mount(el) {
       describe();
       await draw();
       el.sequencehubCall = { fn: "race_init", kwargs: { task: state.task, delay: state.delay, hidden_size: 16, seed: 0 } };
-      el.sequencehubResult = { race, losses: state.losses };
+      publish();
       ready(ui);
       if (wasRunning) run();
     } catch (err) {
@@ -132,6 +132,7 @@ export function mount(el) {
     if (state.built) {                          // a live race replaces the one run when the page was built
       state.built = false;
       state.losses = Object.fromEntries(state.race.cells.map((c) => [c, []]));
+      publish();
       describe();
     }
     state.running = true;
@@ -146,6 +147,7 @@ export function mount(el) {
         const r = await call("race_step", { id: state.race.id, steps: CHUNK }, { budgetMs: 20000 });
         if (generation !== state.generation) return;
         for (const [cell, values] of Object.entries(r.losses)) state.losses[cell].push(...values);
+        publish();
         await draw();
         el.dataset.steps = String(r.step);
       }
@@ -157,6 +159,12 @@ export function mount(el) {
     } finally {
       if (generation === state.generation) stop();
     }
+  }
+
+  // What the page shows, for tests and embeds: the race and the curves currently drawn (the built race's until
+  // Start, then the live one's).
+  function publish() {
+    el.sequencehubResult = { race: state.race, losses: state.losses };
   }
 
   function stop() {

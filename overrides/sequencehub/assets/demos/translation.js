@@ -4,7 +4,7 @@
 // Settings: data-text (the first date).
 
 import { onStatus } from "../engine/client.js";
-import { axisStyle, baseOption, chart, engineLink, frame, h, nextId, tooltipText, whenVisible } from "./common.js";
+import { axisStyle, baseOption, chart, engineLink, frame, h, modelOf, nextId, tooltipText, whenVisible } from "./common.js";
 
 const MODEL_URL = new URL("../../../engine/models/translation.json", import.meta.url);
 const DEFAULT_TEXT = "Wed 3 Mar 2021";
@@ -40,7 +40,7 @@ export function mount(el) {
   run.addEventListener("click", () => { state.text = input.value; request(); });
 
   async function draw(r, kwargs) {
-    const model = await loadModel();
+    const model = await modelOf(kwargs, loadModel);
     if (kwargs.model.model) loadedKey = model.key;
     if (!plot) plot = await chart(ui.figure, { height: 300, label: "attention heat map" });
     const cols = r.tokens.map((c, j) => `${j + 1}:${c === " " ? "␣" : c}`);
@@ -69,6 +69,7 @@ export function mount(el) {
   const update = engineLink(ui, "translate_date", draw);
 
   async function request() {
+    update.preview({ text: state.text });
     try {
       const model = await loadModel();
       update({ model: loadedKey === model.key ? { key: model.key } : model, text: state.text });
