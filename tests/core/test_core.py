@@ -84,6 +84,28 @@ def test_gates_match_reference(cell, bidirectional, route, global_random_seed):
                 np.testing.assert_allclose(m.gates[name][t, :, d * H:(d + 1) * H], want[name], rtol=1e-12, atol=1e-14)
 
 
+def test_lstm_forward_by_kernel_then_backward_by_blas(monkeypatch):
+    """An LSTM forward keeps its fused kernel up to LSTM_FWD_BLAS_FACTOR times further than its backward: the
+    backward's BLAS loop then reads the gates and states the kernel left, and must give the kernel's gradients."""
+    rng = np.random.default_rng(2)
+    T, B, I, H = 5, 8, 6, 16
+    x = rng.normal(size=(T, B, I))
+    dy = rng.normal(size=(T, B, 2 * H))
+    per_step = B * 4 * H * H
+    out = []
+    for macs, factor in ((1 << 62, 1), (per_step, 8)):               # all kernels; kernel forward, BLAS backward
+        monkeypatch.setattr(api, "BLAS_MIN_MACS", macs)
+        monkeypatch.setattr(api, "BLAS_MIN_MACS_SMALL_BATCH", 1 << 62)
+        monkeypatch.setattr(api, "LSTM_FWD_BLAS_FACTOR", factor)
+        m = rnncore.LSTM(I, H, bidirectional=True, seed=4)
+        assert not m._use_blas(B, backward=False) and m._use_blas(B, backward=True) == (factor == 8)
+        y, (hT, cT) = m.forward(x)
+        g, dx, (dh0, dc0) = m.backward(dy)
+        out.append([y, hT, cT, dx, dh0, dc0] + [g[k] for k in sorted(g)])
+    for a, b in zip(*out):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+
+
 def test_routes_agree_at_a_size_near_the_switch(monkeypatch):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(6, 8, 16)).astype(np.float32)
