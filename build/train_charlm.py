@@ -5,27 +5,26 @@ a linear readout to the vocabulary, trained with rnncore.train (softmax cross-en
 random windows of the corpus; the browser samples from it with rnncore.demos.sample, through the same core
 compiled to WebAssembly.
 
-Incremental: does nothing when the output is newer than the corpus and this script (use --force to retrain).
+Cached by content hash (``model_file``): the output records the SHA-256 of its inputs (the corpus, this script,
+the core's training loop and the step count); when they match, nothing is retrained. ``--force`` retrains anyway.
 Deterministic: a fixed seed and step count, so two builds ship the same weights.
 
     python build/train_charlm.py [--out .build/models/charlm.json] [--steps N] [--force]
 """
-import argparse
-import hashlib
-import json
-import os
 import pathlib
 import random
 import sys
 import time
 
-# Small matrices: one BLAS thread is ~3x faster than a pool fighting over 2 shared cores.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))   # build/ is scripts: import the sibling
+import model_file  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+model_file.one_blas_thread()
+
+ROOT = model_file.ROOT
 CORPUS = ROOT / "build" / "corpus.txt"
-OUT = ROOT / ".build" / "models" / "charlm.json"
+INPUTS = [CORPUS, pathlib.Path(__file__).resolve(), model_file.CORE / "train.py"]
+OUT = model_file.MODELS / "charlm.json"
 
 HIDDEN = 64
 SEQ_LEN = 48
@@ -58,9 +57,6 @@ class CharWindows:
         return x, window[1:]                                                   # targets (T, B) ints
 
 
-def _rounded(a, digits=6):
-    return [_rounded(v, digits) for v in a] if isinstance(a, list) else float(f"{a:.{digits}g}")
-
 
 def train(steps, log=print):
     import numpy as np
@@ -82,12 +78,11 @@ def train(steps, log=print):
         if k % 200 == 0 or k == steps - 1:
             log(f"  step {k:5d}  loss {loss:.3f}  ({time.perf_counter() - t0:.1f} s)")
     final = sum(trainer.losses[-50:]) / len(trainer.losses[-50:])
-    params = {name: _rounded(np.asarray(v).tolist()) for name, v in model.params.items()}
-    out = {name: _rounded(np.asarray(v).tolist()) for name, v in trainer.readout.params.items()}
-    body = json.dumps([vocab, params, out], sort_keys=True).encode()
+    params = {name: model_file.rounded(np.asarray(v).tolist()) for name, v in model.params.items()}
+    out = {name: model_file.rounded(np.asarray(v).tolist()) for name, v in trainer.readout.params.items()}
     return {
         "format": 1,
-        "key": "charlm-" + hashlib.sha256(body).hexdigest()[:12],
+        "key": model_file.key("charlm", [vocab, params, out]),
         "description": f"A character-level LSTM trained for {steps} steps on a {len(text) // 1000} kB story",
         "vocab": vocab,
         "hidden_size": HIDDEN,
@@ -99,25 +94,18 @@ def train(steps, log=print):
     }
 
 
+def inputs_hash(steps=STEPS):
+    return model_file.inputs_hash(INPUTS, f"steps={steps}")
+
+
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=pathlib.Path, default=OUT)
+    ap = model_file.parser(__doc__, OUT)
     ap.add_argument("--steps", type=int, default=STEPS)
-    ap.add_argument("--force", action="store_true")
     args = ap.parse_args(argv)
-    inputs = [CORPUS, pathlib.Path(__file__).resolve()]
-    if (not args.force and args.out.exists()
-            and args.out.stat().st_mtime > max(p.stat().st_mtime for p in inputs)):
-        print(f"{args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} is up to date")
-        return 0
-    print(f"training the character-level LSTM ({args.steps} steps, hidden size {HIDDEN})")
-    model = train(args.steps)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
-    tmp.replace(args.out)
-    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} kB, final loss {model['training']['final_loss']}, "
-          f"{model['training']['seconds']} s)")
+    model = model_file.build(args, inputs_hash(args.steps), lambda: train(args.steps),
+                             f"training the character-level LSTM ({args.steps} steps, hidden size {HIDDEN})")
+    if model is not None:
+        print(f"final loss {model['training']['final_loss']}, {model['training']['seconds']} s")
     return 0
 
 

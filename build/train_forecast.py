@@ -11,29 +11,27 @@ the held-out months from the history alone, feeding its own predictions back in.
 compared with the persistence and seasonal-naive baselines on the same months; every figure the lesson prints is
 in the output's ``metrics``.
 
-Cached by content hash: the output records the SHA-256 of its inputs (the data file, this script, and the core
-modules the training runs through); when they match, nothing is retrained. ``--force`` retrains anyway.
+Cached by content hash (``model_file``): the output records the SHA-256 of its inputs (the data file, this script
+and the core modules the training runs through); when they match, nothing is retrained. ``--force`` retrains anyway.
 
     python build/train_forecast.py [--out .build/models/forecast.json] [--force]
 """
-import argparse
 import csv
 import datetime
-import hashlib
 import io
-import json
-import os
 import pathlib
 import sys
 import time
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))   # build/ is scripts: import the sibling
+import model_file  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+model_file.one_blas_thread()
+
+ROOT = model_file.ROOT
 DATA = ROOT / "node_modules" / "vega-datasets" / "data" / "co2-concentration.csv"
-OUT = ROOT / ".build" / "models" / "forecast.json"
-CORE = ROOT / "core" / "rnncore"
+OUT = model_file.MODELS / "forecast.json"
+CORE = model_file.CORE
 INPUTS = [DATA, pathlib.Path(__file__).resolve(), CORE / "forecast.py", CORE / "train.py", CORE / "tasks.py"]
 
 PERIOD = 12          # months in a season
@@ -56,10 +54,7 @@ SOURCE = {
 
 
 def inputs_hash():
-    h = hashlib.sha256()
-    for path in INPUTS:
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
+    return model_file.inputs_hash(INPUTS)
 
 
 def load_series(path=DATA):
@@ -106,15 +101,13 @@ def train(log=print):
     metrics["mae_first_year"].update({k: _r(forecast.mae(v[:PERIOD], truth[:PERIOD])) for k, v in baselines.items()})
     log(f"  held-out MAE (ppm): {metrics['mae']}")
     state = model.state()
-    state["rnn"] = {k: _rounded(v) for k, v in state["rnn"].items()}
-    state["out"] = {k: _rounded(v) for k, v in state["out"].items()}
-    body = json.dumps([state, values], sort_keys=True).encode()
+    state["rnn"] = {k: model_file.rounded(v) for k, v in state["rnn"].items()}
+    state["out"] = {k: model_file.rounded(v) for k, v in state["out"].items()}
     n_params = sum(len(train_flat(v)) for v in state["rnn"].values()) + HIDDEN + 1
     first_holdout = _month(start, len(history))
     return {
         "format": 1,
-        "key": "forecast-" + hashlib.sha256(body).hexdigest()[:12],
-        "inputs_hash": inputs_hash(),
+        "key": model_file.key("forecast", [state, values]),
         "description": f"A GRU with {HIDDEN} hidden units trained for {STEPS} updates on the CO2 record to "
                        f"{_month(start, len(history) - 1)}",
         "source": SOURCE,
@@ -138,9 +131,6 @@ def train_flat(v):
     return [x for row in v for x in (row if isinstance(row, list) else [row])]
 
 
-def _rounded(a, digits=6):
-    return [_rounded(v, digits) for v in a] if isinstance(a, list) else float(f"{a:.{digits}g}")
-
 
 def _month(start, k):
     m = int(start[:4]) * 12 + int(start[5:7]) - 1 + k
@@ -148,29 +138,12 @@ def _month(start, k):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=pathlib.Path, default=OUT)
-    ap.add_argument("--force", action="store_true")
-    args = ap.parse_args(argv)
+    args = model_file.parser(__doc__, OUT).parse_args(argv)
     if not DATA.is_file():
         print(f"{DATA} is missing: run `npm ci` (the data come from the pinned npm package vega-datasets)",
               file=sys.stderr)
         return 1
-    digest = inputs_hash()
-    if not args.force and args.out.is_file():
-        try:
-            if json.loads(args.out.read_text(encoding="utf-8")).get("inputs_hash") == digest:
-                print(f"{args.out.name} is up to date (inputs unchanged)")
-                return 0
-        except ValueError:
-            pass
-    print(f"training the forecasting GRU ({STEPS} steps, hidden size {HIDDEN})")
-    model = train()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
-    tmp.replace(args.out)
-    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} kB)")
+    model_file.build(args, inputs_hash(), train, f"training the forecasting GRU ({STEPS} steps, hidden size {HIDDEN})")
     return 0
 
 

@@ -19,26 +19,24 @@ Order matters by construction: "good, but dull" and "dull, but good" have the sa
 "not good" differs from "good" by one word that flips it. ``HELDOUT`` sentences (their own seed, never trained on)
 give the accuracies the lesson prints, overall and per construction.
 
-Cached by content hash: the output records the SHA-256 of its inputs (the lexicon, this script and the core
-modules the training runs through); when they match, nothing is retrained. ``--force`` retrains anyway.
+Cached by content hash (``model_file``): the output records the SHA-256 of its inputs (the lexicon, this script and
+the core modules the training runs through); when they match, nothing is retrained. ``--force`` retrains anyway.
 
     python build/train_sentiment.py [--out .build/models/sentiment.json] [--force]
 """
-import argparse
-import hashlib
-import json
-import os
 import pathlib
 import random
 import sys
 import time
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))   # build/ is scripts: import the sibling
+import model_file  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-OUT = ROOT / ".build" / "models" / "sentiment.json"
-CORE = ROOT / "core" / "rnncore"
+model_file.one_blas_thread()
+
+ROOT = model_file.ROOT
+OUT = model_file.MODELS / "sentiment.json"
+CORE = model_file.CORE
 
 SUBJECTS = ["the film", "the movie", "the plot", "the acting", "the story", "the ending", "the music", "the cast",
             "the script", "the book", "the food", "the service", "the hotel", "the game", "it", "this place"]
@@ -125,10 +123,8 @@ def corpus(words, n, seed, exclude=()):
 
 
 def inputs_hash():
-    h = hashlib.sha256()
-    for path in [lexicon_path(), pathlib.Path(__file__).resolve(), CORE / "sentiment.py", CORE / "train.py"]:
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
+    return model_file.inputs_hash([lexicon_path(), pathlib.Path(__file__).resolve(), CORE / "sentiment.py",
+                                   CORE / "train.py"])
 
 
 def train(log=print):
@@ -162,14 +158,12 @@ def train(log=print):
         log(f"  {name}: held-out accuracy {metrics['accuracy'][name]} {metrics['accuracy_by_kind'][name]} "
             f"({timing[name]} s)")
     state = {"lstm": models["lstm"].state(), "gru": models["gru"].state(), "bow": models["bow"].state()}
-    body = json.dumps([vocab.words, state], sort_keys=True).encode()
     params = {name: sum(size_of(shape_any(v)) for part in (m.model, m.readout) for v in part.params.values())
               for name, m in models.items() if name != "bow"}
     params["bow"] = 2 * len(vocab) + 2
     return {
         "format": 1,
-        "key": "sentiment-" + hashlib.sha256(body).hexdigest()[:12],
-        "inputs_hash": inputs_hash(),
+        "key": model_file.key("sentiment", [vocab.words, state]),
         "description": f"An LSTM and a GRU with {HIDDEN} hidden units and a bag-of-words baseline, trained on "
                        f"{TRAIN} generated sentences",
         "vocab": vocab.words,
@@ -190,25 +184,9 @@ def train(log=print):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=pathlib.Path, default=OUT)
-    ap.add_argument("--force", action="store_true")
-    args = ap.parse_args(argv)
-    digest = inputs_hash()
-    if not args.force and args.out.is_file():
-        try:
-            if json.loads(args.out.read_text(encoding="utf-8")).get("inputs_hash") == digest:
-                print(f"{args.out.name} is up to date (inputs unchanged)")
-                return 0
-        except ValueError:
-            pass
-    print(f"training the sentiment models (LSTM, GRU: hidden size {HIDDEN}; bag of words)")
-    model = train()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(model, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
-    tmp.replace(args.out)
-    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} kB)")
+    args = model_file.parser(__doc__, OUT).parse_args(argv)
+    model_file.build(args, inputs_hash(), train, f"training the sentiment models (LSTM, GRU: hidden size {HIDDEN}; "
+                     "bag of words)", ensure_ascii=False)
     return 0
 
 

@@ -11,27 +11,25 @@ The model is ``rnncore.seq2seq.Seq2Seq``: a bidirectional GRU encoder, a GRU dec
 attention (``rnncore.attention``) and a linear readout, trained with teacher forcing (Adam, clipped gradients) on
 batches whose inputs all have the same length (no padding needed).
 
-Cached by content hash: the output records the SHA-256 of its inputs (this script and the core modules the
-training runs through); when they match, nothing is retrained. ``--force`` retrains anyway.
+Cached by content hash (``model_file``): the output records the SHA-256 of its inputs (this script and the core
+modules the training runs through); when they match, nothing is retrained. ``--force`` retrains anyway.
 
     python build/train_translation.py [--out .build/models/translation.json] [--force]
 """
-import argparse
 import datetime
-import hashlib
-import json
-import os
 import pathlib
 import random
 import sys
 import time
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))   # build/ is scripts: import the sibling
+import model_file  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-OUT = ROOT / ".build" / "models" / "translation.json"
-CORE = ROOT / "core" / "rnncore"
+model_file.one_blas_thread()
+
+ROOT = model_file.ROOT
+OUT = model_file.MODELS / "translation.json"
+CORE = model_file.CORE
 INPUTS = [pathlib.Path(__file__).resolve(), CORE / "seq2seq.py", CORE / "attention.py", CORE / "train.py"]
 
 FIRST, LAST = datetime.date(1900, 1, 1), datetime.date(2099, 12, 31)
@@ -105,10 +103,7 @@ class Batches:
 
 
 def inputs_hash():
-    h = hashlib.sha256()
-    for path in INPUTS:
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
+    return model_file.inputs_hash(INPUTS)
 
 
 def train(log=print):
@@ -140,11 +135,9 @@ def train(log=print):
             by_format[name] = round(seq2seq.exact_match(model, pairs, stop_len=OUT_LEN), 4)
     log(f"  held-out exact match {exact:.4f} ({seconds:.1f} s); by format {by_format}")
     state = model.state()
-    body = json.dumps(state, sort_keys=True).encode()
     return {
         "format": 1,
-        "key": "translation-" + hashlib.sha256(body).hexdigest()[:12],
-        "inputs_hash": inputs_hash(),
+        "key": model_file.key("translation", state),
         "description": f"A GRU encoder-decoder with additive attention trained for {STEPS} teacher-forced updates",
         "formats": sorted(FORMATS),
         "out_len": OUT_LEN,
@@ -161,25 +154,8 @@ def train(log=print):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=pathlib.Path, default=OUT)
-    ap.add_argument("--force", action="store_true")
-    args = ap.parse_args(argv)
-    digest = inputs_hash()
-    if not args.force and args.out.is_file():
-        try:
-            if json.loads(args.out.read_text(encoding="utf-8")).get("inputs_hash") == digest:
-                print(f"{args.out.name} is up to date (inputs unchanged)")
-                return 0
-        except ValueError:
-            pass
-    print(f"training the date translator ({STEPS} steps)")
-    model = train()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
-    tmp.replace(args.out)
-    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} kB)")
+    args = model_file.parser(__doc__, OUT).parse_args(argv)
+    model_file.build(args, inputs_hash(), train, f"training the date translator ({STEPS} steps)")
     return 0
 
 

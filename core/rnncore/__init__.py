@@ -24,9 +24,10 @@ C. ``_activations.pxd``: branch-free sigmoid/tanh/exp the compiler vectorises (n
    caps it). WebAssembly gets the portable sources only.
 D. ``_buffers.py``: arrays with or without numpy (ndarrays, or shaped memoryviews over ``array.array``).
 E. ``reference.py``: the readable numpy oracle the tests trust and the lessons quote.
-F. ``train.py``, ``optim.py``, ``tasks.py`` (losses and the loop, optimisers, toy tasks), ``demos.py`` (JSON
-   functions for the site's demos), ``worker.py`` (the engine worker's Python) and ``course.py`` (every number the
-   lessons show) build on A and D only.
+F. ``train.py``, ``optim.py``, ``tasks.py`` (losses and the loop, optimisers, toy tasks), ``demos.py`` and
+   ``apps.py`` (JSON functions for the site's demos; ``_requests.py``: their argument checks and the store of the
+   models a page sends once), ``worker.py`` (the engine worker's Python, which holds that store) and ``course.py``
+   (every number the lessons show) build on A and D only.
 
 Conventions (stated once, here)
 -------------------------------

@@ -8,6 +8,11 @@ Pyodide, which has no numpy: so this module uses only the standard library and r
 Every result carries the parameters it was computed with (``params``, PyTorch names, nested lists), so a test or a
 reader can recompute it with the numpy reference.
 
+What lives between calls: the trained models a page sends once and then names by key are kept in the caller's
+``loaded`` store (``rnncore._requests.LoadedModels``; the engine's worker passes its own, ``rnncore.worker``);
+without one, a call builds the model it is sent and keeps nothing. The training races ``race_init`` starts stay in
+this module's ``_Races`` for the process's life (the site build's previews run races too).
+
 Conventions: time-major inputs ``x`` of shape (T, B, I) with B = 1 here; results drop the batch axis, so a trace
 ``h`` is a list of T lists of H numbers.
 """
@@ -16,6 +21,7 @@ import random
 
 import rnncore
 from rnncore import _buffers as buf
+from rnncore._requests import LoadedModels, check_choice, check_float, check_int
 
 __all__ = ["hidden_state_trace", "gate_trace", "gradient_norms", "race_init", "race_step", "race_stop",
            "bidirectional_trace", "sample", "quiz_item", "quiz_grade", "info"]
@@ -27,30 +33,6 @@ MAX_HIDDEN = 64
 
 
 # ------------------------------------------------------------------------------------------------------- helpers
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
-    return value
-
-
-def _check_int(name, value, lo, hi):
-    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-            or value != int(value)):
-        raise ValueError(f"{name} must be a whole number; got {value!r}")
-    value = int(value)
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be between {lo} and {hi}; got {value}")
-    return value
-
-
-def _check_float(name, value, lo=-1e6, hi=1e6):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number; got {value!r}")
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be between {lo} and {hi}; got {value}")
-    return float(value)
-
-
 def _model(cell, input_size, hidden_size, seed, bidirectional=False):
     cls = {"rnn": rnncore.RNN, "lstm": rnncore.LSTM, "gru": rnncore.GRU}[cell]
     return cls(input_size=input_size, hidden_size=hidden_size, bidirectional=bidirectional, dtype="float64",
@@ -105,7 +87,7 @@ def _encode(tokens):
     """Tokens -> (inputs (T, I), vocab). Numbers become 1-wide inputs; anything else a one-hot over the sorted
     distinct tokens (so the same text always gives the same encoding)."""
     if all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in tokens):
-        return [[_check_float("a sequence value", t, -100, 100)] for t in tokens], None
+        return [[check_float("a sequence value", t, -100, 100)] for t in tokens], None
     tokens = [str(t) for t in tokens]
     vocab = sorted(set(tokens))
     index = {tok: k for k, tok in enumerate(vocab)}
@@ -124,11 +106,11 @@ def hidden_state_trace(sequence="hello", cell="rnn", hidden_size=6, seed=0):
 
     Returns {tokens, vocab, x (T, I), h (T, H), dh (T, H) = h_t - h_{t-1}, moved (T,) = |dh|, params}.
     """
-    _check_choice("cell", cell, CELLS)
-    hidden_size = _check_int("hidden_size", hidden_size, 1, MAX_HIDDEN)
+    check_choice("cell", cell, CELLS)
+    hidden_size = check_int("hidden_size", hidden_size, 1, MAX_HIDDEN)
     tokens = _tokens(sequence)
     x, vocab = _encode(tokens)
-    m = _model(cell, len(x[0]), hidden_size, _check_int("seed", seed, 0, 2**31 - 1))
+    m = _model(cell, len(x[0]), hidden_size, check_int("seed", seed, 0, 2**31 - 1))
     y, _ = m.forward(_batch1(x))
     h = _squeeze(y)
     prev = [0.0] * hidden_size
@@ -150,7 +132,7 @@ def _apply_overrides(m, cell, hidden_size, gate_bias, overrides):
         names = GATE_NAMES[cell]
         if gate not in names:
             raise ValueError(f"a {cell.upper()} has no gate {gate!r}; its gates are {', '.join(names)}")
-        value = _check_float(f"gate_bias[{gate}]", value, -20, 20)
+        value = check_float(f"gate_bias[{gate}]", value, -20, 20)
         k = names.index(gate)
         b_ih, b_hh = buf.to_list(m.params["bias_ih_l0"]), buf.to_list(m.params["bias_hh_l0"])
         for u in range(k * hidden_size, (k + 1) * hidden_size):
@@ -168,7 +150,7 @@ def _apply_overrides(m, cell, hidden_size, gate_bias, overrides):
         shape = tuple(m.params[name].shape)
         if len(index) != len(shape) or not all(0 <= i < n for i, n in zip(index, shape)):
             raise ValueError(f"{key} is outside {name}, whose shape is {shape}")
-        m.params[name][index if len(index) > 1 else index[0]] = _check_float(key, value, -20, 20)
+        m.params[name][index if len(index) > 1 else index[0]] = check_float(key, value, -20, 20)
 
 
 def gate_trace(sequence=(1.0, 0.0, 0.0, 1.0, 0.0, 0.0), cell="lstm", hidden_size=3, seed=0, gate_bias=None,
@@ -179,12 +161,12 @@ def gate_trace(sequence=(1.0, 0.0, 0.0, 1.0, 0.0, 0.0), cell="lstm", hidden_size
     `weight_scale` multiplies both weight matrices first.
     Returns {cell, tokens, gates: {name: (T, H)}, c (LSTM only), h (T, H), params}.
     """
-    _check_choice("cell", cell, ("lstm", "gru"))
-    hidden_size = _check_int("hidden_size", hidden_size, 1, 16)
+    check_choice("cell", cell, ("lstm", "gru"))
+    hidden_size = check_int("hidden_size", hidden_size, 1, 16)
     tokens = _tokens(list(sequence) if isinstance(sequence, tuple) else sequence, 64)
     x, vocab = _encode(tokens)
-    m = _model(cell, len(x[0]), hidden_size, _check_int("seed", seed, 0, 2**31 - 1))
-    weight_scale = _check_float("weight_scale", weight_scale, 0, 10)
+    m = _model(cell, len(x[0]), hidden_size, check_int("seed", seed, 0, 2**31 - 1))
+    weight_scale = check_float("weight_scale", weight_scale, 0, 10)
     if weight_scale != 1.0:
         _scale_param(m, "weight_ih_l0", weight_scale)
         _scale_param(m, "weight_hh_l0", weight_scale)
@@ -211,18 +193,18 @@ def gradient_norms(length=40, scale=1.0, hidden_size=8, input_size=4, seed=0, ce
     is positive; at 0 the gated cells start half-forgetting and their gradient vanishes too).
     Returns {t: [1..T], length, scale, norms: {cell: (T,)}, x (T, I), params: {cell: params}}.
     """
-    length = _check_int("length", length, 1, MAX_STEPS)
-    scale = _check_float("scale", scale, 0, 10)
-    hidden_size = _check_int("hidden_size", hidden_size, 1, MAX_HIDDEN)
-    input_size = _check_int("input_size", input_size, 1, 16)
-    seed = _check_int("seed", seed, 0, 2**31 - 1)
-    gate_bias = _check_float("gate_bias", gate_bias, -10, 10)
+    length = check_int("length", length, 1, MAX_STEPS)
+    scale = check_float("scale", scale, 0, 10)
+    hidden_size = check_int("hidden_size", hidden_size, 1, MAX_HIDDEN)
+    input_size = check_int("input_size", input_size, 1, 16)
+    seed = check_int("seed", seed, 0, 2**31 - 1)
+    gate_bias = check_float("gate_bias", gate_bias, -10, 10)
     x = _random_inputs(random.Random(seed), length, input_size)
     last = [1.0 / math.sqrt(hidden_size)] * hidden_size        # dL/dh_T of L = sum(h_T) / sqrt(H): norm 1
     dy = [[[0.0] * hidden_size] for _ in range(length - 1)] + [[last]]
     norms, params = {}, {}
     for cell in cells:
-        _check_choice("cell", cell, CELLS)
+        check_choice("cell", cell, CELLS)
         m = _model(cell, input_size, hidden_size, seed)
         if scale != 1.0:
             _scale_param(m, "weight_hh_l0", scale)
@@ -283,14 +265,14 @@ def race_init(task="adding", delay=20, cells=CELLS, hidden_size=16, seed=0, batc
     """
     from . import tasks, train
 
-    _check_choice("task", task, RACE_TASKS)
-    delay = _check_int("delay", delay, 1, 200)
-    hidden_size = _check_int("hidden_size", hidden_size, 1, MAX_HIDDEN)
-    seed = _check_int("seed", seed, 0, 2**31 - 1)
-    batch_size = _check_int("batch_size", batch_size, 1, 256)
-    lr = _check_float("lr", lr, 1e-6, 1.0)
-    lstm_forget_bias = _check_float("lstm_forget_bias", lstm_forget_bias, -10, 10)
-    cells = [_check_choice("cell", c, CELLS) for c in cells]
+    check_choice("task", task, RACE_TASKS)
+    delay = check_int("delay", delay, 1, 200)
+    hidden_size = check_int("hidden_size", hidden_size, 1, MAX_HIDDEN)
+    seed = check_int("seed", seed, 0, 2**31 - 1)
+    batch_size = check_int("batch_size", batch_size, 1, 256)
+    lr = check_float("lr", lr, 1e-6, 1.0)
+    lstm_forget_bias = check_float("lstm_forget_bias", lstm_forget_bias, -10, 10)
+    cells = [check_choice("cell", c, CELLS) for c in cells]
     trainers = {}
     for cell in cells:
         if task == "copy":
@@ -311,7 +293,7 @@ def race_init(task="adding", delay=20, cells=CELLS, hidden_size=16, seed=0, batc
 def race_step(id, steps=10):
     """Train every cell of race `id` for `steps` more updates; returns {id, step, losses: {cell: [new losses]}}."""
     race = _RACES.get(id)
-    steps = _check_int("steps", steps, 1, 200)
+    steps = check_int("steps", steps, 1, 200)
     losses = {cell: trainer.run(steps) for cell, trainer in race["trainers"].items()}
     race["step"] += steps
     return {"id": id, "step": race["step"], "losses": losses}
@@ -330,14 +312,14 @@ def bidirectional_trace(sentence="the cat sat on the mat", cell="gru", hidden_si
     Returns {tokens, forward (T, H), backward (T, H), concat (T, 2H), params}; backward[t] has read the words
     t..T-1, forward[t] the words 0..t.
     """
-    _check_choice("cell", cell, CELLS)
-    hidden_size = _check_int("hidden_size", hidden_size, 1, 16)
+    check_choice("cell", cell, CELLS)
+    hidden_size = check_int("hidden_size", hidden_size, 1, 16)
     if not isinstance(sentence, str):
         raise ValueError("sentence must be a string")
     words = sentence.split()
     tokens = _tokens(words, 40)
     x, vocab = _encode(tokens)
-    m = _model(cell, len(x[0]), hidden_size, _check_int("seed", seed, 0, 2**31 - 1), bidirectional=True)
+    m = _model(cell, len(x[0]), hidden_size, check_int("seed", seed, 0, 2**31 - 1), bidirectional=True)
     y, _ = m.forward(_batch1(x))
     concat = _squeeze(y)
     return {"cell": cell, "tokens": tokens, "vocab": vocab, "x": x,
@@ -346,24 +328,11 @@ def bidirectional_trace(sentence="the cat sat on the mat", cell="gru", hidden_si
 
 
 # ----------------------------------------------------------------------------------------------- text generation
-_CHARLMS = {}
-
-
 def _charlm(model):
-    if not isinstance(model, dict):
-        raise ValueError("model must be the JSON of a character-level LSTM (charlm.json)")
-    key = model.get("key") or (model.get("vocab"), model.get("hidden_size"))
-    if key in _CHARLMS:
-        return _CHARLMS[key]
-    if "lstm" not in model:
-        raise ValueError(f"model {key!r} is not loaded: send the whole model once")
     vocab, H = model["vocab"], int(model["hidden_size"])
     lstm = _model("lstm", len(vocab), H, 0)
     lstm.load_state_dict(model["lstm"])
-    entry = (vocab, H, lstm, model["out"]["weight"], model["out"]["bias"])
-    _CHARLMS.clear()
-    _CHARLMS[key] = entry
-    return entry
+    return vocab, H, lstm, model["out"]["weight"], model["out"]["bias"]
 
 
 def _onehot(index, n):
@@ -372,17 +341,19 @@ def _onehot(index, n):
     return v
 
 
-def sample(model, prompt="The ", temperature=0.8, n=200, seed=0):
+def sample(model, prompt="The ", temperature=0.8, n=200, seed=0, loaded=None):
     """Sample `n` characters from a character-level LSTM (the shipped charlm.json) after reading `prompt`.
 
-    `model` is the whole JSON the first time; afterwards {"key": model["key"]} is enough (the worker keeps it).
+    `model` is the whole JSON the first time; afterwards {"key": model["key"]} is enough for a caller that passes
+    the same `loaded` store (``LoadedModels``: the engine's worker keeps one).
 
     temperature 0 picks the most likely character each step; higher values flatten the distribution.
     Returns {prompt, text (the generated part), temperature, steps}.
     """
-    vocab, H, lstm, W, b = _charlm(model)
-    temperature = _check_float("temperature", temperature, 0, 5)
-    n = _check_int("n", n, 1, 2000)
+    vocab, H, lstm, W, b = (loaded or LoadedModels()).load(
+        "charlm", model, _charlm, "the JSON of a character-level LSTM (charlm.json)")
+    temperature = check_float("temperature", temperature, 0, 5)
+    n = check_int("n", n, 1, 2000)
     if not isinstance(prompt, str) or not prompt:
         raise ValueError("the prompt must be at least one character")
     index = {ch: k for k, ch in enumerate(vocab)}
@@ -462,15 +433,15 @@ def quiz_item(kind, seed=0):
     Returns {kind, seed, numbers, tolerance}; the answer is not in it (quiz_grade computes it). The page shows
     the numbers in its own markup (the plugin's partial ``quiz-generated.html``).
     """
-    _check_choice("kind", kind, QUIZ_KINDS)
-    seed = _check_int("seed", seed, 0, 2**53)
+    check_choice("kind", kind, QUIZ_KINDS)
+    seed = check_int("seed", seed, 0, 2**53)
     return {"kind": kind, "seed": seed, "numbers": _quiz_numbers(kind, seed), "tolerance": QUIZ_TOLERANCE}
 
 
 def quiz_grade(kind, seed, answer):
     """Grade `answer` to quiz_item(kind, seed): {correct, expected (rounded to 4 decimals), tolerance, message}."""
-    _check_choice("kind", kind, QUIZ_KINDS)
-    seed = _check_int("seed", seed, 0, 2**53)
+    check_choice("kind", kind, QUIZ_KINDS)
+    seed = check_int("seed", seed, 0, 2**53)
     expected = _quiz_expected(kind, _quiz_numbers(kind, seed))
     try:
         value = float(str(answer).strip().replace("\u2212", "-").replace(",", "."))
@@ -486,8 +457,8 @@ def quiz_worked(kind, seed=0):
     """The worked solution of quiz_item(kind, seed), every number computed by the core: {kind, seed, numbers,
     steps, answer}. For rnn-h2 steps = {h: [h_1, h_2]}; for lstm-c1 {i, f, g, o, c} at step 1. An exported (fixed)
     instance explains itself with these."""
-    _check_choice("kind", kind, QUIZ_KINDS)
-    seed = _check_int("seed", seed, 0, 2**53)
+    check_choice("kind", kind, QUIZ_KINDS)
+    seed = check_int("seed", seed, 0, 2**53)
     q = _quiz_numbers(kind, seed)
     run = _quiz_run(kind, q)
     return {"kind": kind, "seed": seed, "numbers": q, "answer": run.pop("answer"), "steps": run}

@@ -1,9 +1,11 @@
 """The Python side of the site's engine worker (``assets/engine/worker.js``): JSON strings in, JSON strings out.
 
-The worker loads Pyodide and the rnncore wheel once, imports this module and calls two functions:
+The worker loads Pyodide and the rnncore wheel once, imports this module and calls two functions, each the method
+of one object that lives as long as the worker (and holds what the worker keeps between requests):
 
 - ``call(fn, kwargs_json)``: ``rnncore.demos.<fn>(**kwargs)`` for a name in ``demos.__all__``; the result as JSON
-  (NaN and infinities, which JSON lacks, become null).
+  (NaN and infinities, which JSON lacks, become null). The trained models a page sends once and then names by
+  key stay in the worker's ``Demos.loaded`` store, passed to every function that takes one.
 - ``run(code)``: the playground. Runs ``code`` in one namespace kept for the worker's life (a reader's variables
   survive between runs), with stdout and stderr captured; the value of a last bare expression is returned as its
   ``repr`` (as Pyodide's ``eval_code`` and a REPL do; a trailing ``;`` silences it). Returns
@@ -14,6 +16,7 @@ Plain Python, so it runs natively too (``tests/core/test_worker.py``), and throu
 """
 import ast
 import contextlib
+import inspect
 import io
 import json
 import math
@@ -22,6 +25,7 @@ import traceback
 
 import rnncore
 from rnncore import demos
+from rnncore._requests import LoadedModels
 
 FILENAME = "<playground>"
 CLIP = 100_000                      # a runaway print loop must not flood the page
@@ -38,11 +42,25 @@ def _finite(obj):
     return obj
 
 
-def call(fn, kwargs_json):
-    """``rnncore.demos.<fn>(**json.loads(kwargs_json))`` as JSON; only the functions ``demos.__all__`` names."""
-    if fn not in demos.__all__:
-        raise ValueError(f"rnncore.demos has no function {fn!r}")
-    return json.dumps(_finite(getattr(demos, fn)(**json.loads(kwargs_json))), allow_nan=False)
+class Demos:
+    """The demos' side of one worker: the models pages have sent, for the worker's life."""
+
+    def __init__(self):
+        self.loaded = LoadedModels()
+
+    def call(self, fn, kwargs_json):
+        """``rnncore.demos.<fn>(**json.loads(kwargs_json))`` as JSON; only the functions ``demos.__all__`` names."""
+        if fn not in demos.__all__:
+            raise ValueError(f"rnncore.demos has no function {fn!r}")
+        func = getattr(demos, fn)
+        kwargs = json.loads(kwargs_json)
+        if not isinstance(kwargs, dict):
+            raise ValueError(f"the arguments of {fn} must be a JSON object; got {type(kwargs).__name__}")
+        if "loaded" in inspect.signature(func).parameters:
+            if "loaded" in kwargs:                      # the store is the worker's, never a page's
+                raise ValueError(f"{fn} takes no argument 'loaded' from a page")
+            kwargs["loaded"] = self.loaded
+        return json.dumps(_finite(func(**kwargs)), allow_nan=False)
 
 
 class Playground:
@@ -84,4 +102,5 @@ def _clip(text, limit=CLIP):
     return text[:limit] + f"\n… ({len(text) - limit} more characters not shown)\n"
 
 
+call = Demos().call
 run = Playground().run

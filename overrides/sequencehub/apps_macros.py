@@ -1,36 +1,43 @@
 """Numbers the application lessons show, from the models trained at build time (mkdocs-macros module).
 
 ``build/train_*.py`` train each lesson's model with ``rnncore`` and write what the page prints (held-out scores,
-sizes, training settings) into the model's JSON under ``.build/models/``. The macros here only read those files:
-nothing is typed by hand, and a page whose model has not been trained fails the (strict) build with the command
-that trains it.
+sizes, training settings) into the model's JSON under ``.build/models/``. The macros here only read those files,
+from the folder the sequencehub plugin ships its models from (its ``models_dir`` option, else the copy a shipped
+wheel carries): nothing is typed by hand, and a page whose model has not been trained fails the (strict) build
+with the command that trains it.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 MODELS = {"forecast": "train_forecast.py", "sentiment": "train_sentiment.py", "translation": "train_translation.py"}
 
 
 class AppModels:
-    """The trained models' JSON, read once per build from ``models_dir``."""
+    """The trained models' JSON, read once per build from ``models_dir`` (None: the plugin found no models)."""
 
-    def __init__(self, models_dir: Path):
-        self.models_dir = Path(models_dir)
+    def __init__(self, models_dir: Path | None):
+        self.models_dir = Path(models_dir) if models_dir is not None else None
         self._cache: dict[str, dict] = {}
 
     def get(self, name: str) -> dict:
         if name not in MODELS:
             raise ValueError(f"unknown application model {name!r}: expected one of {sorted(MODELS)}")
         if name not in self._cache:
-            path = self.models_dir / f"{name}.json"
-            if not path.is_file():
-                raise FileNotFoundError(f"{path} is missing: train it with `python build/{MODELS[name]}` "
-                                        "(`make models` trains every model)")
+            path = self.models_dir / f"{name}.json" if self.models_dir is not None else None
+            if path is None or not path.is_file():
+                raise FileNotFoundError(f"{path or name + '.json'} is missing: train it with `python build/"
+                                        f"{MODELS[name]}` (`make models` trains every model; the sequencehub "
+                                        "plugin's models_dir option says where they are)")
             self._cache[name] = json.loads(path.read_text(encoding="utf-8"))
         return self._cache[name]
+
+    def forecast_split(self) -> tuple[list, list]:
+        """The forecasting series as its model saw it: (the training history, the held-out months)."""
+        m = self.get("forecast")
+        n = len(m["values"]) - m["holdout"]
+        return m["values"][:n], m["values"][n:]
 
     def fact(self, name: str, path: str):
         """The value at dotted ``path`` in model ``name``'s JSON, e.g. ``fact("forecast", "metrics.mae.gru")``."""
@@ -50,13 +57,15 @@ def _num(value, digits: int) -> str:
 
 
 def define_env(env):
-    """Register the application lessons' macros."""
-    conf = getattr(env, "conf", None) or {}
-    # the models folder the plugin ships (its models_dir option), relative to mkdocs.yml; this project's by default
-    root = Path(conf["config_file_path"]).resolve().parent if conf.get("config_file_path") else ROOT
-    option = ((conf.get("plugins") or {}).get("sequencehub") or {})
-    option = getattr(option, "config", option)
-    models = AppModels(root / (option.get("models_dir") or ".build/models"))
+    """mkdocs-macros entry point: the models are found where the sequencehub plugin copies them from."""
+    plugin = env.conf.plugins.get("sequencehub")
+    register(env, plugin.models_folder(env.conf) if plugin is not None else None)
+
+
+def register(env, models_dir: Path | None):
+    """Register the application lessons' macros on ``env`` (mkdocs-macros' or any object with ``macro``), reading
+    the models in ``models_dir``."""
+    models = AppModels(models_dir)
 
     @env.macro
     def app_fact(name: str, path: str, digits: int | None = None):
@@ -82,16 +91,14 @@ def define_env(env):
         """rnncore's seasonal-naive forecast of the series ``h`` months after the training history ends."""
         from rnncore import forecast  # noqa: PLC0415 - the core computes it, as in the demo
 
-        m = models.get("forecast")
-        history = m["values"][:len(m["values"]) - m["holdout"]]
-        return _num(forecast.seasonal_naive(history, int(h), m["period"])[-1], 2)
+        history, _ = models.forecast_split()
+        return _num(forecast.seasonal_naive(history, int(h), models.fact("forecast", "period"))[-1], 2)
 
     @env.macro
     def forecast_history_value(months_before_end: int) -> str:
         """The observed value ``months_before_end`` months before the training history's last (0: the last)."""
-        m = models.get("forecast")
-        n = len(m["values"]) - m["holdout"]
-        return _num(m["values"][n - 1 - int(months_before_end)], 2)
+        history, _ = models.forecast_split()
+        return _num(history[len(history) - 1 - int(months_before_end)], 2)
 
     @env.macro
     def sentiment_table() -> str:
@@ -132,10 +139,8 @@ def define_env(env):
     @env.macro
     def forecast_level(which: str) -> str:
         """A level of the CO2 series (ppm, 1 decimal): "history_min", "history_max" or "truth_max"."""
-        m = models.get("forecast")
-        n = len(m["values"]) - m["holdout"]
-        parts = {"history_min": min(m["values"][:n]), "history_max": max(m["values"][:n]),
-                 "truth_max": max(m["values"][n:])}
+        history, truth = models.forecast_split()
+        parts = {"history_min": min(history), "history_max": max(history), "truth_max": max(truth)}
         if which not in parts:
             raise ValueError(f"which must be one of {sorted(parts)}; got {which!r}")
         return _num(parts[which], 1)

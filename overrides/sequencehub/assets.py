@@ -26,7 +26,7 @@ VENDOR = {
     # math is typeset when the site is built (mathtex.py): pages need the stylesheet and one font format
     "katex": ("katex/dist", ["katex.min.css", "fonts/*.woff2"], "assets/vendor/katex"),
 }
-# npm files the build itself runs (node typesets math with them: mathtex.py for pages, mathml.py for exports)
+# npm files the build itself runs (one node process typesets math with them, mathtex.py: pages and exports)
 BUILD_TIME = {"katex": ("katex/dist", ["katex.min.js"])}
 CHARTS = ASSETS / "vendor" / "echarts.min.js"      # built by `make charts` (build/charts/build.mjs)
 SKIP = {".DS_Store", "__pycache__"}

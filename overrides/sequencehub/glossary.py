@@ -17,7 +17,6 @@ never inside code, math, headings, links, buttons, labels or widgets.
 from __future__ import annotations
 
 import dataclasses
-import html
 import re
 
 from .htmltext import rewrite_text
@@ -113,8 +112,8 @@ def parse(markdown, first_line=1):
 
 
 def rewrite_markdown(markdown, entries, partials=None):
-    """The glossary page's Markdown with each entry as a card (md_in_html) and a term jump list before the first
-    (``partials``: the plugin's templates, by default without a site's overrides)."""
+    """The glossary page's Markdown with each entry as a card (md_in_html) and a term jump list before the first,
+    both from the plugin's partials (``partials``: by default without a site's overrides)."""
     partials = partials or Partials()
     lines = markdown.split("\n")
     by_heading = {}
@@ -134,15 +133,7 @@ def rewrite_markdown(markdown, entries, partials=None):
         if first:
             out += [partials.glossary_index(entries), ""]
             first = False
-        out += [f"### {entry.term} {{ #{entry.id} .sh-glossary__term }}", "",
-                '<div class="sh-glossary__entry" markdown="1">',
-                f'<p class="sh-glossary__definition" markdown="span">{entry.definition}</p>',
-                f'<p class="sh-glossary__code" markdown="span"><span class="sh-glossary__label">Code</span> '
-                f'`{entry.code}`</p>',
-                f'<p class="sh-glossary__links" markdown="span"><span class="sh-glossary__label">Taught in</span> '
-                f'[{entry.taught_title}]({entry.taught_href})'
-                f'<span class="sh-glossary__label">Also</span> {html.escape(", ".join(entry.aliases))}</p>',
-                "</div>", ""]
+        out += [partials.glossary_card(entry), ""]
         i += 5
     return "\n".join(out)
 

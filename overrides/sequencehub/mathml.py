@@ -1,5 +1,5 @@
-"""TeX -> MathML at build time with the vendored KaTeX (run once per batch through Node.js), and MathML -> plain
-text for places that take no markup (structured data).
+"""TeX -> MathML at build time with the vendored KaTeX (the build's one KaTeX process, mathtex.py), and MathML ->
+plain text for places that take no markup (structured data).
 
 Exports and structured data leave the site, where no script typesets ``\\(...\\)``: a QTI item carries MathML
 (the QTI 2.1 schema imports MathML 2, and LMS players render it), JSON-LD carries readable Unicode text.
@@ -7,34 +7,13 @@ KaTeX is the library the pages already use, so the formula an LMS shows is the o
 """
 from __future__ import annotations
 
-import json
-import pathlib
 import re
-import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 
 from mkdocs.exceptions import PluginError
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 KATEX_JS = "katex/dist/katex.min.js"     # KaTeX's UMD build: require()-able by Node.js as it is
-# Node reads [[tex, display], ...] on stdin and writes KaTeX's MathML for each (or {error}) as JSON on stdout.
-_PROGRAM = """
-const katex = require(process.argv[1]);
-let input = "";
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", (chunk) => { input += chunk; });
-process.stdin.on("end", () => {
-  const out = JSON.parse(input).map(([tex, display]) => {
-    try {
-      return {mathml: katex.renderToString(tex, {output: "mathml", displayMode: display, throwOnError: true})};
-    } catch (error) {
-      return {error: String(error.message || error)};
-    }
-  });
-  process.stdout.write(JSON.stringify(out));
-});
-"""
 # Unicode has sub- and superscript forms for digits, signs and a few letters: c_1 -> c₁, x^2 -> x².
 _SUB = str.maketrans("0123456789+-−=()aeoxhklmnpstij", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼ")
 _SUP = str.maketrans("0123456789+-−=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱ")
@@ -44,40 +23,28 @@ MATH_RE = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
 
 
 class Katex:
-    """KaTeX through Node.js, with a cache: ``mathml(tex, display)`` -> an ElementTree ``<math>`` element.
+    """TeX -> MathML with a cache: ``mathml(tex, display)`` -> an ElementTree ``<math>`` element.
 
-    ``prepare(pairs)`` renders many formulas in one Node process (a build calls it once per batch); a formula
-    KaTeX rejects stops the build naming it, and so does a missing Node.js or KaTeX: an export that promises
-    typeset math never ships raw TeX silently."""
+    ``math``: the build's :class:`mathtex.BuildMath`, whose KaTeX process (one per build) renders the formulas.
+    ``prepare(pairs)`` renders many formulas in one round trip; a formula KaTeX rejects stops the build naming
+    it, and so does a missing Node.js or KaTeX: an export that promises typeset math never ships raw TeX
+    silently."""
 
-    def __init__(self, node_modules_dirs, node=None):
-        self.node_modules_dirs = [pathlib.Path(p) for p in node_modules_dirs]
-        self.node = node or shutil.which("node")
+    def __init__(self, math):
+        self.math = math
         self.cache = {}
-
-    def _katex(self):
-        for folder in self.node_modules_dirs:
-            path = folder / KATEX_JS
-            if path.is_file():
-                return path.resolve()
-        raise PluginError(f"sequencehub: {KATEX_JS} not found (tried {', '.join(map(str, self.node_modules_dirs))}); "
-                          "run `npm ci`, or set the plugin's `exports: false`")
 
     def prepare(self, pairs):
         todo = sorted({(tex, bool(display)) for tex, display in pairs} - self.cache.keys())
         if not todo:
             return
-        if not self.node:
-            raise PluginError("sequencehub: Node.js (`node`) is needed to typeset math for the LMS exports and "
-                              "structured data; install it, or set the plugin's `exports: false`")
-        done = subprocess.run([self.node, "-e", _PROGRAM, str(self._katex())], input=json.dumps(todo),
-                              capture_output=True, text=True, check=False, timeout=120)
-        if done.returncode:
-            raise PluginError(f"sequencehub: KaTeX (node) failed: {done.stderr.strip()[-500:]}")
-        for key, result in zip(todo, json.loads(done.stdout)):
-            if "error" in result:
-                raise PluginError(f"sequencehub: KaTeX cannot typeset {key[0]!r}: {result['error']}")
-            self.cache[key] = _math_element(result["mathml"])
+        try:
+            rendered = self.math.renderer().render([list(key) for key in todo], output="mathml")
+        except OSError as error:             # no node to start
+            raise PluginError(f"sequencehub: Node.js (`node`) is needed to typeset math for the LMS exports and "
+                              f"structured data ({error}); install it, or set the plugin's `exports: false`") from None
+        for key, markup in zip(todo, rendered):
+            self.cache[key] = _math_element(markup)
 
     def mathml(self, tex, display=False):
         key = (tex, bool(display))
@@ -135,7 +102,7 @@ def to_text(element):
         return " "
     text = (element.text or "").strip() if name in ("mi", "mn", "mo", "mtext", "ms") else ""
     text = text.strip("\u2061\u2062\u2063\u2064")                  # invisible operators (function application)
-    if name == "mo" and text in ("=", "+", "−", "-", "⋅", "⊙", "≈", "≤", "≥", "→", "×", "∈"):
+    if name == "mo" and text in ("=", "+", "−", "-", "⋅", "⊙", "≈", "≤", "≥", "<", ">", "≠", "→", "×", "∈"):
         text = f" {text} "
     if name == "mo" and text == ",":
         text = ", "

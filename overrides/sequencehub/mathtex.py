@@ -5,9 +5,10 @@ pymdownx.arithmatex (generic mode) marks every formula up as ``<span class="arit
 screen readers read), so a page ships its equations as markup plus one stylesheet and one font format (woff2):
 no math script, nothing to typeset in the reader's browser.
 
-One ``node`` process serves the whole build: it is started on the first page with math and reads one JSON line per
-page (the page's formulas), answering one JSON line (their HTML, or the first error). Bad TeX fails the build
-with the page and the formula. The rendered math is excluded from the search index (``data-search-exclude``): its
+One ``node`` process serves the whole build, pages and exports alike: it is started on the first formula and reads
+one JSON line per batch (the formulas, and KaTeX's output: HTML + MathML for pages, MathML alone for the LMS exports,
+mathml.py), answering one JSON line (their markup, or the first error). Bad TeX fails the build with the page and
+the formula. The rendered math is excluded from the search index (``data-search-exclude``): its
 glyph-by-glyph text would read as noise in a result.
 """
 from __future__ import annotations
@@ -32,18 +33,19 @@ def _is_formula(el):
     return (el.tag in ("span", "div") and el.attrs.get("class") == "arithmatex"
             and FORMULA.fullmatch(el.inner) is not None)
 
-# Reads {"items": [[tex, display], ...]} lines, writes {"html": [...]} or {"error": "...", "index": n} lines.
+# Reads {"items": [[tex, display], ...], "output": "htmlAndMathml" | "mathml"} lines, writes {"html": [...]} or
+# {"error": "...", "index": n} lines.
 _SERVER = r"""
 const katex = require(process.argv[1]);
 const readline = require("readline");
 const lines = readline.createInterface({input: process.stdin, crlfDelay: Infinity});
 lines.on("line", (line) => {
-  const {items} = JSON.parse(line);
+  const {items, output} = JSON.parse(line);
   const out = [];
   for (let i = 0; i < items.length; i++) {
     const [tex, display] = items[i];
     try {
-      out.push(katex.renderToString(tex, {displayMode: display, throwOnError: true, output: "htmlAndMathml",
+      out.push(katex.renderToString(tex, {displayMode: display, throwOnError: true, output,
                                           strict: "ignore", trust: false}));
     } catch (error) {
       process.stdout.write(JSON.stringify({error: String(error.message || error), index: i}) + "\n");
@@ -53,6 +55,16 @@ lines.on("line", (line) => {
   process.stdout.write(JSON.stringify({html: out}) + "\n");
 });
 """
+
+
+def readable(markup):
+    """The plain Unicode text of KaTeX's markup (its MathML part: c_t -> cₜ), for the search index."""
+    from .mathml import _math_element, to_text
+    found = MATHML.search(markup)
+    return to_text(_math_element(found.group(0))) if found else ""
+
+
+MATHML = re.compile(r"<math\b.*?</math>", re.S)
 
 
 class MathError(PluginError):
@@ -86,12 +98,12 @@ class Katex:
                                             stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
         return self.process
 
-    def render(self, items):
-        """[(tex, display)] -> [html], in one round trip."""
+    def render(self, items, output="htmlAndMathml"):
+        """[(tex, display)] -> [markup] (KaTeX's ``output``: "htmlAndMathml" or "mathml"), in one round trip."""
         if not items:
             return []
         process = self._start()
-        process.stdin.write(json.dumps({"items": items}) + "\n")
+        process.stdin.write(json.dumps({"items": items, "output": output}) + "\n")
         process.stdin.flush()
         line = process.stdout.readline()
         if not line:
@@ -118,9 +130,10 @@ class Katex:
 
         def replace(el):
             markup = rendered[el.start]
+            words = f'<span class="sh-math__text" hidden>{html.escape(readable(markup))}</span>'
             if el.tag == "div":
-                return f'<div class="sh-math sh-math--display" data-search-exclude>{markup}</div>'
-            return f'<span class="sh-math" data-search-exclude>{markup}</span>'
+                return f'<div class="sh-math sh-math--display" data-search-exclude>{markup}</div>{words}'
+            return f'<sh-math class="sh-math" data-search-exclude>{markup}</sh-math>{words}'
 
         return htmltext.replace_elements(text, _is_formula, replace)
 
@@ -135,7 +148,7 @@ class Katex:
 
 
 class BuildMath:
-    """The plugin's hook: one :class:`Katex` per build, started on the first page with math."""
+    """The plugin's hook: one :class:`Katex` per build, started on the first formula (of a page or an export)."""
 
     def __init__(self):
         self.katex = None
@@ -145,7 +158,7 @@ class BuildMath:
         self.close()
         self.dirs = list(node_modules_dirs)
 
-    def _renderer(self):
+    def renderer(self):
         if self.katex is None:
             script = find_katex(self.dirs)
             if script is None:
@@ -160,7 +173,7 @@ class BuildMath:
         if "arithmatex" not in text:
             return text
         try:
-            return self._renderer().typeset(text)
+            return self.renderer().typeset(text)
         except MathError as error:
             raise MathError(f"{where}: {error}") from None
 

@@ -106,8 +106,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             {k: self.config[k] for k in ("embed", "offline", "scorm")},
             assets.node_modules_dirs(self.config.node_modules, self.config_dir), serving=self.command == "serve",
             partials=self.partials)
-        self.katex = mathml.Katex(assets.node_modules_dirs(self.config.node_modules, self.config_dir))
         self.math.on_config(assets.node_modules_dirs(self.config.node_modules, self.config_dir))
+        self.katex = mathml.Katex(self.math)      # MathML for exports and plain text, from the same KaTeX process
         return config
 
     def models_folder(self, config):
@@ -338,13 +338,18 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
         return output
 
     def on_post_build(self, *, config):
+        try:
+            if self.config.exports:
+                self.write_exports(config)
+            if self.uses_engine and not self.engine_found:
+                log.warning("sequencehub: pages use live demos or generated quiz items but no engine was copied: "
+                            "set the plugin's engine_dir (this project: `make engine` -> .build/engine)")
+            self.embedding.on_post_build(config)
+        finally:
+            self.math.close()          # the build's KaTeX process: pages, then the exports' MathML
+
+    def on_build_error(self, *, error):
         self.math.close()
-        if self.config.exports:
-            self.write_exports(config)
-        if self.uses_engine and not self.engine_found:
-            log.warning("sequencehub: pages use live demos or generated quiz items but no engine was copied: set "
-                        "the plugin's engine_dir (this project: `make engine` -> .build/engine)")
-        self.embedding.on_post_build(config)
 
     def generated_instance(self, kind):
         """One fixed instance of a generated item (seed 0) for the LMS exports and JSON-LD: its prompt, answer,

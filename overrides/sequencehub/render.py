@@ -1,10 +1,12 @@
 """The markup the plugin writes into pages, from Jinja partials a site can override.
 
 The partials live in this package's ``templates/partials/sequencehub/`` (``quiz.html``, ``quiz-generated.html``,
-``author.html``, ``skills-fallback.html``, ``demo.html``, ``term.html``, ``glossary-index.html``). They are looked up through the theme's folders first, so
-a site restyles a quiz the way it restyles any Material partial: a file of the same path in its ``custom_dir``.
+``author.html``, ``skills-fallback.html``, ``demo.html``, ``term.html``, ``glossary-index.html``,
+``glossary-card.html``). They are looked up through the theme's folders first, so a site restyles a quiz the way
+it restyles any Material partial: a file of the same path in its ``custom_dir``.
 Templates are autoescaped; texts a reader sees come in as HTML from the page's own Markdown (``md``: math, code and
-links as elsewhere on the page) and are marked safe here, nowhere else.
+links as elsewhere on the page), or as the glossary's own Markdown that the page then renders, and are marked safe
+here, nowhere else.
 """
 from __future__ import annotations
 
@@ -104,6 +106,13 @@ class Partials:
     def term(self, entry, href, text):
         """A glossary term on a page linked to its card (``text``: the page's own HTML for the words)."""
         return self._render("term.html", entry=entry, href=href, text=markupsafe.Markup(text))
+
+    def glossary_card(self, entry):
+        """A glossary entry as its card: Markdown with md_in_html, in place of the entry's five lines (its texts stay
+        the author's Markdown, rendered with the rest of the glossary page)."""
+        md = {name: markupsafe.Markup(getattr(entry, name))
+              for name in ("term", "definition", "code", "taught_title", "taught_href")}
+        return self._render("glossary-card.html", entry=entry, md=md)
 
     def glossary_index(self, entries):
         """The glossary's jump list, in the page's own order (the glossary leads with the course's core terms), so

@@ -1,6 +1,7 @@
 """The plugin on another MkDocs site: a minimal site in a temporary folder (MkDocs' own `mkdocs` theme) with the
-plugin, one quiz and one demo, built with --strict and served on its own origin; in Chromium the quiz works, the
-demo reaches ready, and nothing is requested outside that origin.
+plugin, one quiz, one demo and one figure of an application model (through mkdocs-macros), built with --strict and
+served on its own origin; in Chromium the quiz works, the demo reaches ready, and nothing is requested outside that
+origin.
 
 Two installs of the plugin, as course authors get it:
 - "checkout": this project's development install, the engine, models and libraries named by plugin options;
@@ -9,6 +10,7 @@ Two installs of the plugin, as course authors get it:
   libraries must all come from the installed package. (Its core is compiled with RNNCORE_DEBUG=1, -O0, which
   takes seconds instead of minutes; the wheel's packaging, the subject here, is the same.)
 """
+import json
 import os
 import pathlib
 import subprocess
@@ -30,7 +32,8 @@ CHARTS = ROOT / "overrides" / "sequencehub" / "assets" / "vendor" / "echarts.min
 SITE_DOC = textwrap.dedent("""\
     # Recurrent networks, briefly
 
-    A hidden state carries what the network has read so far.
+    A hidden state carries what the network has read so far. The forecasting model holds out the last
+    {{ app_fact("forecast", "holdout") }} months.
 
     <div class="sh-demo" data-demo="hidden-state" markdown></div>
 
@@ -54,7 +57,8 @@ def run(cmd, **kw):
 def write_site(root, options):
     plugin = ["  - sequencehub" + (":" if options else "")] + [f"      {k}: {v}" for k, v in options.items()]
     lines = ["site_name: Another course", "theme:", "  name: mkdocs", "  highlightjs: false",
-             "plugins:", "  - search", *plugin, "markdown_extensions:", "  - attr_list", "  - md_in_html"]
+             "plugins:", "  - search", "  - macros:", "      modules: [sequencehub.apps_macros]", *plugin,
+             "markdown_extensions:", "  - attr_list", "  - md_in_html"]
     (root / "mkdocs.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (root / "docs").mkdir()
     (root / "docs" / "index.md").write_text(SITE_DOC, encoding="utf-8")
@@ -114,6 +118,13 @@ def other_site(request, tmp_path_factory):
     url, server = serve_directory(root / "site")
     yield root / "site", url
     server.shutdown()
+
+
+def test_app_macros_read_the_models_the_plugin_ships(other_site):
+    """sequencehub.apps_macros finds the models where the plugin does: models_dir, else the wheel's own copy."""
+    site, _ = other_site
+    holdout = json.loads((MODELS / "forecast.json").read_text(encoding="utf-8"))["holdout"]
+    assert f"holds out the last\n{holdout} months." in (site / "index.html").read_text(encoding="utf-8")
 
 
 def test_quiz_and_demo_work_on_another_site(page, other_site):

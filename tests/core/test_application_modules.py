@@ -8,7 +8,8 @@ import random
 import numpy as np
 import pytest
 
-from rnncore import _buffers, apps, demos, forecast, sentiment, seq2seq, train
+from rnncore import _buffers, demos, forecast, sentiment, seq2seq, train
+from rnncore._requests import LoadedModels
 
 from core_cases import SEED
 
@@ -69,24 +70,26 @@ def forecast_model():
 
 
 def test_forecast_demo_functions(forecast_model):
-    r = demos.forecast_run(model=forecast_model, horizon=5)
+    loaded = LoadedModels()                                                  # what the worker keeps
+    r = demos.forecast_run(model=forecast_model, horizon=5, loaded=loaded)
     assert set(r) >= {"history", "truth", "forecast"} and r["trained"] == "build"
     assert len(r["history"]) == 108 and len(r["truth"]) == len(r["forecast"]) == 5
     assert r["mae"]["seasonal_naive"] == pytest.approx(forecast.mae(r["baselines"]["seasonal_naive"], r["truth"]))
-    again = demos.forecast_run(model={"key": "forecast-test"}, horizon=5)          # kept by its key
+    again = demos.forecast_run(model={"key": "forecast-test"}, horizon=5, loaded=loaded)          # kept by its key
     assert again == r
-    fresh = demos.forecast_train(model={"key": "forecast-test"}, horizon=12, steps=10, seed=3, hidden_size=4)
+    fresh = demos.forecast_train(model={"key": "forecast-test"}, horizon=12, steps=10, seed=3, hidden_size=4,
+                                 loaded=loaded)
     assert fresh["trained"] == "browser" and len(fresh["losses"]) == 10 and len(fresh["forecast"]) == 12
-    shorter = demos.forecast_run(model={"key": "forecast-test"}, horizon=4, fresh=fresh["fresh"])
+    shorter = demos.forecast_run(model={"key": "forecast-test"}, horizon=4, fresh=fresh["fresh"], loaded=loaded)
     assert shorter["forecast"] == fresh["forecast"][:4]
     with pytest.raises(ValueError, match="horizon must be between 1 and 12"):
-        demos.forecast_run(model={"key": "forecast-test"}, horizon=13)
+        demos.forecast_run(model={"key": "forecast-test"}, horizon=13, loaded=loaded)
     with pytest.raises(ValueError, match="no freshly trained model"):
-        demos.forecast_run(model={"key": "forecast-test"}, fresh="fresh-0-0-0")
+        demos.forecast_run(model={"key": "forecast-test"}, fresh="fresh-0-0-0", loaded=loaded)
     with pytest.raises(ValueError, match="steps must be between"):
-        demos.forecast_train(model={"key": "forecast-test"}, steps=10_000)
+        demos.forecast_train(model={"key": "forecast-test"}, steps=10_000, loaded=loaded)
     with pytest.raises(ValueError, match="send the whole model once"):
-        demos.forecast_run(model={"key": "another"})
+        demos.forecast_run(model={"key": "another"}, loaded=loaded)
 
 
 # --------------------------------------------------------------------------------------------------- sentiment
@@ -145,29 +148,30 @@ def test_sentiment_read_without_numpy_matches_and_reports_unknown_words(monkeypa
     assert [s["known"] for s in r["steps"]] == [True, True, True, False]
     assert r["positive"] == r["steps"][-1]["positive"]
     monkeypatch.setattr(_buffers, "HAVE_NUMPY", False)
-    apps._MODELS.clear()
-    again = demos.sentiment_read(model=model, text="It was not zorg", cell="lstm")
+    loaded = LoadedModels()                        # a fresh store: the model is rebuilt without numpy, and kept
+    again = demos.sentiment_read(model=model, text="It was not zorg", cell="lstm", loaded=loaded)
     assert again["tokens"] == r["tokens"] and again["unknown"] == r["unknown"]
     for got, want in zip(again["steps"], r["steps"]):
         assert got["positive"] == pytest.approx(want["positive"], rel=1e-10)
     assert again["bow"] == pytest.approx(r["bow"], rel=1e-10)
     with pytest.raises(ValueError, match="cell must be"):
-        demos.sentiment_read(model={"key": "sentiment-test"}, text="good", cell="rnn")
+        demos.sentiment_read(model={"key": "sentiment-test"}, text="good", cell="rnn", loaded=loaded)
     with pytest.raises(ValueError, match="at least one word"):
-        demos.sentiment_read(model={"key": "sentiment-test"}, text="  ;; ")
+        demos.sentiment_read(model={"key": "sentiment-test"}, text="  ;; ", loaded=loaded)
     with pytest.raises(ValueError, match="at most 400 characters"):
-        demos.sentiment_read(model={"key": "sentiment-test"}, text="good " * 100)
+        demos.sentiment_read(model={"key": "sentiment-test"}, text="good " * 100, loaded=loaded)
 
 
 # ------------------------------------------------------------------------------------------------- translation
 def test_translate_date_returns_one_attention_row_per_output_character():
     model = seq2seq.Seq2Seq("0123456789 ,.abcdefghijklmnopqrstuvwxyz", "0123456789-", 4, 6, 3, seed=SEED)
     shipped = json_round_trip({"key": "translation-test", "model": model.state(), "out_len": 10})
-    r = demos.translate_date(model=shipped, text="  Wed 3   Mar 2021 ")
+    loaded = LoadedModels()
+    r = demos.translate_date(model=shipped, text="  Wed 3   Mar 2021 ", loaded=loaded)
     assert r["input"] == "wed 3 mar 2021" and r["tokens"] == list("wed 3 mar 2021")
     assert len(r["output"]) == 10 and len(r["attention"]) == 10
     assert all(len(row) == 14 and math.isclose(sum(row), 1.0) for row in r["attention"])
     with pytest.raises(ValueError, match="does not know the character"):
-        demos.translate_date(model={"key": "translation-test"}, text="3 März 2021")
+        demos.translate_date(model={"key": "translation-test"}, text="3 März 2021", loaded=loaded)
     with pytest.raises(ValueError, match="model must be the JSON"):
         demos.translate_date(model="translation.json")

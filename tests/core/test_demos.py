@@ -13,6 +13,7 @@ import pytest
 
 from rnncore import demos
 from rnncore import reference as ref
+from rnncore._requests import LoadedModels
 
 RTOL, ATOL = 1e-9, 1e-11
 
@@ -266,7 +267,8 @@ def test_the_shipped_text_model_samples_from_its_vocabulary():
         pytest.skip("no .build/models/charlm.json: run `make models`")
     model = json.loads(path.read_text())
     assert model["training"]["final_loss"] < 0.8 * math.log(len(model["vocab"]))    # it learned something
-    first = demos.sample(model, prompt="The ", temperature=0.0, n=80)
-    again = demos.sample({"key": model["key"]}, prompt="The ", temperature=0.0, n=80)
+    loaded = LoadedModels()                                                        # what the worker keeps
+    first = demos.sample(model, prompt="The ", temperature=0.0, n=80, loaded=loaded)
+    again = demos.sample({"key": model["key"]}, prompt="The ", temperature=0.0, n=80, loaded=loaded)
     assert first == again and len(first["text"]) == 80 and set(first["text"]) <= set(model["vocab"])
     assert " the " in first["text"]                                                # words, not noise

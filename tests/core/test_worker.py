@@ -47,3 +47,19 @@ def test_run_reports_the_readers_error_from_their_code():
 def test_run_clips_a_flood_of_output():
     out = json.loads(worker.Playground().run(f"print('x' * {worker.CLIP + 10}, end='')"))
     assert out["stdout"].startswith("x" * worker.CLIP) and "10 more characters not shown" in out["stdout"]
+
+
+def test_the_worker_keeps_a_model_sent_once_and_refuses_a_store_from_the_page():
+    demos_side = worker.Demos()
+    model = {"key": "tiny", "vocab": "ab", "hidden_size": 2,
+             "lstm": {"weight_ih_l0": [[0.5, -0.5]] * 8, "weight_hh_l0": [[0.1, 0.2]] * 8,
+                      "bias_ih_l0": [0.0] * 8, "bias_hh_l0": [0.0] * 8},
+             "out": {"weight": [[1.0, -1.0], [-1.0, 1.0]], "bias": [0.0, 0.0]}}
+    kwargs = {"prompt": "ab", "temperature": 0, "n": 5}
+    first = json.loads(demos_side.call("sample", json.dumps({"model": model, **kwargs})))
+    again = json.loads(demos_side.call("sample", json.dumps({"model": {"key": "tiny"}, **kwargs})))
+    assert again == first and len(first["text"]) == 5
+    with pytest.raises(ValueError, match="not loaded"):          # another worker has not seen it
+        worker.Demos().call("sample", json.dumps({"model": {"key": "tiny"}, **kwargs}))
+    with pytest.raises(ValueError, match="no argument 'loaded'"):
+        demos_side.call("sample", json.dumps({"model": {"key": "tiny"}, "loaded": {}, **kwargs}))

@@ -12,7 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / ".build" / "models"
-SCRIPTS = {"forecast": "train_forecast.py", "sentiment": "train_sentiment.py", "translation": "train_translation.py"}
+SCRIPTS = {"forecast": "train_forecast.py", "sentiment": "train_sentiment.py", "translation": "train_translation.py",
+           "charlm": "train_charlm.py"}
 
 
 def load(name):
@@ -23,10 +24,38 @@ def load(name):
 
 
 def script(name):
-    spec = importlib.util.spec_from_file_location(f"train_{name}", ROOT / "build" / SCRIPTS[name])
+    return build_module(f"train_{name}", SCRIPTS[name])
+
+
+def build_module(name, filename):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "build" / filename)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def test_model_file_trains_only_when_an_input_or_a_setting_changes(tmp_path, capsys):
+    mf = build_module("model_file", "model_file.py")
+    data, out = tmp_path / "data.txt", tmp_path / "models" / "x.json"
+    data.write_text("first", encoding="utf-8")
+    calls = []
+
+    def train():
+        calls.append(1)
+        return {"key": mf.key("x", [[0.5]]), "weights": mf.rounded([[1.23456789, -2e-9]], 3)}
+
+    args = mf.parser("Train x.\nMore.", out).parse_args([])
+    model = mf.build(args, mf.inputs_hash([data]), train, "training x")
+    assert json.loads(out.read_text(encoding="utf-8")) == model and model["weights"] == [[1.23, -2e-9]]
+    assert model["inputs_hash"] == mf.inputs_hash([data]) and model["key"].startswith("x-") and len(model["key"]) == 14
+    assert mf.build(args, mf.inputs_hash([data]), train, "training x") is None and len(calls) == 1
+    assert "x.json is up to date" in capsys.readouterr().out
+    data.write_text("second", encoding="utf-8")                              # an input changed: retrain
+    assert mf.build(args, mf.inputs_hash([data]), train, "training x") is not None and len(calls) == 2
+    forced = mf.parser("Train x.", out).parse_args(["--force"])
+    assert mf.build(forced, mf.inputs_hash([data]), train, "training x") is not None and len(calls) == 3
+    assert mf.inputs_hash([data], "steps=1") != mf.inputs_hash([data], "steps=2")
+    assert sorted(p.name for p in out.parent.iterdir()) == ["x.json"]     # written whole: no temporary file left
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))

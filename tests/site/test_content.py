@@ -61,7 +61,7 @@ def jinja_env() -> jinja2.Environment:
         def filter(self, func, name=None):
             env.filters[name or func.__name__] = func
 
-    apps_macros.define_env(Registrar())
+    apps_macros.register(Registrar(), MODELS)
     return env
 
 

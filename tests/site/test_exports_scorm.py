@@ -7,7 +7,9 @@ import zipfile
 
 import pytest
 
-from sequencehub.embed import scorm
+from mkdocs.theme import Theme
+
+from sequencehub.embed import pages, scorm
 from shtest import SITE
 
 URL = re.compile(r'(?<![\w-])(?:src|href)="([^"]*)"')
@@ -77,7 +79,8 @@ def test_the_build_logs_each_package_size(tmp_path, caplog):
     assets = {"stylesheets": [], "scripts": [], "palette": {}, "icon": None, "lang": "en"}
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.sequencehub.embed"):
         scorm.build_package(site, site / "scorm" / "x.zip", slug="x", title="X", content="<p>x</p>",
-                            page_dest="lessons/x/index.html", assets=assets, site_name="S", schemas=schemas)
+                            page_dest="lessons/x/index.html", assets=assets, site_name="S", schemas=schemas,
+                            env=pages.environment(Theme(name="material")))
     assert re.search(r"scorm/x\.zip: \d+\.\d MB, \d+ files", caplog.text)
 
 

@@ -32,8 +32,21 @@ def test_katex_typesets_a_page_in_one_round_trip_and_names_bad_tex():
             math.typeset('<span class="arithmatex">\\(\\frac{a\\)</span>', "docs/y.md")
         assert 'class="katex"' in math.typeset('<span class="arithmatex">\\(b\\)</span>', "z")    # still serving
         assert math.katex.count == 3
+        assert '<span class="sh-math__text" hidden>hₜ &lt; 1</span>' in out     # what the search index reads
     finally:
         math.close()
+
+
+@built
+def test_search_index_reads_math_as_text_not_glyphs():
+    """Each formula is in the index once, as readable text (cₜ), never as KaTeX's glyph runs or raw TeX."""
+    docs = json.loads((SITE / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    lstm = " ".join(d["text"] for d in docs if d["location"].startswith("lessons/lstm/"))
+    assert "a cell state cₜ, a long-term memory" in lstm
+    assert "Lead instructor" not in lstm, "the author card's run-together text is indexed"
+    texts = re.sub(r"<code>.*?</code>", "", " ".join(d["text"] for d in docs), flags=re.S)   # TeX shown as code
+    assert "\u200b" not in texts, "KaTeX's zero-width struts reached the index: rendered math was indexed"
+    assert "\\(" not in texts and "\\frac" not in texts and "application/x-tex" not in texts
 
 
 def manifest():
@@ -67,6 +80,20 @@ def test_glossary_entries_follow_the_jump_list():
     body = text[text.index(index) + len(index):]
     entries = [m for m in re.findall(r'<h3[^>]* id="([^"]+)"', body) if m in jump]
     assert jump and entries == jump
+
+
+@built
+def test_meta_description_is_the_front_matter_escaped():
+    """MkDocs' Jinja does not autoescape: the theme escapes the description (a quote would end the attribute)."""
+    import yaml
+    for md in sorted((ROOT / "docs" / "lessons").glob("*.md")):
+        front = yaml.safe_load(md.read_text(encoding="utf-8").split("---")[1])
+        text = (SITE / "lessons" / md.stem / "index.html").read_text(encoding="utf-8")
+        raw = re.search(r'<meta name="description" content="([^"]*)">', text).group(1)
+        assert html.unescape(raw) == front["description"], md.name
+        assert "&" not in front["description"] or "&amp;" in raw, f"{md.name}: the description is not escaped"
+    assert any("&" in yaml.safe_load(md.read_text(encoding="utf-8").split("---")[1])["description"]
+               for md in (ROOT / "docs" / "lessons").glob("*.md")), "no description exercises the escaping"
 
 
 @built

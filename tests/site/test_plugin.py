@@ -203,6 +203,49 @@ def test_exports_are_reproducible(good_site, tmp_path):
 BROKEN = LESSON.replace("= 36 +- 0", "= thirty-six")
 
 
+OVERRIDES = {
+    # a site's own embed page and glossary card, in its custom_dir: they win over the plugin's
+    "embed.html": '<!doctype html><html lang="{{ lang }}"><head><title>{{ title }}</title></head>'
+                  '<body data-mine="{{ kind }}/{{ unit_id }}">{{ body }}</body></html>\n',
+    "partials/sequencehub/glossary-card.html": '### {{ md.term }} { #{{ entry.id }} }\n\n'
+                                              '<p class="my-card" markdown="span">{{ md.definition }}</p>',
+}
+
+
+@pytest.fixture(scope="module")
+def overriding_site(tmp_path_factory):
+    root = make_site(tmp_path_factory.mktemp("custom-dir"), {"index.md": "# Home\n", "lesson.md": LESSON,
+                                                            "glossary.md": GLOSSARY})
+    for name, text in OVERRIDES.items():
+        (root / "theme" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "theme" / name).write_text(text, encoding="utf-8")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  font: false\n", "  font: false\n  custom_dir: theme\n"))
+    result = build(root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return root / "site"
+
+
+def test_a_sites_custom_dir_overrides_the_embed_page(good_site, overriding_site):
+    page = (overriding_site / "embed" / "v1" / "quiz" / "first" / "index.html").read_text(encoding="utf-8")
+    assert page.startswith('<!doctype html><html lang="en"><head><title>Check</title></head>')
+    assert '<body data-mine="quiz/first">' in page and 'data-quiz="first"' in page
+    assert "sh-embed-root" not in page
+    alias = (overriding_site / "embed" / "quiz" / "first" / "index.html").read_text(encoding="utf-8")
+    assert alias == page
+    default = (good_site / "embed" / "v1" / "quiz" / "first" / "index.html").read_text(encoding="utf-8")
+    assert 'class="sh-embed-root"' in default and "data-mine" not in default
+
+
+def test_a_sites_custom_dir_overrides_the_glossary_card(good_site, overriding_site):
+    page = (overriding_site / "glossary" / "index.html").read_text(encoding="utf-8")
+    assert '<p class="my-card">A network that reads a sequence one step at a time.</p>' in page
+    assert 'id="rnn"' in page and "sh-glossary__entry" not in page
+    assert 'class="sh-glossary__index"' in page                     # the partials it does not override stay
+    default = (good_site / "glossary" / "index.html").read_text(encoding="utf-8")
+    assert 'class="sh-glossary__entry"' in default and "my-card" not in default
+
+
 def test_malformed_quiz_fails_with_source_file_and_line(tmp_path):
     root = make_site(tmp_path, {"index.md": "# Home\n", "lessons/bad.md": BROKEN.replace("skill: first", "skill: bad")})
     result = build(root, strict=False)

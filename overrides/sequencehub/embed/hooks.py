@@ -68,8 +68,9 @@ class Embedding:
             output = htmltext.insert_before_end(output, "body", tag + "\n")
         return output
 
-    def write_embed_pages(self, site_dir, site_name):
-        """Write every embed page and alias; return the canonical destinations."""
+    def write_embed_pages(self, site_dir, site_name, env):
+        """Write every embed page and alias (``env``: :func:`pages.environment`); return the canonical
+        destinations."""
         written = []
         home = self.home_assets or {"stylesheets": [], "scripts": [], "palette": {}, "icon": None, "lang": "en"}
         units = [("demo", name, self.demos.get(name)) for name in sorted(set(DEMOS) | set(self.demos))]
@@ -78,7 +79,7 @@ class Embedding:
             info = info or {"html": self.partials.demo(unit_id), "source": None, "assets": home, "title": unit_id}
             title = info["title"] if kind == "quiz" else f"{unit_id.replace('-', ' ').capitalize()} demo"
             for dest in pages.unit_paths(kind, unit_id):
-                text = pages.render(kind, unit_id, info["html"], dest, info["assets"], site_name, title,
+                text = pages.render(env, kind, unit_id, info["html"], dest, info["assets"], site_name, title,
                                     source=info["source"])
                 path = pathlib.Path(site_dir) / dest
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,25 +87,26 @@ class Embedding:
             written.append(pages.unit_paths(kind, unit_id)[0])
         return written
 
-    def write_scorm_packages(self, site_dir, site_name, site_url):
+    def write_scorm_packages(self, site_dir, site_name, site_url, env):
         made = []
         schemas = scorm.find_schemas(self.node_modules)      # fails the build, loudly, when they are missing
         for lesson in self.lessons:
             out = pathlib.Path(site_dir) / "scorm" / f"{lesson['slug']}.zip"
             scorm.build_package(site_dir, out, slug=lesson["slug"], title=lesson["title"],
                                 content=lesson["content"], page_dest=lesson["dest"], assets=lesson["assets"],
-                                site_name=site_name, site_url=site_url, schemas=schemas)
+                                site_name=site_name, site_url=site_url, schemas=schemas, env=env)
             made.append(out)
         return made
 
     def on_post_build(self, config):
         site_dir = config["site_dir"]
         site_name = config.get("site_name") or "Sequence Hub"
+        env = pages.environment(config.theme)       # the site's custom_dir can override embed.html
         if self.options["embed"]:
-            written = self.write_embed_pages(site_dir, site_name)
+            written = self.write_embed_pages(site_dir, site_name, env)
             log.info("embed: %d pages under embed/ (%d quizzes)", len(written), len(self.quizzes))
         if self.options["scorm"] and self.lessons:
-            made = self.write_scorm_packages(site_dir, site_name, config.get("site_url"))
+            made = self.write_scorm_packages(site_dir, site_name, config.get("site_url"), env)
             log.info("embed: %d SCORM 1.2 packages under scorm/", len(made))
         if self.options["offline"]:
             info = offline.write_service_worker(site_dir, ASSETS / "sw.js", languages=_search_languages(config))

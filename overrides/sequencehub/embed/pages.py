@@ -4,6 +4,10 @@ Canonical, frozen URLs are ``embed/v1/<demo>/`` and ``embed/v1/quiz/<id>/``. The
 ``embed/quiz/<id>/`` serve the same page for the newest embed version (today v1); their canonical link names the
 versioned URL. Pages carry no site navigation, only the widget, the stylesheets of the page it came from, and
 ``embed.js`` (URL parameters, theme, height, postMessage) ahead of the plugin's own scripts.
+
+The pages are rendered through the site theme's own Jinja environment (MkDocs' ``theme.get_env()``), with this
+package's ``templates/`` after the theme's folders: a site restyles an embed page the way it restyles any theme
+template, with an ``embed.html`` (or ``csp.html``) of its own in its ``custom_dir``.
 """
 import pathlib
 import re
@@ -15,8 +19,17 @@ from . import EMBED_VERSION
 from .. import csp
 from .extract import relative_prefix
 
-_ENV = csp.install(jinja2.Environment(loader=jinja2.FileSystemLoader(pathlib.Path(__file__).parent / "templates"),
-                                      autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True))
+TEMPLATES = pathlib.Path(__file__).resolve().parent / "templates"
+
+
+def environment(theme):
+    """The Jinja environment of embed and SCORM pages: ``theme``'s (MkDocs' ``Theme``; a new environment each
+    call, so the settings below do not reach the site's own pages) with this package's templates last."""
+    env = theme.get_env()
+    env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(TEMPLATES)])
+    env.autoescape = jinja2.select_autoescape(["html"])     # titles and names are authors' text
+    env.keep_trailing_newline = True
+    return csp.install(env)
 
 
 def unit_paths(kind, unit_id):
@@ -28,8 +41,8 @@ def unit_paths(kind, unit_id):
 UNIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")   # ids that are safe as one URL path segment
 
 
-def render(kind, unit_id, body, dest, assets, site_name, title, source=None, entry="embed.js", canonical=None):
-    """HTML of one standalone page at ``dest`` (relative to the site root).
+def render(env, kind, unit_id, body, dest, assets, site_name, title, source=None, entry="embed.js", canonical=None):
+    """HTML of one standalone page at ``dest`` (relative to the site root), from ``env`` (:func:`environment`).
 
     ``assets`` comes from :func:`extract.page_assets` of the page the unit was found on (or the home page);
     ``source`` is the site path of that page, linked as the credit line.
@@ -38,7 +51,7 @@ def render(kind, unit_id, body, dest, assets, site_name, title, source=None, ent
     if canonical is None and kind in ("demo", "quiz"):
         canonical = prefix + unit_paths(kind, unit_id)[0].removesuffix("index.html")
     scripts = [(src, typ) for src, typ in assets["scripts"] if _is_widget_script(src)]
-    return _ENV.get_template("embed.html").render(
+    return env.get_template("embed.html").render(
         lang=assets["lang"], palette=assets["palette"], version=EMBED_VERSION, title=title, site_name=site_name,
         canonical=canonical, stylesheets=assets["stylesheets"], assets_icon=assets.get("icon"), prefix=prefix,
         scripts=scripts, kind=kind, unit_id=unit_id, body=markupsafe.Markup(body), entry=entry,

@@ -155,8 +155,9 @@ def engine_files(site_dir, content):
 
 
 def build_package(site_dir, out_zip, *, slug, title, content, page_dest, assets, site_name, site_url=None,
-                  engine=None, schemas):
-    """Write the SCORM 1.2 zip of one lesson; return the list of paths it holds.
+                  engine=None, schemas, env):
+    """Write the SCORM 1.2 zip of one lesson; return the list of paths it holds (``env``: the embed pages'
+    templates, :func:`pages.environment`).
 
     `schemas` is :func:`find_schemas`' answer: the .xsd files written at the zip's root (not part of the SCO's
     resource listing: they describe the manifest, not the lesson)."""
@@ -165,7 +166,7 @@ def build_package(site_dir, out_zip, *, slug, title, content, page_dest, assets,
         raise MissingSchemas(f"sequencehub: SCORM package {slug}: no schema file for {', '.join(missing)}")
     site_dir = pathlib.Path(site_dir)
     body, referenced = rewrite_links(content, page_dest, site_dir, public_url(site_url))
-    page = pages.render("lesson", slug, body, "index.html", assets, site_name, title, source=None,
+    page = pages.render(env, "lesson", slug, body, "index.html", assets, site_name, title, source=None,
                         entry="scorm.js")
     wanted = set(referenced)
     wanted.update(p.split("?", 1)[0] for p in assets["stylesheets"])
