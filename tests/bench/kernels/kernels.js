@@ -24,7 +24,7 @@ ort.env.wasm.numThreads = 1;          // more needs SharedArrayBuffer, i.e. a cr
 tf.wasm.setWasmPaths(new URL("../tfjs-wasm/", import.meta.url).href);
 
 let corePeerLoaded = null;
-let current = null;                   // the case set up last: {spec, peers: {name: {backend, fwd, fb, y, dWhh, dispose}}}
+let current = null;     // the case set up last: {spec, peers: {name: {backend, fwd, fb, y, dWhh, dispose}}}
 
 // -- the core, through the engine's playground worker ------------------------------------------------------------
 
