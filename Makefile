@@ -57,7 +57,7 @@ serve: site             ## serve the built site on http://127.0.0.1:$(PORT)/
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory site
 
 test: site              ## every test: core, wasm wheel in Node.js, site build, browser
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --durations=15
 
 test-core: core         ## the core's tests only
 	$(PY) -m pytest tests/core

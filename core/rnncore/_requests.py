@@ -28,6 +28,14 @@ def check_int(name, value, lo, hi):
     return value
 
 
+def check_exact_int(name, value, lo, hi=10**7):
+    """An int argument of the Python API (tasks, forecasting): a bool or a float is refused, not converted (a
+    page's JSON numbers go through :func:`check_int`)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be an int in [{lo}, {hi}]; got {value!r}")
+    return value
+
+
 def check_float(name, value, lo=-1e6, hi=1e6):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number; got {value!r}")

@@ -206,14 +206,12 @@ def clip_scale(norm, threshold):
 # ------------------------------------------------------------------------------------------------ training race
 @functools.lru_cache(maxsize=8)
 def _race(task, delay, updates):
-    race = demos.race_init(task=task, delay=delay)
+    races = demos.Races()
+    race = demos.race_init(task=task, delay=delay, races=races)
     losses = {}
-    try:
-        for _ in range(0, updates, 20):
-            for cell, values in demos.race_step(race["id"], 20)["losses"].items():
-                losses.setdefault(cell, []).extend(values)
-    finally:
-        demos.race_stop(race["id"])
+    for _ in range(0, updates, 20):
+        for cell, values in demos.race_step(race["id"], 20, races)["losses"].items():
+            losses.setdefault(cell, []).extend(values)
     return race["baseline"], {cell: tuple(v) for cell, v in losses.items()}
 
 

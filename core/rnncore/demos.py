@@ -10,8 +10,8 @@ reader can recompute it with the numpy reference.
 
 What lives between calls: the trained models a page sends once and then names by key are kept in the caller's
 ``loaded`` store (``rnncore._requests.LoadedModels``; the engine's worker passes its own, ``rnncore.worker``);
-without one, a call builds the model it is sent and keeps nothing. The training races ``race_init`` starts stay in
-this module's ``_Races`` for the process's life (the site build's previews run races too).
+without one, a call builds the model it is sent and keeps nothing. The training races ``race_init`` starts live in
+the caller's ``races`` store (:class:`Races`; the worker passes its own), so nothing is kept at module level.
 
 Conventions: time-major inputs ``x`` of shape (T, B, I) with B = 1 here; results drop the batch axis, so a trace
 ``h`` is a list of T lists of H numbers.
@@ -224,11 +224,12 @@ RACE_TASKS = ("adding", "copy")
 MAX_RACES = 4
 
 
-class _Races:
-    """The training races pages have started, for the worker's life. Ids come from a counter, so an id never
+class Races:
+    """The training races started in one session (the engine's worker holds one for its life; a Python caller
+    makes its own and passes it to race_init, race_step and race_stop). Ids come from a counter, so an id never
     repeats, even after the oldest race was forgotten to make room (at most ``limit`` are kept)."""
 
-    def __init__(self, limit):
+    def __init__(self, limit=MAX_RACES):
         self.limit, self.started, self.live = limit, 0, {}
 
     def add(self, prefix, race):
@@ -249,11 +250,14 @@ class _Races:
         self.live.pop(race_id, None)
 
 
-_RACES = _Races(MAX_RACES)
+def _races(races):
+    if not isinstance(races, Races):
+        raise TypeError(f"races: expected a demos.Races store (the session's races), got {type(races).__name__}")
+    return races
 
 
 def race_init(task="adding", delay=20, cells=CELLS, hidden_size=16, seed=0, batch_size=16, lr=0.01,
-              lstm_forget_bias=1.0):
+              lstm_forget_bias=1.0, races=None):
     """Start a training race: one model per cell, trained on the same stream of batches of the same task.
 
     Every cell starts from PyTorch's default initialisation, except the LSTM's forget-gate bias, set to
@@ -261,10 +265,12 @@ def race_init(task="adding", delay=20, cells=CELLS, hidden_size=16, seed=0, batc
 
     task "copy" (recall the symbol shown `delay` steps earlier; cross-entropy) or "adding" (the sum of two marked
     values in a sequence of `delay` + 2 steps; mean squared error). Returns {id, task, delay, cells, baseline,
-    baseline_rule, loss}; then call race_step(id, steps) repeatedly.
+    baseline_rule, loss}; then call race_step(id, steps, races) repeatedly. `races`: the session's
+    :class:`Races` (the worker passes its own).
     """
     from . import tasks, train
 
+    races = _races(races)
     check_choice("task", task, RACE_TASKS)
     delay = check_int("delay", delay, 1, 200)
     hidden_size = check_int("hidden_size", hidden_size, 1, MAX_HIDDEN)
@@ -284,24 +290,24 @@ def race_init(task="adding", delay=20, cells=CELLS, hidden_size=16, seed=0, batc
             _apply_overrides(m, cell, hidden_size, {"f": lstm_forget_bias}, None)
         trainers[cell] = train.Trainer(m, t, optimizer="adam", lr=lr, max_norm=1.0, batch_size=batch_size,
                                        seed=seed)
-    race_id = _RACES.add(f"race-{seed}-{task}-{delay}", {"trainers": trainers, "step": 0})
+    race_id = races.add(f"race-{seed}-{task}-{delay}", {"trainers": trainers, "step": 0})
     first = trainers[cells[0]].task
     return {"id": race_id, "task": task, "delay": delay, "cells": cells, "baseline": first.baseline,
             "baseline_rule": first.baseline_rule, "loss": first.loss, "sequence_length": first.length}
 
 
-def race_step(id, steps=10):
+def race_step(id, steps=10, races=None):
     """Train every cell of race `id` for `steps` more updates; returns {id, step, losses: {cell: [new losses]}}."""
-    race = _RACES.get(id)
+    race = _races(races).get(id)
     steps = check_int("steps", steps, 1, 200)
     losses = {cell: trainer.run(steps) for cell, trainer in race["trainers"].items()}
     race["step"] += steps
     return {"id": id, "step": race["step"], "losses": losses}
 
 
-def race_stop(id):
+def race_stop(id, races=None):
     """Forget race `id` (frees its models)."""
-    _RACES.stop(id)
+    _races(races).stop(id)
     return {"id": id, "stopped": True}
 
 

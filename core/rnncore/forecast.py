@@ -28,6 +28,7 @@ import math
 
 from . import api, tasks, train
 from . import _buffers as buf
+from ._requests import check_exact_int
 
 __all__ = ["SeriesWindows", "Forecaster", "persistence", "seasonal_naive", "mae", "differences"]
 
@@ -49,12 +50,6 @@ def _check_series(values, name="values", min_len=3):
             raise ValueError(f"{name}[{i}] must be a finite number; got {v!r}")
         out.append(float(v))
     return out
-
-
-def _check_int(name, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be an int in [{lo}, {hi}]; got {value!r}")
-    return value
 
 
 def _season(phase, period):
@@ -79,7 +74,7 @@ class SeriesWindows(tasks.Task):
     def __init__(self, z, phase0, period, length, seed=0):
         super().__init__(seed)
         self.z, self.phase0, self.period = list(z), int(phase0), int(period)
-        self.length = _check_int("length", length, 2, len(self.z) - 1)
+        self.length = check_exact_int("length", length, 2, len(self.z) - 1)
 
     def _generate(self, B):
         T, z = self.length, self.z
@@ -120,8 +115,8 @@ class Forecaster:
     def __init__(self, period=12, hidden_size=24, cell="gru", seed=0):
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}; got {cell!r}")
-        self.period = _check_int("period", period, 1, 10_000)
-        self.hidden_size = _check_int("hidden_size", hidden_size, 1, 256)
+        self.period = check_exact_int("period", period, 1, 10_000)
+        self.hidden_size = check_exact_int("hidden_size", hidden_size, 1, 256)
         self.cell, self.seed = cell, seed
         self.model = CELLS[cell](input_size=3, hidden_size=hidden_size, dtype="float64", seed=seed)
         self.readout = train.Linear(hidden_size, 1, dtype="float64", seed=seed)
@@ -134,7 +129,7 @@ class Forecaster:
         ``phase0`` is the season position of ``values[0]`` (e.g. its month minus 1).
         """
         values = _check_series(values, min_len=window + 3)
-        _check_int("steps", steps, 1, 100_000)
+        check_exact_int("steps", steps, 1, 100_000)
         d = differences(values)
         n = len(d)
         self.mean = sum(d) / n
@@ -158,7 +153,7 @@ class Forecaster:
     def forecast(self, values, horizon):
         """The next ``horizon`` levels after the series ``values`` (which starts at season position ``phase0``)."""
         values = _check_series(values)
-        horizon = _check_int("horizon", horizon, 1, 1000)
+        horizon = check_exact_int("horizon", horizon, 1, 1000)
         z = [(v - self.mean) / self.std for v in differences(values)]
         y, state = self.model.forward(self._inputs(z, self.phase0 + 1))
         level, out = values[-1], []
@@ -197,14 +192,14 @@ class Forecaster:
 def persistence(history, horizon):
     """Every future value equals the last one seen."""
     history = _check_series(history, "history", 1)
-    return [history[-1]] * _check_int("horizon", horizon, 1, 10**6)
+    return [history[-1]] * check_exact_int("horizon", horizon, 1, 10**6)
 
 
 def seasonal_naive(history, horizon, period):
     """Each future value equals the value one season earlier: y_{T+h} = y_{T+h-P*ceil(h/P)}."""
-    period = _check_int("period", period, 1, 10**6)
+    period = check_exact_int("period", period, 1, 10**6)
     history = _check_series(history, "history", period)
-    horizon = _check_int("horizon", horizon, 1, 10**6)
+    horizon = check_exact_int("horizon", horizon, 1, 10**6)
     n = len(history)
     return [history[n - 1 + h - period * math.ceil(h / period)] for h in range(1, horizon + 1)]
 

@@ -19,15 +19,10 @@ import math
 import random
 
 from . import _buffers as buf
+from ._requests import check_exact_int
 from .train import last_step, softmax
 
 __all__ = ["Task", "AddingProblem", "RecallTask", "NoisySine", "CharText", "make_task", "sample_index", "TASKS"]
-
-def _check_int(name, value, lo, hi=10**7):
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be an int in [{lo}, {hi}]; got {value!r}")
-    return value
-
 
 class Task:
     """Base class: a seeded stream of (x, target) batches.
@@ -55,7 +50,7 @@ class Task:
 
     def batch(self, batch_size, dtype="float64"):
         """Next batch: x (T, B, I) of ``dtype`` and the target (see the class docstring)."""
-        _check_int("batch_size", batch_size, 1, 4096)
+        check_exact_int("batch_size", batch_size, 1, 4096)
         if dtype not in ("float64", "float32"):
             raise ValueError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
         x, xshape, t, tshape = self._generate(batch_size)
@@ -86,7 +81,7 @@ class AddingProblem(Task):
 
     def __init__(self, length=50, seed=0):
         super().__init__(seed)
-        self.length = _check_int("length", length, 2)
+        self.length = check_exact_int("length", length, 2)
 
     def _generate(self, B):
         T, rng = self.length, self.rng
@@ -120,8 +115,8 @@ class RecallTask(Task):
 
     def __init__(self, delay=10, n_symbols=4, seed=0):
         super().__init__(seed)
-        self.delay = _check_int("delay", delay, 0)
-        self.n_symbols = _check_int("n_symbols", n_symbols, 2, 1000)
+        self.delay = check_exact_int("delay", delay, 0)
+        self.n_symbols = check_exact_int("n_symbols", n_symbols, 2, 1000)
         self.length = self.delay + 2
         self.input_size, self.output_size = self.n_symbols + 1, self.n_symbols
         self.baseline = math.log(self.n_symbols)
@@ -151,7 +146,7 @@ class NoisySine(Task):
 
     def __init__(self, length=50, noise=0.1, freq=(0.1, 0.5), seed=0):
         super().__init__(seed)
-        self.length = _check_int("length", length, 1)
+        self.length = check_exact_int("length", length, 1)
         if not (isinstance(noise, (int, float)) and 0 <= noise <= 10):
             raise ValueError(f"noise must be a number in [0, 10]; got {noise!r}")
         if not (len(freq) == 2 and all(isinstance(f, (int, float)) for f in freq) and 0 < freq[0] <= freq[1] < 10):
@@ -188,7 +183,7 @@ class CharText(Task):
         super().__init__(seed)
         if not isinstance(text, str) or len(set(text)) < 2:
             raise ValueError("text must be a string with at least two distinct characters")
-        self.length = _check_int("length", length, 1)
+        self.length = check_exact_int("length", length, 1)
         if len(text) < self.length + 1:
             raise ValueError(f"text must be longer than length + 1 = {self.length + 1} characters; got {len(text)}")
         self.text = text
@@ -242,7 +237,7 @@ class CharText(Task):
 
         Returns the generated text, without the prime.
         """
-        _check_int("length", length, 0, 100000)
+        check_exact_int("length", length, 0, 100000)
         if "weight_hh_l0_reverse" in model.params:
             raise ValueError("sampling needs a unidirectional model: a bidirectional one reads the future")
         rng = random.Random(seed)

@@ -43,10 +43,12 @@ def _finite(obj):
 
 
 class Demos:
-    """The demos' side of one worker: the models pages have sent, for the worker's life."""
+    """The demos' side of one worker: the models pages have sent and the training races they started, for the
+    worker's life."""
 
     def __init__(self):
         self.loaded = LoadedModels()
+        self.races = demos.Races()
 
     def call(self, fn, kwargs_json):
         """``rnncore.demos.<fn>(**json.loads(kwargs_json))`` as JSON; only the functions ``demos.__all__`` names."""
@@ -56,10 +58,11 @@ class Demos:
         kwargs = json.loads(kwargs_json)
         if not isinstance(kwargs, dict):
             raise ValueError(f"the arguments of {fn} must be a JSON object; got {type(kwargs).__name__}")
-        if "loaded" in inspect.signature(func).parameters:
-            if "loaded" in kwargs:                      # the store is the worker's, never a page's
-                raise ValueError(f"{fn} takes no argument 'loaded' from a page")
-            kwargs["loaded"] = self.loaded
+        stores = {"loaded": self.loaded, "races": self.races}
+        for name in stores.keys() & inspect.signature(func).parameters.keys():
+            if name in kwargs:                          # the stores are the worker's, never a page's
+                raise ValueError(f"{fn} takes no argument {name!r} from a page")
+            kwargs[name] = stores[name]
         return json.dumps(_finite(func(**kwargs)), allow_nan=False)
 
 

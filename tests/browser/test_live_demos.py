@@ -139,10 +139,11 @@ def test_training_race_learns_like_the_native_core(page, site_url):
     losses = data["result"]["losses"]
     steps = {len(v) for v in losses.values()}
     assert len(steps) == 1 and steps.pop() >= 30, "the cells did not train in step"
-    race = demos.race_init(**data["call"]["kwargs"])
+    races = demos.Races()
+    race = demos.race_init(**data["call"]["kwargs"], races=races)
     want = {cell: [] for cell in losses}
     while len(want["rnn"]) < len(losses["rnn"]):       # race_step takes at most 200 updates a call
-        chunk = demos.race_step(race["id"], min(200, len(losses["rnn"]) - len(want["rnn"])))["losses"]
+        chunk = demos.race_step(race["id"], min(200, len(losses["rnn"]) - len(want["rnn"])), races)["losses"]
         for cell in chunk:
             want[cell] += chunk[cell]
     for cell in want:                             # training compounds rounding: a looser tolerance

@@ -194,7 +194,7 @@ def test_quiz_items_change_with_the_seed():
     (lambda: demos.gate_trace(overrides={"nope[0]": 1.0}), "unknown weight"),
     (lambda: demos.gradient_norms(length=10_000), "length"),
     (lambda: demos.gradient_norms(length=float("inf")), "whole number"),
-    (lambda: demos.race_init(task="sorting"), "task"),
+    (lambda: demos.race_init(task="sorting", races=demos.Races()), "task"),
     (lambda: demos.sample({"key": "never-sent"}), "not loaded"),
     (lambda: demos.gradient_norms(scale=float("nan")), "finite"),
     (lambda: demos.quiz_item("gru-h3", 0), "kind"),
@@ -225,11 +225,12 @@ def test_demos_run_without_numpy():
 
 
 def test_training_race_gated_cells_bridge_the_delay_the_rnn_does_not():
-    race = demos.race_init(task="adding", delay=20, hidden_size=16, seed=0)
+    races = demos.Races()
+    race = demos.race_init(task="adding", delay=20, hidden_size=16, seed=0, races=races)
     assert race["cells"] == ["rnn", "lstm", "gru"] and race["loss"] == "mse"
     losses = {cell: [] for cell in race["cells"]}
     for _ in range(8):
-        step = demos.race_step(race["id"], 100)
+        step = demos.race_step(race["id"], 100, races)
         for cell, values in step["losses"].items():
             losses[cell] += values
     _json_roundtrip(step)
@@ -237,26 +238,38 @@ def test_training_race_gated_cells_bridge_the_delay_the_rnn_does_not():
     late = {cell: sum(v[-100:]) / 100 for cell, v in losses.items()}
     assert late["lstm"] < 0.1 * race["baseline"] and late["gru"] < 0.1 * race["baseline"], late
     assert late["rnn"] > 0.5 * race["baseline"], late
-    demos.race_stop(race["id"])
+    demos.race_stop(race["id"], races)
     with pytest.raises(ValueError, match="no training race"):
-        demos.race_step(race["id"], 1)
+        demos.race_step(race["id"], 1, races)
 
 
 def test_race_ids_stay_unique_after_the_oldest_race_is_forgotten():
-    ids = [demos.race_init(task="copy", delay=1, hidden_size=1, batch_size=1)["id"]
+    races = demos.Races()
+    ids = [demos.race_init(task="copy", delay=1, hidden_size=1, batch_size=1, races=races)["id"]
            for _ in range(demos.MAX_RACES + 2)]
     assert len(set(ids)) == len(ids)
-    assert demos.race_step(ids[-1], 1)["step"] == 1                   # the newest is live
+    assert demos.race_step(ids[-1], 1, races)["step"] == 1            # the newest is live
     with pytest.raises(ValueError, match="no training race"):       # the oldest was forgotten, not overwritten
-        demos.race_step(ids[0], 1)
+        demos.race_step(ids[0], 1, races)
     for race_id in ids:
-        demos.race_stop(race_id)
+        demos.race_stop(race_id, races)
+
+
+def test_races_live_in_the_session_store_not_the_module():
+    """Two sessions (two workers, or a worker and the build's previews) never see each other's races."""
+    mine, theirs = demos.Races(), demos.Races()
+    race = demos.race_init(task="copy", delay=2, hidden_size=2, races=mine)
+    with pytest.raises(ValueError, match="no training race"):
+        demos.race_step(race["id"], 1, theirs)
+    with pytest.raises(TypeError, match="races: expected a demos.Races store"):
+        demos.race_step(race["id"], 1)
 
 
 def test_training_race_is_reproducible():
-    a = demos.race_init(task="copy", delay=5, seed=3)
-    b = demos.race_init(task="copy", delay=5, seed=3)
-    assert demos.race_step(a["id"], 5)["losses"] == demos.race_step(b["id"], 5)["losses"]
+    races = demos.Races()
+    a = demos.race_init(task="copy", delay=5, seed=3, races=races)
+    b = demos.race_init(task="copy", delay=5, seed=3, races=races)
+    assert demos.race_step(a["id"], 5, races)["losses"] == demos.race_step(b["id"], 5, races)["losses"]
 
 
 def test_the_shipped_text_model_samples_from_its_vocabulary():

@@ -63,3 +63,14 @@ def test_the_worker_keeps_a_model_sent_once_and_refuses_a_store_from_the_page():
         worker.Demos().call("sample", json.dumps({"model": {"key": "tiny"}, **kwargs}))
     with pytest.raises(ValueError, match="no argument 'loaded'"):
         demos_side.call("sample", json.dumps({"model": {"key": "tiny"}, "loaded": {}, **kwargs}))
+
+
+def test_the_worker_keeps_its_races_and_refuses_a_race_store_from_the_page():
+    demos_side = worker.Demos()
+    race = json.loads(demos_side.call("race_init", json.dumps({"task": "copy", "delay": 2, "hidden_size": 2})))
+    step = json.loads(demos_side.call("race_step", json.dumps({"id": race["id"], "steps": 2})))
+    assert step["step"] == 2 and set(step["losses"]) == set(race["cells"])
+    with pytest.raises(ValueError, match="no training race"):    # another worker has not started it
+        worker.Demos().call("race_step", json.dumps({"id": race["id"], "steps": 1}))
+    with pytest.raises(ValueError, match="no argument 'races'"):
+        demos_side.call("race_step", json.dumps({"id": race["id"], "steps": 1, "races": {}}))

@@ -144,7 +144,8 @@ TEX = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>',
 
 def as_source(value):
     """Page text with its math as the exports carry it: the page's math is typeset at build time (KaTeX's
-    markup, its TeX in an annotation); GIFT keeps arithmatex's \\(...\\) for the LMS to typeset."""
+    markup, its TeX in an annotation, and its text for the search index beside it); GIFT keeps arithmatex's
+    \\(...\\) for the LMS to typeset."""
     if isinstance(value, dict):
         return {k: as_source(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -158,6 +159,8 @@ def as_source(value):
             return f'<div class="arithmatex">\\[{tex}\\]</div>'
         return f'<span class="arithmatex">\\({tex}\\)</span>'
 
+    value = htmltext.replace_elements(value, lambda el: "sh-math__text" in el.attrs.get("class", "").split(),
+                                      lambda el: "")
     return htmltext.replace_elements(value, lambda el: "sh-math" in el.attrs.get("class", "").split(), source)
 
 

@@ -82,10 +82,11 @@ def demo_calls():
         "quiz_item_lstm": demos.quiz_item("lstm-c1", 3),
         "quiz_grade_lstm": demos.quiz_grade("lstm-c1", 3, "0"),
     }
-    race = demos.race_init(task="adding", delay=5, hidden_size=8, seed=1, batch_size=4)
+    races = demos.Races()
+    race = demos.race_init(task="adding", delay=5, hidden_size=8, seed=1, batch_size=4, races=races)
     out["race_init"] = {k: v for k, v in race.items() if k != "id"}
-    out["race_step"] = demos.race_step(race["id"], steps=3)["losses"]
-    demos.race_stop(race["id"])
+    out["race_step"] = demos.race_step(race["id"], steps=3, races=races)["losses"]
+    demos.race_stop(race["id"], races)
     return json.loads(json.dumps(out))
 
 
