@@ -190,8 +190,8 @@ def time_to_first_demo(page, url):
     page.wait_for_function("() => window.__firstDemoReady", timeout=60000)
     got = page.evaluate("""() => {
         const mark = (name) => (performance.getEntriesByName(name)[0] || {}).startTime ?? null;
-        return {...window.__firstDemoReady, engine_start: mark('sequencehub:engine-start'),
-                engine_ready: mark('sequencehub:engine-ready')};
+        return {...window.__firstDemoReady, engine_start: mark('sequencehub:demos-engine-start'),
+                engine_ready: mark('sequencehub:demos-engine-ready')};
     }""")
     return got
 

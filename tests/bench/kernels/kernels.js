@@ -9,7 +9,7 @@
 //   core          rnncore.LSTM/GRU(dtype="float32") forward / forward + backward, in the engine's worker
 //   tfjs-*-ops    the cell written with tf ops as a TF.js user porting a PyTorch model would: the input
 //                 projection of all steps as one matMul, then per step matMul(h, W_hh^T), split, sigmoid/tanh;
-//                 gradients of all four weights with tf.variableGrads
+//                 gradients of all its weights with tf.variableGrads
 //   tfjs-*-layers tf.layers.lstm (recurrentActivation "sigmoid": PyTorch's cell); LSTM only, since tf.layers.gru
 //                 has no reset_after (it computes another GRU than PyTorch's and the core's)
 //   ort           onnxruntime-web, WASM execution provider, one LSTM/GRU node (bench_core.py's graph); forward only
@@ -24,7 +24,7 @@ ort.env.wasm.numThreads = 1;          // more needs SharedArrayBuffer, i.e. a cr
 tf.wasm.setWasmPaths(new URL("../tfjs-wasm/", import.meta.url).href);
 
 let corePeerLoaded = null;
-let current = null;                   // the case set up last: {spec, peers: {name: {backend, fwd, fb}}, session}
+let current = null;     // the case set up last: {spec, peers: {name: {backend, fwd, fb, y, dWhh, dispose}}}
 
 // -- the core, through the engine's playground worker ------------------------------------------------------------
 
