@@ -246,13 +246,9 @@ def kernel_case(cell, B, I, H, T, with_onnx=True):
     if bench_core.ort is None:
         raise SystemExit("onnx/onnxruntime are missing: `make bench-browser` installs "
                          "tests/bench/requirements-bench.txt")
+    graph = bench_core.onnx_model(cell, params, H, 1, False)     # what the page's ONNX Runtime Web loads
     sess = bench_core.onnx_session(cell, params, H, 1, False)
     np.testing.assert_allclose(sess.run(None, {"X": x})[0], m.forward(x)[0], rtol=KERNEL_RTOL, atol=KERNEL_ATOL)
-    # onnx_session hands back the session, not the graph: ONNX Runtime's Python API keeps the bytes it was made from
-    graph = getattr(sess, "_model_bytes", None)
-    if not isinstance(graph, bytes):
-        raise SystemExit("this onnxruntime does not keep the model's bytes (InferenceSession._model_bytes): "
-                         "bench_core.onnx_session needs to return its graph")
     return spec, graph
 
 
@@ -539,7 +535,7 @@ def kernel_lines(r):
         "Backward: `tf.variableGrads` of sum(y * dy) over all the weights (no dx). The forward reads its output "
         "back (`dataSync`).",
         f"- ONNX Runtime Web {info['ort']} (`onnxruntime-web/wasm`, `ort-wasm-simd-threaded.wasm`: SIMD; "
-        f"numThreads {info['ortThreads']}), one LSTM/GRU node built by `bench_core.onnx_session` (PyTorch's "
+        f"numThreads {info['ortThreads']}), one LSTM/GRU node built by `bench_core.onnx_model` (PyTorch's "
         "weights, GRU with linear_before_reset=1), forward only (`await session.run`, its output read back).",
         "- Same weights (rnncore's initialisation, seed 0) and inputs for all; before timing, every peer's output "
         "and (with backward) its dW_hh were compared with the core's, in the core's worker: the largest "

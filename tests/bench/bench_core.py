@@ -136,8 +136,9 @@ def timeit(fns, min_time=MIN_TIME, repeats=REPEATS):
 ONNX_BLOCKS = {"lstm": [0, 3, 1, 2], "gru": [1, 0, 2]}
 
 
-def onnx_session(cell, params, H, L, with_lengths):
-    """An ONNX Runtime CPU session (one thread) of the stacked model: X (T, B, I) [, seq_lens (B,)] -> Y (T, B, H)."""
+def onnx_model(cell, params, H, L, with_lengths):
+    """The stacked model as serialized ONNX (one LSTM/GRU node per layer, PyTorch's weights):
+    X (T, B, I) [, seq_lens (B,)] -> Y (T, B, H). bench_browser.py hands the same bytes to ONNX Runtime Web."""
     def reorder(a):
         return np.concatenate([a[k * H:(k + 1) * H] for k in ONNX_BLOCKS[cell]])
 
@@ -166,11 +167,16 @@ def onnx_session(cell, params, H, L, with_lengths):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8                                           # what every ONNX Runtime of the last years reads
     onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def onnx_session(cell, params, H, L, with_lengths):
+    """An ONNX Runtime CPU session (one thread) of :func:`onnx_model`."""
     so = ort.SessionOptions()
     so.intra_op_num_threads = 1
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    return ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(onnx_model(cell, params, H, L, with_lengths), so, providers=["CPUExecutionProvider"])
 
 
 def contenders(cell, B, I, H, T, L=1, varlen=False):
