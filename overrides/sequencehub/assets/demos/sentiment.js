@@ -68,7 +68,7 @@ export function mount(el) {
           itemStyle: { color: s.positive > 0.5 ? th.cells.gru : th.cells.rnn, opacity: s.known ? 1 : 0.45 },
         })),
         markLine: { silent: true, symbol: "none", lineStyle: { type: "dashed", color: th.muted },
-          label: { formatter: "undecided", color: th.muted }, data: [{ yAxis: 0.5 }] },
+          label: { formatter: "undecided", position: "insideEndTop", color: th.muted }, data: [{ yAxis: 0.5 }] },
       }],
     }));
     summary.textContent = `${cellName}: ${verdict(r.positive)} · bag of words: ${verdict(r.bow)}`;
