@@ -2,7 +2,8 @@
 shaped memoryviews.
 
 With numpy, arrays are C-contiguous ``ndarray``s. Without it (Pyodide here has no numpy), they are shaped
-``memoryview``s over an ``array.array`` (``memoryview(array.array('d', ...)).cast('B').cast('d', shape)``): they have
+``memoryview``s over a ``bytearray`` or an ``array.array`` (``memoryview(bytearray(n)).cast('d', shape)``, as
+``rnncore._stack`` also makes them; ``memoryview(array.array('d', ...)).cast('B').cast('d', shape)``): they have
 ``.shape``, ``.ndim``, ``.format``, ``.tolist()`` and element indexing ``mv[i, j]`` (read and write), but no
 slicing in more than one dimension and no arithmetic. Typed memoryviews in the Cython kernels accept both.
 
@@ -67,9 +68,7 @@ def zeros(shape, dtype):
     if HAVE_NUMPY:
         return np.zeros(shape, dtype=dtype)
     shape = tuple(int(s) for s in shape)
-    code = CODES[dtype]
-    buf = array.array(code, bytes(size_of(shape) * ITEMSIZE[dtype]))
-    return memoryview(buf).cast("B").cast(code, shape)
+    return memoryview(bytearray(size_of(shape) * ITEMSIZE[dtype])).cast(CODES[dtype], shape)
 
 
 def from_flat(values, shape, dtype):

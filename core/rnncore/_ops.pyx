@@ -1,16 +1,15 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Array kernels besides the cells, usable without numpy (any buffer in, typed memoryviews).
 
-``rnncore.api`` uses the checks (``count_nonfinite``, ``first_invalid``), copies (``copy_cols``) and the CPU probe; ``linear_fwd``,
-``linear_bwd_x``, ``outer_acc``, ``sum_tb`` and ``transpose2d`` are a dense layer's forward and gradients on
-time-major blocks (the training readout y_t W^T + b, with or without numpy); ``sigmoid_inplace``/``tanh_inplace``
-expose the vectorised activations (tests, lessons); ``rows_in``/``rows_out`` move batch rows between the caller's
-layout (batch-first or not, any row order) and the kernels' (time-major, rows sorted by length);
-``dropout_mask``/``mul_inplace`` are dropout between stacked layers. Take the module as ``rnncore.api._ops``: that
+``rnncore.api`` uses ``count_nonfinite`` (how many NaN/inf an argument holds, for its error message), the copies
+(``copy_cols``), ``mul_inplace`` (dropout's mask on a gradient) and the CPU probe; ``linear_fwd``, ``linear_bwd_x``,
+``outer_acc``, ``sum_tb`` and ``transpose2d`` are a dense layer's forward and gradients on time-major blocks (the
+training readout y_t W^T + b, with or without numpy); ``sigmoid_inplace``/``tanh_inplace`` expose the vectorised
+activations (tests, lessons). The checks every call runs, the row reordering and the dropout masks are
+rnncore._stack's (its forward does them in the same compiled call). Take the module as ``rnncore.api._ops``: that
 is the build chosen for this CPU.
 Shapes: time-major (T, B, .) blocks; ``w_t`` means a weight matrix stored transposed (in, out).
 """
-from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBUF_WRITABLE
 from rnncore._types cimport real
 from rnncore._ops cimport axpy, gemv_acc, gemm_acc, gemm_tn_acc
 from rnncore._activations cimport sigmoid, tanh_
@@ -82,65 +81,6 @@ def copy_cols(const real[:, :, ::1] src,      # IN (T, B, Ks)
                     dst[t, b, dst_col + k] = src[t, b, src_col + k]
 
 
-def rows_in(const real[:, :, ::1] src,       # IN (T, B, K), or (B, T, K) when batch_first
-            real[:, :, ::1] dst,             # OUT (T, B, K): dst[t, j] = src[t, order[j]] (src[order[j], t])
-            const int[::1] order,            # IN (B,) source row of each destination row, or None: the same row
-            bint batch_first):
-    cdef Py_ssize_t T = dst.shape[0], B = dst.shape[1], K = dst.shape[2], t, j, r, k
-    cdef const int* o = NULL if order is None else &order[0]
-    with nogil:
-        for t in range(T):
-            for j in range(B):
-                r = j if o == NULL else o[j]
-                if batch_first:
-                    for k in range(K):
-                        dst[t, j, k] = src[r, t, k]
-                else:
-                    for k in range(K):
-                        dst[t, j, k] = src[t, r, k]
-
-
-def rows_out(const real[:, :, ::1] src,      # IN (T, B, K): the kernels' layout
-             real[:, :, ::1] dst,            # OUT (T, B, K) or (B, T, K): the inverse of rows_in
-             const int[::1] order,           # IN (B,) as in rows_in, or None
-             bint batch_first):
-    cdef Py_ssize_t T = src.shape[0], B = src.shape[1], K = src.shape[2], t, j, r, k
-    cdef const int* o = NULL if order is None else &order[0]
-    with nogil:
-        for t in range(T):
-            for j in range(B):
-                r = j if o == NULL else o[j]
-                if batch_first:
-                    for k in range(K):
-                        dst[r, t, k] = src[t, j, k]
-                else:
-                    for k in range(K):
-                        dst[t, r, k] = src[t, j, k]
-
-
-cdef inline unsigned long long _splitmix64(unsigned long long z) noexcept nogil:
-    """Steele, Lea and Flood's SplitMix64 finaliser: a counter-based generator (the k-th draw needs no state)."""
-    z = z + 0x9E3779B97F4A7C15ULL
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL
-    return z ^ (z >> 31)
-
-
-def dropout_mask(real[::1] mask,             # OUT (N,): 0 with probability p, else 1 / (1 - p)
-                 double p,                   # IN drop probability, 0 <= p < 1
-                 unsigned long long seed):   # IN the draw's seed (the model's generator gives one per call)
-    """Inverted dropout's mask, as torch.nn.functional.dropout scales it; the same values on every platform and
-    with or without numpy (53 random bits per entry, compared with p)."""
-    cdef Py_ssize_t N = mask.shape[0], k
-    cdef real keep = <real>(1.0 / (1.0 - p))
-    cdef unsigned long long base = _splitmix64(seed)
-    cdef double u
-    with nogil:
-        for k in range(N):
-            u = (_splitmix64(base + <unsigned long long>k) >> 11) * (1.0 / 9007199254740992.0)
-            mask[k] = 0 if u < p else keep
-
-
 def mul_inplace(real[::1] x,                 # INOUT (N,): x *= m
                 const real[::1] m):          # IN (N,)
     cdef Py_ssize_t N = x.shape[0], k
@@ -157,70 +97,6 @@ def count_nonfinite(const real[::1] x):       # IN (N,): how many entries are Na
             v = x[k] - x[k]                   # 0 for a finite number, NaN for NaN and +-inf
             bad += v != v
     return bad
-
-
-cdef inline Py_ssize_t _nonfinite(Py_ssize_t n, const real* x) noexcept nogil:
-    cdef Py_ssize_t k, bad = 0
-    cdef real v
-    for k in range(n):
-        v = x[k] - x[k]
-        bad += v != v
-    return bad
-
-
-cdef bint _valid(object a, tuple shape, char code, bint writable, Py_ssize_t max_dim, object ndarray) except -1:
-    """One array of first_invalid: its kind, buffer, format, shape, then its values."""
-    cdef Py_buffer view
-    cdef const char* f
-    cdef Py_ssize_t i, n, want
-    cdef bint ok
-    cdef int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (PyBUF_WRITABLE if writable else 0)
-    if not (isinstance(a, memoryview) or (ndarray is not None and isinstance(a, ndarray))):
-        return False
-    try:
-        PyObject_GetBuffer(a, &view, flags)
-    except (BufferError, TypeError, ValueError):  # not C-contiguous, or read-only when writable was asked
-        return False
-    try:
-        f = view.format
-        if f[0] == b'<' or f[0] == b'=' or f[0] == b'@':
-            f += 1
-        ok = f[0] == code and f[1] == 0 and view.ndim == len(shape)
-        for i in range(view.ndim if ok else 0):
-            want = shape[i]
-            n = view.shape[i]
-            ok = ok and (n == want if want >= 0 else 1 <= n <= max_dim)
-        if ok:
-            n = view.len // view.itemsize
-            with nogil:
-                if code == b'f':
-                    ok = _nonfinite(n, <const float*>view.buf) == 0
-                else:
-                    ok = _nonfinite(n, <const double*>view.buf) == 0
-        return ok
-    finally:
-        PyBuffer_Release(&view)
-
-
-def first_invalid(list arrays,                # IN the arrays to check
-                  tuple shapes,               # IN each one's shape; an entry -1: any size in [1, max_dim]
-                  str dtype,                  # IN 'float32' or 'float64'
-                  bint writable,              # IN they must also be writable
-                  Py_ssize_t max_dim,
-                  ndarray=None):              # IN numpy.ndarray, or None without numpy
-    """The index of the first of ``arrays`` that is not an ndarray or memoryview of that dtype and shape,
-    C-contiguous (and writable), with every value finite; -1 when all are.
-
-    rnncore.api's fast check, run on every call: one compiled pass over every parameter and input, so that a NaN
-    written into a weight in place is caught on the next call as surely as a replaced array; at the smallest sizes
-    the Python-level checks it replaces cost more than the model. It says only which array fails: the caller checks
-    that one again in Python to say how (argument, expected and actual value)."""
-    cdef Py_ssize_t i
-    cdef char code = b'f' if dtype == "float32" else b'd'
-    for i in range(len(arrays)):
-        if not _valid(arrays[i], <tuple>shapes[i], code, writable, max_dim, ndarray):
-            return i
-    return -1
 
 
 def sigmoid_inplace(real[::1] x):             # INOUT (N,): the core's vectorised sigmoid (for tests, lessons)

@@ -1,6 +1,9 @@
 """The public classes ``RNN``, ``LSTM``, ``GRU``: validation, allocation, the big products, then the kernels.
 
-Every argument is checked here before a kernel runs (the kernels are compiled without bounds checks). Two
+Every argument is checked before a kernel runs (the kernels are compiled without bounds checks). ``forward`` is
+one compiled call (``rnncore._stack.forward``): it checks x and the parameters, allocates, and runs every layer
+and direction, and comes back to the methods here only to convert an input, to explain what is wrong with one
+(the messages are this module's), for ``lengths``, a caller's state and the BLAS route. ``backward`` runs here. Two
 routes, chosen by size only:
 
 - *kernel route* (small per-step products, and always without numpy): one compiled sequence kernel per direction
@@ -13,8 +16,8 @@ routes, chosen by size only:
 
 Stacked layers run one after the other, each over the whole sequence (layer k reads layer k-1's output, after
 dropout in training mode). The kernels see time-major data with the batch rows sorted by decreasing length (when
-``lengths`` are given): ``_ops.rows_in`` / ``rows_out`` move rows between that layout and the caller's once per call,
-as PyTorch's ``pack_padded_sequence(enforce_sorted=False)`` sorts once.
+``lengths`` are given): ``_stack.move_rows`` moves rows between that layout and the caller's once per call, as
+PyTorch's ``pack_padded_sequence(enforce_sorted=False)`` sorts once.
 """
 import array
 import importlib
@@ -25,7 +28,7 @@ import os
 import random
 
 from rnncore import _buffers as buf
-from rnncore import _ops
+from rnncore import _ops, _stack
 
 
 def _kernel_modules():
@@ -48,6 +51,8 @@ def _kernel_modules():
 
 
 SIMD, _ops, _rnn, _lstm, _gru = _kernel_modules()
+# Each cell's forward sequence kernels (float32, float64) as C function pointers, for _stack.forward
+_SEQ_FWD = {"rnn": _rnn.seq_fwd_capsule(), "lstm": _lstm.seq_fwd_capsule(), "gru": _gru.seq_fwd_capsule()}
 # The backward pass of batches of one to three rows runs faster in the AVX2 build than in the AVX-512 one
 # (measured: its 512-bit loops over single rows are short); the kernel for a call is chosen by phase and B only,
 # so results never depend on whether numpy is there.
@@ -132,7 +137,7 @@ def _typed(kernel, dtype):
 
 
 def _ndarray():
-    """numpy's array type for ``_ops.first_invalid`` when numpy is there (a model made with numpy keeps its
+    """numpy's array type for ``_stack.first_invalid`` when numpy is there (a model made with numpy keeps its
     ndarrays when the tests switch ``HAVE_NUMPY`` off), else None."""
     return np.ndarray if np is not None else None
 
@@ -186,6 +191,7 @@ class _Layer:
     """A stack of recurrent layers (one or two directions each); subclasses set ``cell``."""
 
     cell = None
+    _check_lengths = staticmethod(_check_lengths)    # for _stack.forward
 
     def __init__(self, input_size, hidden_size, bidirectional=False, dtype="float64", seed=0, *,
                  num_layers=1, dropout=0.0, batch_first=False):
@@ -212,6 +218,7 @@ class _Layer:
         # dropout masks come from the model's own generator (seeded), so a run repeats with or without numpy
         self._dropout_rng = random.Random(None if seed is None else "dropout:%d" % seed)
         self._shapes = self.param_shapes()
+        self._param_names = tuple(self._shapes)
         self._shape_list = tuple(self._shapes.values())
         # (weight_ih, weight_hh, bias_ih, bias_hh) names of layer k, direction d: _names[k][d]
         self._names = [[tuple("%s_l%d%s" % (w, k, sfx) for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
@@ -290,12 +297,13 @@ class _Layer:
     def _checked_params(self):
         """Every parameter present, of its shape and dtype, C-contiguous, writable and finite: checked on every
         call, since arrays can be replaced, reshaped or written in place between calls. The common case is one
-        compiled pass over all of them (``_ops.first_invalid``: kind, buffer, format, shape, then each value);
-        when it finds a problem, the Python checks below say which argument and how."""
+        compiled pass over all of them (``_stack.first_invalid``: kind, buffer, format, shape, then each value);
+        when it finds a problem, the Python checks below say which argument and how. (``forward`` does the same
+        check in its own compiled pass.)"""
         params = self.params
         if type(params) is dict:
             arrays = [params.get(name) for name in self._shapes]
-            if _ops.first_invalid(arrays, self._shape_list, self.dtype, True, MAX_DIM, _ndarray()) < 0:
+            if _stack.first_invalid(arrays, self._shape_list, self.dtype, True, MAX_DIM, _ndarray()) < 0:
                 return params
         return self._explain_params()
 
@@ -390,11 +398,11 @@ class _Layer:
     # ------------------------------------------------------------------------------------------------- inputs
     def _input(self, obj, name, shape, what):
         """``obj`` as a C-contiguous array of the model's dtype and exactly ``shape`` (entries None: any size in
-        [1, MAX_DIM]), every value finite: one compiled check (``_ops.first_invalid``), or the Python ones below
+        [1, MAX_DIM]), every value finite: one compiled check (``_stack.first_invalid``), or the Python ones below
         to say what is wrong."""
         a = buf.as_array(obj, name, self.dtype)
-        if _ops.first_invalid([a], (tuple(-1 if s is None else s for s in shape),), self.dtype, False, MAX_DIM,
-                              _ndarray()) < 0:
+        if _stack.first_invalid([a], (tuple(-1 if s is None else s for s in shape),), self.dtype, False, MAX_DIM,
+                                _ndarray()) < 0:
             return a
         got = buf.shape_of(a)
         if len(got) != len(shape) or any(s is not None and s != g for s, g in zip(shape, got)):
@@ -430,7 +438,7 @@ class _Layer:
             return a
         s = a.shape
         out = buf.zeros((s[1], s[0], s[2]) if batch_first else s, self.dtype)
-        _ops.rows_in(a, out, order, batch_first)
+        _stack.move_rows(a, out, order, batch_first, False)
         return out
 
     def _caller_layout(self, a, order, batch_first):
@@ -439,7 +447,7 @@ class _Layer:
             return a
         s = a.shape
         out = buf.zeros((s[1], s[0], s[2]) if batch_first else s, self.dtype)
-        _ops.rows_out(a, out, order, batch_first)
+        _stack.move_rows(a, out, order, batch_first, True)
         return out
 
     def _use_blas(self, B, backward):
@@ -468,93 +476,29 @@ class _Layer:
         state : final state, like ``state``: h (D*L, B, H), or (h, c) for LSTM. With ``lengths``, each sequence's
             state at its last real step; the reverse direction starts there (as PyTorch's packed sequences)
         """
-        params = self._checked_params()
-        bf = self.batch_first
-        x = self._input(x, "x", (None, None, self.input_size), "(B, T, I)" if bf else "(T, B, I)")
-        B, T = (x.shape[0], x.shape[1]) if bf else (x.shape[1], x.shape[0])
-        L, D, H, G = self.num_layers, self.num_directions, self.hidden_size, GATES[self.cell]
-        if T * B * G * H > MAX_ELEMENTS:
-            raise ValueError("x: T * B * %d*H = %d elements of gate activations is more than MAX_ELEMENTS = %d"
-                             % (G, T * B * G * H, MAX_ELEMENTS))
-        order, bs = _check_lengths(lengths, T, B)
-        s0 = [self._kernel_layout(s, order, False) for s in self._state_input(state, "state", B)]
-        work = self._take_workspace(T, B)
-        self._cache = self._gates = self._grad_sq = None
-        blas = bs is None and self._use_blas(B, backward=False)
-        final = [buf.zeros((D * L, B, H), self.dtype) for _ in s0]   # h_T (and c_T) of each layer and direction
-        layers = []
-        xin = self._kernel_layout(x, order, bf)
-        for k in range(L):
-            mask = None
-            if k > 0:
-                xin = layers[-1]["y"]
-                if self.training and self.dropout > 0:               # dropout on the layer below's output
-                    mask = buf.zeros(xin.shape, self.dtype)
-                    _ops.dropout_mask(buf.flat(mask), self.dropout, self._dropout_rng.getrandbits(64))
-                    xin = buf.copy(xin)
-                    _ops.mul_inplace(buf.flat(xin), buf.flat(mask))
-            y = buf.zeros((T, B, D * H), self.dtype)
-            dirs = self._layer_fwd(k, params, xin, s0, final, y, bs, blas, work[k] if work else None)
-            layers.append({"x": xin, "y": y, "dirs": dirs, "mask": mask})
-        self._cache = {"T": T, "B": B, "layers": layers, "blas": bs is None and self._use_blas(B, backward=True),
-                       "order": order, "bs": bs}
-        y = self._caller_layout(layers[-1]["y"], order, bf)
-        final = [self._caller_layout(f, order, False) for f in final]
-        return y, (tuple(final) if self.cell == "lstm" else final[0])
+        return _stack.forward(self, x, state, lengths, _SEQ_FWD[self.cell], MAX_DIM, MAX_ELEMENTS)
 
     __call__ = forward
 
-    def _layer_fwd(self, k, params, x, s0, final, y, bs, blas, work):
-        """Layer k over x (T, B, I_k) (kernel layout) into y (T, B, D*H); its final states into ``final``."""
-        T, B = x.shape[0], x.shape[1]
-        D, H, G = self.num_directions, self.hidden_size, GATES[self.cell]
-        dirs = []
-        for d, names in enumerate(self._names[k]):
-            w_ih, w_hh, b_ih, b_hh = [params[name] for name in names]
-            j = k * D + d                                            # PyTorch's index into the state
-            h0, hT = buf.take(s0[0], j), buf.take(final[0], j)
-            c0, cT = (buf.take(s0[1], j), buf.take(final[1], j)) if self.cell == "lstm" else (None, None)
-            if work is not None:          # every element the kernels read is overwritten below (``gates`` zeroes
-                a, aux = work[d]["a"], work[d]["aux"]                # the padding of a batch with lengths)
-            else:
-                a = buf.zeros((T, B, G * H), self.dtype)             # becomes the gate activations
-                aux = buf.zeros((T, B, H), self.dtype) if self.cell != "rnn" else None  # LSTM c_t, GRU hn_t
-            col, rev = d * H, d == 1
-            kern = _cell_kernels(self.cell, B)
-            if blas:
-                np.matmul(x.reshape(T * B, -1), w_ih.T, out=a.reshape(T * B, G * H))   # 1: x_t W_ih^T, all t
-                if self.cell == "gru":                 # r multiplies W_hn h + b_hn: b_hh stays with the step
-                    a += b_ih
-                else:                                  # 1: + b_ih + b_hh, once for all steps
-                    a += b_ih + b_hh
-                self._blas_fwd(a, w_hh, b_hh, h0, c0, aux, y, col, rev)
-                t_last = 0 if rev else T - 1
-                hT[...] = y[t_last, :, col:col + H]
-                if cT is not None:
-                    cT[...] = aux[t_last]
-            elif self.cell == "lstm":
-                _typed(kern.lstm_seq_fwd, self.dtype)(x, w_ih, b_ih, w_hh, b_hh, h0, c0, a, aux, y, hT, cT, col, rev,
-                                                      bs)
-            elif self.cell == "gru":
-                _typed(kern.gru_seq_fwd, self.dtype)(x, w_ih, b_ih, w_hh, b_hh, h0, a, aux, y, hT, col, rev, bs)
-            else:
-                _typed(kern.rnn_seq_fwd, self.dtype)(x, w_ih, b_ih, w_hh, b_hh, h0, a, y, hT, col, rev, bs)
-            dirs.append({"a": a, "aux": aux, "h0": h0, "c0": c0})
-        return dirs
-
-    def _take_workspace(self, T, B):
-        """The last forward's per-layer, per-direction gate and state buffers when this forward has the same T and
-        B, else None. They are internal (``gates`` hands out copies), so the next forward may overwrite them: at
-        large sizes this saves the page faults of tens of MB of fresh memory on every call.
-
-        The cache is taken with one atomic ``dict.pop``: of several threads running forward on one model at once
-        (the kernels release the GIL), at most one gets these buffers, the others allocate their own; a forward's
-        buffers are offered again only when it has finished."""
-        c = self.__dict__.pop("_cache", None)
-        self._cache = None
-        if c is None or c["T"] != T or c["B"] != B or len(c["layers"]) != self.num_layers:
-            return None
-        return [lay["dirs"] for lay in c["layers"]]
+    def _blas_dir_fwd(self, k, d, x, s0, final, y, a, aux):
+        """Direction d of layer k by the BLAS route (numpy, large sizes, no lengths; ``_stack.forward`` calls it):
+        x (T, B, I_k) into y's columns of direction d, the gates into ``a`` (and LSTM c_t / GRU hn_t into ``aux``),
+        its final state into entry k*D + d of ``final``, from entry k*D + d of the initial state ``s0``."""
+        T, B, H, G = x.shape[0], x.shape[1], self.hidden_size, GATES[self.cell]
+        w_ih, w_hh, b_ih, b_hh = [self.params[name] for name in self._names[k][d]]
+        j = k * self.num_directions + d                          # PyTorch's index into the state
+        h0, c0 = s0[0][j], (s0[1][j] if self.cell == "lstm" else None)
+        col, rev = d * H, d == 1
+        np.matmul(x.reshape(T * B, -1), w_ih.T, out=a.reshape(T * B, G * H))   # 1: x_t W_ih^T, all t
+        if self.cell == "gru":                         # r multiplies W_hn h + b_hn: b_hh stays with the step
+            a += b_ih
+        else:                                          # 1: + b_ih + b_hh, once for all steps
+            a += b_ih + b_hh
+        self._blas_fwd(a, w_hh, b_hh, h0, c0, aux, y, col, rev)
+        t_last = 0 if rev else T - 1
+        final[0][j] = y[t_last, :, col:col + H]
+        if self.cell == "lstm":
+            final[1][j] = aux[t_last]
 
     def _blas_fwd(self, a, w_hh, b_hh, h0, c0, aux, y, col, rev):
         """The time loop of the BLAS route: ``a`` holds x_t W_ih^T + b_ih (+ b_hh but for GRU) for every t."""
@@ -613,7 +557,7 @@ class _Layer:
         for k in reversed(range(self.num_layers)):
             lay = cache["layers"][k]
             dx = buf.zeros((T, B, self.layer_input_size(k)), self.dtype)
-            norms[k] = self._layer_bwd(k, params, lay, dy, ds, dx, grads, bs, cache["blas"])
+            norms[k] = self._layer_bwd(k, params, lay, cache["s0"], dy, ds, dx, grads, bs, cache["blas"])
             if lay["mask"] is not None:                              # back through dropout
                 _ops.mul_inplace(buf.flat(dx), buf.flat(lay["mask"]))
             dy = dx
@@ -623,18 +567,19 @@ class _Layer:
         grads = {name: grads[name] for name in self._shapes}
         return grads, dx, (tuple(ds) if self.cell == "lstm" else ds[0])
 
-    def _layer_bwd(self, k, params, lay, dy, ds, dx, grads, bs, blas):
+    def _layer_bwd(self, k, params, lay, s0, dy, ds, dx, grads, bs, blas):
         """Layer k back: dy (T, B, D*H) -> dx (T, B, I_k) (+=), ds entries of layer k in place (final -> initial
-        state's gradient), the layer's weight gradients into ``grads``. Returns |dL/dh_t|^2 per direction."""
+        state's gradient), the layer's weight gradients into ``grads``; s0: the forward's initial state (kernel
+        layout). Returns |dL/dh_t|^2 per direction."""
         x, y = lay["x"], lay["y"]
         T, B = x.shape[0], x.shape[1]
         D, H, G, I = self.num_directions, self.hidden_size, GATES[self.cell], self.layer_input_size(k)
         norms = []
         for d, sfx in enumerate(self.suffixes):
-            c = lay["dirs"][d]
             sfx = "_l%d%s" % (k, sfx)
             w_ih, w_hh = params["weight_ih" + sfx], params["weight_hh" + sfx]
             j = k * D + d
+            c = dict(lay["dirs"][d], h0=buf.take(s0[0], j), c0=buf.take(s0[1], j) if self.cell == "lstm" else None)
             dh = buf.take(ds[0], j)
             dc = buf.take(ds[1], j) if self.cell == "lstm" else None
             nsq = buf.zeros((T,), "float64")

@@ -51,3 +51,10 @@ cdef inline void gru_row_bwd(Py_ssize_t H,
         dah[H + k] = daz
         dah[2 * H + k] = dan * r[k]                        # back through 2a into hn (1h)
         dh_prev[k] = dh[k] * z[k]                          # back through 2b into h_{t-1}
+
+
+# The forward sequence kernel (gru.pyx; the signature of cells/_seq.pxd)
+cdef int gru_seq_fwd(Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, const real* x, const real* w_ih,
+                     const real* b_ih, const real* w_hh, const real* b_hh, const real* h0, const real* c0, real* a,
+                     real* hn, real* y, Py_ssize_t DH, Py_ssize_t col, real* h_n, real* c_n, bint reverse,
+                     const int* nb) noexcept nogil

@@ -2,64 +2,79 @@
 """GRU time loops (steps numbered in gru.pxd); the layout is lstm.pyx's, with the hidden part ``ah`` of step 1
 kept apart because r multiplies only its n block, and two gradients (dax for W_ih, dah for W_hh); lengths as
 there."""
+from cpython.pycapsule cimport PyCapsule_New
 from libc.stdlib cimport malloc, free
 from rnncore._types cimport real
 from rnncore._ops cimport gemm_acc, gemm_bias, transpose
 from rnncore.cells._bptt cimport bptt_begin, bptt_end, dh_total
 from rnncore.cells._steps cimport final_step, rows_at, rows_carried
+from rnncore.cells._seq cimport SEQ_FWD_CAPSULE, seq_fwd_kernels
 
 
-def gru_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
-                const real[:, ::1] w_ih,       # IN (3H, I)
-                const real[::1] b_ih,          # IN (3H,)
-                const real[:, ::1] w_hh,       # IN (3H, H)
-                const real[::1] b_hh,          # IN (3H,)
-                const real[:, ::1] h0,         # IN (B, H)
-                real[:, :, ::1] a,             # OUT (T, B, 3H): the gates r, z, n
-                real[:, :, ::1] hn,            # OUT (T, B, H): W_hn h_{t-1} + b_hn (step 1h)
-                real[:, :, ::1] y,             # OUT (T, B, D*H): h_t into columns [col, col + H)
-                real[:, ::1] h_n,              # OUT (B, H): the final h
-                Py_ssize_t col,
-                bint reverse,
-                const int[::1] bs=None):       # IN (T,) rows run at each step (cells/_steps.pxd), or None
-    cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], G = 3 * H, DH = y.shape[2]
+cdef int gru_seq_fwd(Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H,
+                     const real* x,            # IN (T, B, I)
+                     const real* w_ih,         # IN (3H, I)
+                     const real* b_ih,         # IN (3H,)
+                     const real* w_hh,         # IN (3H, H)
+                     const real* b_hh,         # IN (3H,)
+                     const real* h0,           # IN (B, H)
+                     const real* c0,           # (unused: cells/_seq.pxd's signature)
+                     real* a,                  # OUT (T, B, 3H): the gates r, z, n
+                     real* hn,                 # OUT (T, B, H): W_hn h_{t-1} + b_hn (step 1h)
+                     real* y,                  # OUT (T, B, DH): h_t into columns [col, col + H)
+                     Py_ssize_t DH,
+                     Py_ssize_t col,
+                     real* h_n,                # OUT (B, H): the final h
+                     real* c_n,                # (unused)
+                     bint reverse,
+                     const int* nb) noexcept nogil:   # IN (T,) rows run at each step (cells/_steps.pxd), or NULL
+    cdef Py_ssize_t G = 3 * H
     cdef Py_ssize_t s, t, tp, b, k, n, nc
-    cdef const int* nb = NULL if bs is None else &bs[0]
     cdef const real* h_prev
-    cdef real* a0 = &a[0, 0, 0]
     cdef Py_ssize_t ldw = G + 16                        # padded row stride of the transposed weights
     cdef real* wt = <real*>malloc((I + H) * ldw * sizeof(real))   # W_ih^T (I, 3H), then W_hh^T (H, 3H)
     cdef real* ah = <real*>malloc(B * G * sizeof(real))         # ah of step 1, whole batch
     if wt == NULL or ah == NULL:
         free(wt)
         free(ah)
-        raise MemoryError()
-    with nogil:
-        transpose(G, I, &w_ih[0, 0], wt, ldw)
-        transpose(G, H, &w_hh[0, 0], wt + I * ldw, ldw)
-        if nb == NULL:
-            gemm_bias(T * B, I, G, &x[0, 0, 0], I, wt, ldw, &b_ih[0], a0, G)   # 1: ax = b_ih + W_ih x_t, all steps
-        else:
-            for t in range(T):                                                 # 1: the same, running rows only
-                gemm_bias(nb[t], I, G, &x[t, 0, 0], I, wt, ldw, &b_ih[0], &a[t, 0, 0], G)
-        for s in range(T):
-            t = T - 1 - s if reverse else s
-            tp = t + 1 if reverse else t - 1
-            n = rows_at(nb, t, B)                   # rows [0, nc) continue from step tp, [nc, n) start from h0
-            nc = rows_carried(nb, t, T, B, reverse)
-            if nc > 0:                                                     # 1: ah = b_hh + W_hh h_{t-1}
-                gemm_bias(nc, H, G, &y[tp, 0, col], DH, wt + I * ldw, ldw, &b_hh[0], ah, G)
-            if n > nc:
-                gemm_bias(n - nc, H, G, &h0[nc, 0], H, wt + I * ldw, ldw, &b_hh[0], ah + nc * G, G)
-            for b in range(n):
-                h_prev = &y[tp, b, col] if b < nc else &h0[b, 0]
-                gru_row_fwd(H, &a[t, b, 0], ah + b * G, h_prev, &hn[t, b, 0], &y[t, b, col])  # 1r-2b
-        for b in range(B):
-            t = final_step(nb, T, b, reverse)
-            for k in range(H):
-                h_n[b, k] = y[t, b, col + k]
+        return -1
+    transpose(G, I, w_ih, wt, ldw)
+    transpose(G, H, w_hh, wt + I * ldw, ldw)
+    if nb == NULL:
+        gemm_bias(T * B, I, G, x, I, wt, ldw, b_ih, a, G)                   # 1: ax = b_ih + W_ih x_t, all steps
+    else:
+        for t in range(T):                                                  # 1: the same, running rows only
+            gemm_bias(nb[t], I, G, x + t * B * I, I, wt, ldw, b_ih, a + t * B * G, G)
+    for s in range(T):
+        t = T - 1 - s if reverse else s
+        tp = t + 1 if reverse else t - 1
+        n = rows_at(nb, t, B)                       # rows [0, nc) continue from step tp, [nc, n) start from h0
+        nc = rows_carried(nb, t, T, B, reverse)
+        if nc > 0:                                                          # 1: ah = b_hh + W_hh h_{t-1}
+            gemm_bias(nc, H, G, y + tp * B * DH + col, DH, wt + I * ldw, ldw, b_hh, ah, G)
+        if n > nc:
+            gemm_bias(n - nc, H, G, h0 + nc * H, H, wt + I * ldw, ldw, b_hh, ah + nc * G, G)
+        for b in range(n):
+            h_prev = y + (tp * B + b) * DH + col if b < nc else h0 + b * H
+            gru_row_fwd(H, a + (t * B + b) * G, ah + b * G, h_prev, hn + (t * B + b) * H,
+                        y + (t * B + b) * DH + col)                          # 1r-2b
+    for b in range(B):
+        t = final_step(nb, T, b, reverse)
+        for k in range(H):
+            h_n[b * H + k] = y[(t * B + b) * DH + col + k]
     free(wt)
     free(ah)
+    return 0
+
+
+cdef seq_fwd_kernels _SEQ_FWD
+_SEQ_FWD.f32 = gru_seq_fwd[float]
+_SEQ_FWD.f64 = gru_seq_fwd[double]
+
+
+def seq_fwd_capsule():
+    """gru_seq_fwd for float32 and float64, for rnncore._stack (cells/_seq.pxd)."""
+    return PyCapsule_New(&_SEQ_FWD, SEQ_FWD_CAPSULE, NULL)
 
 
 def gru_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)

@@ -53,3 +53,10 @@ cdef inline void lstm_row_bwd(Py_ssize_t H,
         da[H + k] = dck * c_prev[k] * dsigmoid(f[k])       # back through 2a into f, then 1f
         da[2 * H + k] = dck * i[k] * dtanh(g[k])           # back through 2a into g, then 1g
         dc[k] = dck * f[k]                                 # back through 2a into c_{t-1}
+
+
+# The forward sequence kernel (lstm.pyx; the signature of cells/_seq.pxd)
+cdef int lstm_seq_fwd(Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, const real* x, const real* w_ih,
+                      const real* b_ih, const real* w_hh, const real* b_hh, const real* h0, const real* c0, real* a,
+                      real* c, real* y, Py_ssize_t DH, Py_ssize_t col, real* h_n, real* c_n, bint reverse,
+                      const int* nb) noexcept nogil

@@ -1,45 +1,49 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""LSTM time loops (steps numbered in lstm.pxd). Shapes are validated by rnncore.api before any call.
+"""LSTM time loops (steps numbered in lstm.pxd). Shapes are validated by rnncore.api / rnncore._stack before any
+call.
 
 Sequence kernels do all of a direction's work in one call, with their own matrix products (no BLAS: they also
-run in WebAssembly). Forward: for a batch of 1-7 rows, the input projection for all steps, then the time loop with
+run in WebAssembly). Forward (a C function on pointers, which rnncore._stack calls through cells/_seq.pxd's
+table): for a batch of 1-7 rows, the input projection for all steps, then the time loop with
 the recurrent product; from 8 rows (FUSED_MIN_BATCH), each step's whole pre-activation in one product
 [x_t | h_{t-1}] @ [W_ih^T ; W_hh^T] + b, so a_t is still in cache for the gates. Backward: the time loop, then
 the weights' and biases' gradients and dx for all steps at once (_bptt.pxd). Step kernels do one step's
 elementwise part for callers that do the products with BLAS (rnncore.api at large sizes).
 Direction: ``reverse`` runs t = T-1 .. 0; the state before the first processed step is h0/c0.
-Lengths: with ``bs`` (the packed sequence's batch sizes, cells/_steps.pxd) step t runs only rows 0 .. bs[t] - 1;
+Lengths: with ``bs``/``nb`` (the packed sequence's batch sizes, cells/_steps.pxd) step t runs only rows 0 .. bs[t] - 1;
 outputs, gates and gradients of the other rows are never touched, and the products shrink with the batch.
 """
+from cpython.pycapsule cimport PyCapsule_New
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from rnncore._types cimport real
 from rnncore._ops cimport FUSED_MIN_BATCH, RC_TILE, gemm, gemm_acc, gemm_bias, pack_panels, panels_size, transpose
 from rnncore.cells._bptt cimport bptt_begin, bptt_end, dh_total
 from rnncore.cells._steps cimport final_step, rows_at, rows_carried
+from rnncore.cells._seq cimport SEQ_FWD_CAPSULE, seq_fwd_kernels
 
 
-def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
-                 const real[:, ::1] w_ih,      # IN (4H, I)
-                 const real[::1] b_ih,         # IN (4H,)
-                 const real[:, ::1] w_hh,      # IN (4H, H)
-                 const real[::1] b_hh,         # IN (4H,)
-                 const real[:, ::1] h0,        # IN (B, H)
-                 const real[:, ::1] c0,        # IN (B, H)
-                 real[:, :, ::1] a,            # OUT (T, B, 4H): the gates i, f, g, o
-                 real[:, :, ::1] c,            # OUT (T, B, H): c_t
-                 real[:, :, ::1] y,            # OUT (T, B, D*H): h_t into columns [col, col + H)
-                 real[:, ::1] h_n,             # OUT (B, H): the final h
-                 real[:, ::1] c_n,             # OUT (B, H): the final c
-                 Py_ssize_t col,               # IN this direction's first column in y
-                 bint reverse,                 # IN run t = T-1 .. 0
-                 const int[::1] bs=None):      # IN (T,) rows run at each step (rows sorted by length), or None
-    cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], G = 4 * H, DH = y.shape[2]
-    cdef Py_ssize_t s, t, tp, b, k, n, nc, K = I + H
-    cdef const int* nb = NULL if bs is None else &bs[0]
+cdef int lstm_seq_fwd(Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H,
+                      const real* x,           # IN (T, B, I)
+                      const real* w_ih,        # IN (4H, I)
+                      const real* b_ih,        # IN (4H,)
+                      const real* w_hh,        # IN (4H, H)
+                      const real* b_hh,        # IN (4H,)
+                      const real* h0,          # IN (B, H)
+                      const real* c0,          # IN (B, H)
+                      real* a,                 # OUT (T, B, 4H): the gates i, f, g, o
+                      real* c,                 # OUT (T, B, H): c_t
+                      real* y,                 # OUT (T, B, DH): h_t into columns [col, col + H)
+                      Py_ssize_t DH,           # IN y's row length (D*H)
+                      Py_ssize_t col,          # IN this direction's first column in y
+                      real* h_n,               # OUT (B, H): the final h
+                      real* c_n,               # OUT (B, H): the final c
+                      bint reverse,            # IN run t = T-1 .. 0
+                      const int* nb) noexcept nogil:   # IN (T,) rows run at each step (rows sorted by length), or NULL
+    cdef Py_ssize_t G = 4 * H, K = I + H
+    cdef Py_ssize_t s, t, tp, b, k, n, nc
     cdef const real* h_prev
     cdef const real* c_prev
-    cdef real* a0 = &a[0, 0, 0]
     cdef real* xh
     cdef bint fused = B >= FUSED_MIN_BATCH
     # the stacked weights [W_ih^T ; W_hh^T] (I + H, 4H): in column panels when a step's product has B >= 8 rows
@@ -54,51 +58,61 @@ def lstm_seq_fwd(const real[:, :, ::1] x,      # IN (T, B, I)
         free(wt)
         free(bias)
         free(xh_buf)
-        raise MemoryError()
-    with nogil:
-        if fused:
-            pack_panels(G, I, &w_ih[0, 0], wt, ldp, 0)
-            pack_panels(G, H, &w_hh[0, 0], wt, ldp, I)
-        else:
-            transpose(G, I, &w_ih[0, 0], wt, ldw)
-            transpose(G, H, &w_hh[0, 0], wt + I * ldw, ldw)
-        for k in range(G):
-            bias[k] = b_ih[k] + b_hh[k]                                    # 1: b_ih + b_hh
-        if not fused and nb == NULL:
-            gemm_bias(T * B, I, G, &x[0, 0, 0], I, wt, ldw, bias, a0, G)    # 1: b + W_ih x_t, all steps at once
-        elif not fused:
-            for t in range(T):                                               # 1: the same, running rows only
-                gemm_bias(nb[t], I, G, &x[t, 0, 0], I, wt, ldw, bias, &a[t, 0, 0], G)
-        for s in range(T):
-            t = T - 1 - s if reverse else s
-            tp = t + 1 if reverse else t - 1
-            n = rows_at(nb, t, B)                   # rows [0, nc) continue from step tp, [nc, n) start from h0, c0
-            nc = rows_carried(nb, t, T, B, reverse)
-            if fused:                       # 1 in one product: [x_t | h_{t-1}] @ [W_ih^T ; W_hh^T], a_t stays in cache
-                for b in range(n):
-                    xh = xh_buf + b * K
-                    h_prev = &y[tp, b, col] if b < nc else &h0[b, 0]
-                    for k in range(I):
-                        xh[k] = x[t, b, k]
-                    for k in range(H):
-                        xh[I + k] = h_prev[k]
-                gemm(n, K, G, xh_buf, K, wt, ldw, ldp, bias, &a[t, 0, 0], G)
-            else:                                                            # 1: + W_hh h_{t-1}, whole batch
-                if nc > 0:
-                    gemm_acc(nc, H, G, &y[tp, 0, col], DH, w_h, ldw, &a[t, 0, 0], G)
-                if n > nc:
-                    gemm_acc(n - nc, H, G, &h0[nc, 0], H, w_h, ldw, &a[t, nc, 0], G)
+        return -1
+    if fused:
+        pack_panels(G, I, w_ih, wt, ldp, 0)
+        pack_panels(G, H, w_hh, wt, ldp, I)
+    else:
+        transpose(G, I, w_ih, wt, ldw)
+        transpose(G, H, w_hh, wt + I * ldw, ldw)
+    for k in range(G):
+        bias[k] = b_ih[k] + b_hh[k]                                        # 1: b_ih + b_hh
+    if not fused and nb == NULL:
+        gemm_bias(T * B, I, G, x, I, wt, ldw, bias, a, G)                    # 1: b + W_ih x_t, all steps at once
+    elif not fused:
+        for t in range(T):                                                   # 1: the same, running rows only
+            gemm_bias(nb[t], I, G, x + t * B * I, I, wt, ldw, bias, a + t * B * G, G)
+    for s in range(T):
+        t = T - 1 - s if reverse else s
+        tp = t + 1 if reverse else t - 1
+        n = rows_at(nb, t, B)                       # rows [0, nc) continue from step tp, [nc, n) start from h0, c0
+        nc = rows_carried(nb, t, T, B, reverse)
+        if fused:                           # 1 in one product: [x_t | h_{t-1}] @ [W_ih^T ; W_hh^T], a_t stays in cache
             for b in range(n):
-                c_prev = &c[tp, b, 0] if b < nc else &c0[b, 0]
-                lstm_row_fwd(H, &a[t, b, 0], c_prev, &c[t, b, 0], &y[t, b, col])  # 1i-2b
-        for b in range(B):
-            t = final_step(nb, T, b, reverse)
-            for k in range(H):
-                h_n[b, k] = y[t, b, col + k]
-                c_n[b, k] = c[t, b, k]
+                xh = xh_buf + b * K
+                h_prev = y + (tp * B + b) * DH + col if b < nc else h0 + b * H
+                for k in range(I):
+                    xh[k] = x[(t * B + b) * I + k]
+                for k in range(H):
+                    xh[I + k] = h_prev[k]
+            gemm(n, K, G, xh_buf, K, wt, ldw, ldp, bias, a + t * B * G, G)
+        else:                                                                # 1: + W_hh h_{t-1}, whole batch
+            if nc > 0:
+                gemm_acc(nc, H, G, y + tp * B * DH + col, DH, w_h, ldw, a + t * B * G, G)
+            if n > nc:
+                gemm_acc(n - nc, H, G, h0 + nc * H, H, w_h, ldw, a + (t * B + nc) * G, G)
+        for b in range(n):
+            c_prev = c + (tp * B + b) * H if b < nc else c0 + b * H
+            lstm_row_fwd(H, a + (t * B + b) * G, c_prev, c + (t * B + b) * H, y + (t * B + b) * DH + col)  # 1i-2b
+    for b in range(B):
+        t = final_step(nb, T, b, reverse)
+        for k in range(H):
+            h_n[b * H + k] = y[(t * B + b) * DH + col + k]
+            c_n[b * H + k] = c[(t * B + b) * H + k]
     free(xh_buf)
     free(bias)
     free(wt)
+    return 0
+
+
+cdef seq_fwd_kernels _SEQ_FWD
+_SEQ_FWD.f32 = lstm_seq_fwd[float]
+_SEQ_FWD.f64 = lstm_seq_fwd[double]
+
+
+def seq_fwd_capsule():
+    """lstm_seq_fwd for float32 and float64, for rnncore._stack (cells/_seq.pxd)."""
+    return PyCapsule_New(&_SEQ_FWD, SEQ_FWD_CAPSULE, NULL)
 
 
 def lstm_seq_bwd(const real[:, :, ::1] x,      # IN (T, B, I)

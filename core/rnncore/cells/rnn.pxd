@@ -21,3 +21,10 @@ cdef inline void rnn_row_bwd(Py_ssize_t H,
     cdef Py_ssize_t k
     for k in range(H):
         da[k] = dh[k] * dtanh(h[k])                # back through 2: tanh' = 1 - h^2
+
+
+# The forward sequence kernel (rnn.pyx; the signature of cells/_seq.pxd)
+cdef int rnn_seq_fwd(Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, const real* x, const real* w_ih,
+                     const real* b_ih, const real* w_hh, const real* b_hh, const real* h0, const real* c0, real* a,
+                     real* aux, real* y, Py_ssize_t DH, Py_ssize_t col, real* h_n, real* c_n, bint reverse,
+                     const int* nb) noexcept nogil

@@ -1,63 +1,77 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Elman RNN time loops (steps numbered in rnn.pxd); the layout is lstm.pyx's with one gate block, lengths too."""
+from cpython.pycapsule cimport PyCapsule_New
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from rnncore._types cimport real
 from rnncore._ops cimport gemm_acc, gemm_bias, transpose
 from rnncore.cells._bptt cimport bptt_begin, bptt_end, dh_total
 from rnncore.cells._steps cimport final_step, rows_at, rows_carried
+from rnncore.cells._seq cimport SEQ_FWD_CAPSULE, seq_fwd_kernels
 
 
-def rnn_seq_fwd(const real[:, :, ::1] x,       # IN (T, B, I)
-                const real[:, ::1] w_ih,       # IN (H, I)
-                const real[::1] b_ih,          # IN (H,)
-                const real[:, ::1] w_hh,       # IN (H, H)
-                const real[::1] b_hh,          # IN (H,)
-                const real[:, ::1] h0,         # IN (B, H)
-                real[:, :, ::1] a,             # OUT (T, B, H): a_t (step 1)
-                real[:, :, ::1] y,             # OUT (T, B, D*H): h_t into columns [col, col + H)
-                real[:, ::1] h_n,              # OUT (B, H): the final h
-                Py_ssize_t col,
-                bint reverse,
-                const int[::1] bs=None):       # IN (T,) rows run at each step (cells/_steps.pxd), or None
-    cdef Py_ssize_t T = x.shape[0], B = x.shape[1], I = x.shape[2], H = h0.shape[1], DH = y.shape[2]
+cdef int rnn_seq_fwd(Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H,
+                     const real* x,            # IN (T, B, I)
+                     const real* w_ih,         # IN (H, I)
+                     const real* b_ih,         # IN (H,)
+                     const real* w_hh,         # IN (H, H)
+                     const real* b_hh,         # IN (H,)
+                     const real* h0,           # IN (B, H)
+                     const real* c0,           # (unused: cells/_seq.pxd's signature)
+                     real* a,                  # OUT (T, B, H): a_t (step 1)
+                     real* aux,                # (unused)
+                     real* y,                  # OUT (T, B, DH): h_t into columns [col, col + H)
+                     Py_ssize_t DH,
+                     Py_ssize_t col,
+                     real* h_n,                # OUT (B, H): the final h
+                     real* c_n,                # (unused)
+                     bint reverse,
+                     const int* nb) noexcept nogil:   # IN (T,) rows run at each step (cells/_steps.pxd), or NULL
     cdef Py_ssize_t s, t, tp, b, k, n, nc
-    cdef const int* nb = NULL if bs is None else &bs[0]
-    cdef real* a0 = &a[0, 0, 0]
     cdef Py_ssize_t ldw = H + 16                        # padded row stride of the transposed weights
     cdef real* wt = <real*>malloc((I + H) * ldw * sizeof(real))   # W_ih^T (I, H), then W_hh^T (H, H)
     cdef real* bias = <real*>malloc(H * sizeof(real))             # b_ih + b_hh
     if wt == NULL or bias == NULL:
         free(wt)
         free(bias)
-        raise MemoryError()
-    with nogil:
-        transpose(H, I, &w_ih[0, 0], wt, ldw)
-        transpose(H, H, &w_hh[0, 0], wt + I * ldw, ldw)
+        return -1
+    transpose(H, I, w_ih, wt, ldw)
+    transpose(H, H, w_hh, wt + I * ldw, ldw)
+    for k in range(H):
+        bias[k] = b_ih[k] + b_hh[k]                                        # 1: b_ih + b_hh
+    if nb == NULL:
+        gemm_bias(T * B, I, H, x, I, wt, ldw, bias, a, H)                  # 1: + W_ih x_t, all steps at once
+    else:
+        for t in range(T):                                                 # 1: the same, running rows only
+            gemm_bias(nb[t], I, H, x + t * B * I, I, wt, ldw, bias, a + t * B * H, H)
+    for s in range(T):
+        t = T - 1 - s if reverse else s
+        tp = t + 1 if reverse else t - 1
+        n = rows_at(nb, t, B)                       # rows [0, nc) continue from step tp, [nc, n) start from h0
+        nc = rows_carried(nb, t, T, B, reverse)
+        if nc > 0:                                                         # 1: + W_hh h_{t-1}, whole batch
+            gemm_acc(nc, H, H, y + tp * B * DH + col, DH, wt + I * ldw, ldw, a + t * B * H, H)
+        if n > nc:
+            gemm_acc(n - nc, H, H, h0 + nc * H, H, wt + I * ldw, ldw, a + (t * B + nc) * H, H)
+        for b in range(n):
+            rnn_row_fwd(H, a + (t * B + b) * H, y + (t * B + b) * DH + col)  # 2
+    for b in range(B):
+        t = final_step(nb, T, b, reverse)
         for k in range(H):
-            bias[k] = b_ih[k] + b_hh[k]                                    # 1: b_ih + b_hh
-        if nb == NULL:
-            gemm_bias(T * B, I, H, &x[0, 0, 0], I, wt, ldw, bias, a0, H)   # 1: + W_ih x_t, all steps at once
-        else:
-            for t in range(T):                                             # 1: the same, running rows only
-                gemm_bias(nb[t], I, H, &x[t, 0, 0], I, wt, ldw, bias, &a[t, 0, 0], H)
-        for s in range(T):
-            t = T - 1 - s if reverse else s
-            tp = t + 1 if reverse else t - 1
-            n = rows_at(nb, t, B)                   # rows [0, nc) continue from step tp, [nc, n) start from h0
-            nc = rows_carried(nb, t, T, B, reverse)
-            if nc > 0:                                                     # 1: + W_hh h_{t-1}, whole batch
-                gemm_acc(nc, H, H, &y[tp, 0, col], DH, wt + I * ldw, ldw, &a[t, 0, 0], H)
-            if n > nc:
-                gemm_acc(n - nc, H, H, &h0[nc, 0], H, wt + I * ldw, ldw, &a[t, nc, 0], H)
-            for b in range(n):
-                rnn_row_fwd(H, &a[t, b, 0], &y[t, b, col])             # 2
-        for b in range(B):
-            t = final_step(nb, T, b, reverse)
-            for k in range(H):
-                h_n[b, k] = y[t, b, col + k]
+            h_n[b * H + k] = y[(t * B + b) * DH + col + k]
     free(wt)
     free(bias)
+    return 0
+
+
+cdef seq_fwd_kernels _SEQ_FWD
+_SEQ_FWD.f32 = rnn_seq_fwd[float]
+_SEQ_FWD.f64 = rnn_seq_fwd[double]
+
+
+def seq_fwd_capsule():
+    """rnn_seq_fwd for float32 and float64, for rnncore._stack (cells/_seq.pxd)."""
+    return PyCapsule_New(&_SEQ_FWD, SEQ_FWD_CAPSULE, NULL)
 
 
 def rnn_seq_bwd(const real[:, :, ::1] x,       # IN (T, B, I)
