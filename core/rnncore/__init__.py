@@ -3,11 +3,15 @@
 Design
 ------
 A. ``api.py`` (the only module the site and the tests import, re-exported here): the public classes ``RNN``,
-   ``LSTM``, ``GRU``. It validates every argument (rank, shape, dtype, contiguity, writability, NaN/inf, sizes,
-   call order) and raises ValueError/TypeError naming the argument with the expected and actual shape, because
-   the kernels run with bounds checks off. It allocates every output and picks a route by size: one sequence
-   kernel call per direction and phase, or (numpy present, per-step products beyond ``BLAS_MIN_MACS``) a Python
-   time loop where numpy's BLAS does the products and the step kernels the gate arithmetic.
+   ``LSTM``, ``GRU``. Every argument is validated (rank, shape, dtype, contiguity, writability, NaN/inf, sizes,
+   call order) with a ValueError/TypeError naming the argument with the expected and actual shape, because
+   the kernels run with bounds checks off. A route is picked by size: one sequence kernel call per direction and
+   phase, or (numpy present, per-step products beyond ``BLAS_MIN_MACS``) a Python time loop where numpy's BLAS
+   does the products and the step kernels the gate arithmetic. ``forward`` is one compiled call,
+   ``_stack.pyx``: its checks, its allocations and every layer and direction (the cells' forward kernels as C
+   function pointers, ``cells/_seq.pxd``), back in ``api`` only to convert or explain a bad input and for the
+   BLAS route; ``_stack`` also holds the compiled check ``api`` runs on the arrays of other calls and the row
+   reordering of variable-length batches.
 B. ``cells/{rnn,lstm,gru}.pyx``: ``<cell>_seq_fwd`` / ``<cell>_seq_bwd`` do a whole direction in one call with
    their own matrix products (they also run in WebAssembly, without BLAS): the input projection for all steps
    (or, LSTM from 8 batch rows, each step's whole pre-activation in one product), the time loop, and in
@@ -18,11 +22,11 @@ B. ``cells/{rnn,lstm,gru}.pyx``: ``<cell>_seq_fwd`` / ``<cell>_seq_bwd`` do a wh
    per-row step functions with the numbered equations; backward comments cite those numbers.
 C. ``_activations.pxd``: branch-free sigmoid/tanh/exp the compiler vectorises (no libm in hot loops), with their
    tested error bound; ``_ops.pxd``: vectorisable axpy / gemv and register-tiled matrix-product blocks;
-   ``_ops.pyx``: array kernels usable without numpy (checks, copies, row reordering, dropout, a dense layer);
+   ``_ops.pyx``: array kernels usable without numpy (NaN counts, copies, a dense layer);
    ``_types.pxd``: ``real`` = float | double. On x86-64 setup.py also builds the kernel modules for AVX2+FMA (``*_avx2``) and AVX-512
    (``*_avx512``); ``api`` loads the best build this CPU runs (``rnncore.api.SIMD``; ``RNNCORE_SIMD=baseline``
    caps it). WebAssembly gets the portable sources only.
-D. ``_buffers.py``: arrays with or without numpy (ndarrays, or shaped memoryviews over ``array.array``).
+D. ``_buffers.py``: arrays with or without numpy (ndarrays, or shaped memoryviews over a ``bytearray``).
 E. ``reference.py``: the readable numpy oracle the tests trust and the lessons quote.
 F. ``train.py``, ``optim.py``, ``tasks.py`` (losses and the loop, optimisers, toy tasks), ``demos.py`` and
    ``apps.py`` (JSON functions for the site's demos; ``_requests.py``: their argument checks and the store of the

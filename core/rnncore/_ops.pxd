@@ -10,9 +10,15 @@ from rnncore._types cimport real
 
 cdef extern from *:
     """
-    /* Columns of a register tile: 16 (two AVX2 vectors of float), 32 in the AVX-512 build (-DRC_TILE=32). */
+    /* Columns of a register tile: 16 (two AVX2 vectors of float), 32 in the AVX-512 build (-DRC_TILE=32), 8 in
+       WebAssembly: its 128-bit vectors run on the 16 XMM registers of the browser's x86-64 code, which a tile of
+       4 rows x 16 floats (16 accumulators besides the loads) overflows, so V8 spills them to the stack. */
     #ifndef RC_TILE
+    #if defined(__wasm__)
+    #define RC_TILE 8
+    #else
     #define RC_TILE 16
+    #endif
     #endif
     /* Rows of a register tile: 8 where 32 vector registers hold 16 accumulators (AVX-512 build), else 4. */
     #ifndef RC_ROWS8

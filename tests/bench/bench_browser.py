@@ -304,7 +304,9 @@ def run_kernels(page, base, models, quick=False):
                       + (f", |dW_hh - core| {diff['dW_hh']:.1e}" if diff["dW_hh"] is not None else ""), flush=True)
     page.evaluate("() => window.kernels.teardown()")
     print("core forward, cProfile (%(cell)s %(B)d,%(I)d,%(H)d,%(T)d): " % profile
-          + ", ".join(f"{name} {share:.0%}" for name, share in profile["top"]), flush=True)
+          + ", ".join(f"{name} {share:.0%}" for name, share in profile["top"])
+          + "; one step of one row %.1f us, each further step %.2f us" % (profile["fixed_ms"] * 1000,
+                                                                          profile["step_ms"] * 1000), flush=True)
     return {"info": info, "rows": rows, "profile": profile}
 
 
@@ -581,16 +583,16 @@ def kernel_lines(r):
         f"reaches at the larger size ({rate:.0f} multiply-adds per µs), their arithmetic would take "
         f"{min(macs(r) / rate for r in fwd):.0f} to {max(macs(r) / rate for r in fwd):.0f} µs of the "
         f"{min(r['ms']['core'] for r in fwd) * 1000:.0f} to {max(r['ms']['core'] for r in fwd) * 1000:.0f} µs "
-        "a call takes, so most of both times is per-call cost: ONNX Runtime Web's `session.run` (an async call "
-        "into its WASM module, the output copied out) against "
-        f"the core's Python-side work in Pyodide. cProfile of the core's forward in the engine's worker "
-        f"({prof['cell'].upper()} {prof['B']}, {prof['I']}, {prof['H']}, {prof['T']}; "
-        f"{prof['ms_per_call'] * 1000:.0f} µs "
-        "a call under the profiler), own time by function: "
-        + ", ".join(f"`{name}` {share:.0%}" for name, share in prof["top"])
-        + ". The compiled kernels' time is inside their caller `_layer_fwd`'s share; the rest is Python work "
-        "around them (allocating outputs, checking and NaN-scanning x and every parameter, reshaping "
-        "memoryviews), which is where a faster forward at these sizes has to come from.",
+        "a call takes (their small products and gate loops run well below that rate). The core's forward is one "
+        "compiled call (`rnncore._stack.forward`: the checks of x and every parameter, the allocations, every layer "
+        "and direction through the kernels), so cProfile sees only its Python caller "
+        f"({prof['cell'].upper()} {prof['B']}, {prof['I']}, {prof['H']}, {prof['T']}, in the engine's worker, own "
+        "time by function: " + ", ".join(f"`{name}` {share:.0%}" for name, share in prof["top"][:3])
+        + "); measured instead: a forward of the same model over one step of one row takes "
+        f"{prof['fixed_ms'] * 1000:.1f} µs (the fixed cost of a call: entering C, the checks and NaN scans, the "
+        f"allocations, the kernels' set-up), each further step of that case {prof['step_ms'] * 1000:.2f} µs "
+        f"({prof['full_ms'] * 1000:.1f} µs a call in all, timed in the same worker). ONNX Runtime Web's per-call "
+        "cost is its async `session.run` (a call into its WASM module, the output copied out).",
         f"- Forward at the larger size: the fastest peer ({'; '.join(sorted({PEER_TITLES[r['best']] for r in big}))})"
         f" over the core: {span(big)}.",
         f"- Forward + backward: TensorFlow.js is the only peer that trains (ONNX Runtime Web runs inference only); "

@@ -57,9 +57,12 @@ class Case:
         return 1000 * (time.perf_counter() - t0) / n
 
     def profile(self, n=200):
-        """Where the time of ``n`` forward calls goes, by cProfile: {ms_per_call (profiled), top: [[function,
-        share of own time], ...]}. The compiled kernels are not Python functions: their time is counted in the
-        own time of their caller (api.py's ``_layer_fwd``), so that entry bounds them from above."""
+        """Where the time of ``n`` forward calls goes: {ms_per_call (under cProfile), top: [[function, share of own
+        time], ...], fixed_ms, step_ms}. The forward is one compiled call (rnncore._stack.forward: checks,
+        allocation, every layer and direction through the kernels), which cProfile counts in its Python caller
+        ``api.py:forward``; so the time inside it is split by measurement instead: ``fixed_ms`` is a forward of this
+        model over one step of one row (the cost of a call whatever its size: crossing into C, checking x and every
+        parameter, allocating, the kernels' set-up), ``step_ms`` the rest of this case's call per time step."""
         import cProfile
         import pstats
         prof = cProfile.Profile()
@@ -73,8 +76,20 @@ class Case:
             key = name if path == "~" else "%s:%s" % (path.rsplit("/", 1)[-1], name)    # "~": a C function
             own[key] = own.get(key, 0.0) + tt
         top = sorted(own.items(), key=lambda kv: -kv[1])[:8]
+        T, I = self.x.shape[0], self.x.shape[2]
+        one = memoryview(array("f", self.x.tobytes()[:4 * I])).cast("B").cast("f", (1, 1, I))
+        fixed = min(self._per_call(lambda: self.model.forward(one), 2000) for _ in range(5))
+        full = min(self._per_call(lambda: self.model.forward(self.x), max(1, n // 4)) for _ in range(5))
         return {"ms_per_call": 1000 * stats.total_tt / n,
-                "top": [[name, tt / stats.total_tt] for name, tt in top]}
+                "top": [[name, tt / stats.total_tt] for name, tt in top],
+                "fixed_ms": fixed, "step_ms": (full - fixed) / T, "full_ms": full}
+
+    @staticmethod
+    def _per_call(fn, n):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        return 1000 * (time.perf_counter() - t0) / n
 
 
 def answer(obj):
