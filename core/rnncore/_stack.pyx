@@ -295,13 +295,15 @@ def forward(model, x, state, lengths, kernels, Py_ssize_t max_dim, Py_ssize_t ma
             nb = <const int*>vs.hold(bs)
             order_p = <const int*>vs.hold(order)
 
-        # 4. the last call's buffers, when it had the same T and B (see rnncore.api: gates hands out copies)
-        old = model.__dict__.pop("_cache", None)
-        model._cache = model._gates = model._grad_sq = None
+        # 4. the last call's cache, when it had the same T and B: its buffers are internal (``gates`` hands out
+        # copies), so this call may overwrite them, which at large sizes saves the page faults of tens of MB of
+        # fresh memory on every call
+        old = model._cache
         if old is not None and (old["T"] != T or old["B"] != B or len(old["layers"]) != L):
             old = None
 
-        # 5. the initial state in the kernels' layout: zeros (the last call's when it had them), or the caller's
+        # 5. the initial state in the kernels' layout: zeros (the last call's when it had them: the kernels only
+        # read it), or the caller's (a bad one raises here, with the last call's cache still in place)
         if state is None:
             if old is not None and old["zero_state"]:
                 s0 = old["s0"]
@@ -316,6 +318,11 @@ def forward(model, x, state, lengths, kernels, Py_ssize_t max_dim, Py_ssize_t ma
                 s0 = [_kernel_rows(make, s, DL, B, H, isz, order_p, &p) for s in s0]
             h0p = vs.hold(s0[0])
             c0p = vs.hold(s0[1]) if lstm else NULL
+        # the gate buffers are taken with one atomic dict.pop: of several threads running forward on one model at
+        # once (the kernels release the GIL), at most one gets them, the others allocate their own
+        if model.__dict__.pop("_cache", None) is not old:
+            old = None
+        model._cache = model._gates = model._grad_sq = None
         final = [make.zeros((DL, B, H), &hTp)]
         if lstm:
             final.append(make.zeros((DL, B, H), &cTp))

@@ -77,10 +77,11 @@ NOTES = """
   the peer to beat at large sizes.
 - ONNX Runtime is inference only (no backward); its graph is one LSTM/GRU node per layer, with the same weights,
   its output checked against the core's before timing. Its per-call overhead is low: at the smallest teaching
-  size the core's fixed cost per call matters as much as its kernels. That cost is a few microseconds: every
-  parameter and input is checked on every call (kind, dtype, shape, contiguity and a NaN/inf scan of each value,
-  so a NaN written into a weight in place is caught on the next call) in one compiled pass, and the kernels are
-  called through their float32/float64 specialisations.
+  size the core's fixed cost per call matters as much as its kernels. That cost is a few microseconds: a
+  forward is one compiled call (rnncore._stack.forward) that checks every parameter and input (kind, dtype,
+  shape, contiguity and a NaN/inf scan of each value, so a NaN written into a weight in place is caught on the
+  next call), allocates the outputs and runs every layer and direction through the kernels as C function
+  pointers.
 - lengths: the core sorts the rows by length once and its kernels run only the rows still going at each step
   (padding costs no multiply-adds); PyTorch packs the batch (pack_padded_sequence) and unpacks it after, ONNX
   Runtime takes sequence_lens.
