@@ -85,6 +85,63 @@ def test_backward_matches_finite_differences(path, T, B, S, Hq, Hk, A):
         np.testing.assert_allclose(arr(analytic), num, rtol=1e-5, atol=1e-8)
 
 
+def _flat(a):
+    return _buffers.to_flat(a)[0]
+
+
+def test_without_numpy_forward_and_backward_match_finite_differences(monkeypatch):
+    """The layer as the browser runs it (no numpy; in Pyodide, the wasm wheel's): plain lists in, memoryviews out,
+    the weights a softmax, the context their weighted sum, and every gradient equal to central differences."""
+    import random
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", False)
+    T, B, S, Hq, Hk, A = 2, 2, 3, 3, 2, 2
+    rng = random.Random(SEED)
+
+    def nested(*shape):
+        if len(shape) == 1:
+            return [rng.gauss(0.0, 1.0) for _ in range(shape[0])]
+        return [nested(*shape[1:]) for _ in range(shape[0])]
+
+    q, k, dc, dw = nested(T, B, Hq), nested(S, B, Hk), nested(T, B, Hk), nested(T, B, S)
+    att = AdditiveAttention(Hq, Hk, A, seed=SEED)
+    c, w = att.forward(q, k)
+    assert isinstance(c, memoryview) and isinstance(w, memoryview)
+    c, w = c.tolist(), w.tolist()
+    for t in range(T):
+        for b in range(B):
+            assert math.isclose(sum(w[t][b]), 1.0, rel_tol=1e-12) and min(w[t][b]) > 0
+            for i in range(Hk):                                                     # (6) c_t = sum_j a_tj h_j
+                assert math.isclose(c[t][b][i], sum(w[t][b][j] * k[j][b][i] for j in range(S)), rel_tol=1e-12)
+
+    def loss():
+        c, w = att.forward(q, k)
+        return sum(x * y for x, y in zip(_flat(c), _flat(dc))) + sum(x * y for x, y in zip(_flat(w), _flat(dw)))
+
+    loss()
+    grads, dq, dk = att.backward(dc, dw)
+    eps = 1e-6
+
+    def central(get, put):
+        orig = get()
+        put(orig + eps)
+        up = loss()
+        put(orig - eps)
+        down = loss()
+        put(orig)
+        return (up - down) / (2 * eps)
+
+    for name, value in att.params.items():
+        flat, analytic = _buffers.writable_flat(value), _flat(grads[name])
+        for i in range(len(flat)):
+            num = central(lambda: flat[i], lambda v: flat.__setitem__(i, v))
+            assert math.isclose(analytic[i], num, rel_tol=1e-5, abs_tol=1e-8), (name, i)
+    for x, analytic in ((q, _flat(dq)), (k, _flat(dk))):
+        rows = [(a, b, i) for a in range(len(x)) for b in range(B) for i in range(len(x[0][0]))]
+        for n, (a, b, i) in enumerate(rows):
+            num = central(lambda: x[a][b][i], lambda v: x[a][b].__setitem__(i, v))
+            assert math.isclose(analytic[n], num, rel_tol=1e-5, abs_tol=1e-8), (a, b, i)
+
+
 def test_numpy_free_path_matches_numpy_path(monkeypatch):
     T, B, S, Hq, Hk, A = 4, 3, 5, 6, 4, 3
     q, k, dc = inputs(T, B, S, Hq, Hk)
@@ -155,7 +212,7 @@ def test_seq2seq_gradients_match_finite_differences(path):
     for params, g in zip(model.parameters(), grads):
         for name, value in params.items():
             flat = _buffers.writable_flat(value)
-            gflat = arr(g[name]).ravel()
+            gflat = _flat(g[name])
             for i in range(0, len(flat), max(1, len(flat) // 7)):      # a spread of entries of every tensor
                 orig = flat[i]
                 flat[i] = orig + eps
