@@ -131,6 +131,31 @@ def test_bag_of_words_is_order_blind_and_the_lstm_is_not():
     assert len(steps) == 4 and steps[-1] < 0.5
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_sentences_of_different_lengths_share_a_batch_through_lengths(cell, monkeypatch):
+    """A padded batch of sentences of different lengths (the core told each one's ``lengths``) gives each sentence
+    exactly what it gives alone; training takes such batches (mixed lengths in one batch)."""
+    rows = tiny_corpus()
+    vocab = sentiment.Vocabulary([t for text, _ in rows for t in sentiment.tokenize(text)])
+    m = sentiment.SentenceClassifier(vocab, cell, hidden_size=5, seed=SEED)
+    sentences = [vocab.ids(s.split()) for s in ("it was not good", "it was bad", "good", "it was not bad")]
+    x, lengths = m._x(sentences)
+    assert lengths == [4, 3, 1, 4] and _buffers.shape_any(x) == (4, 4, len(vocab))
+    batch = m.predict(sentences)
+    alone = [m.read([vocab.words[k] for k in s])[-1] for s in sentences]
+    assert batch == pytest.approx(alone, rel=1e-12)
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", False)                 # the same without numpy
+    assert m.predict(sentences) == pytest.approx(alone, rel=1e-10)
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", True)
+    batches = sentiment.batches([(s, 1) for s in sentences * 4], 8, random.Random(SEED))
+    assert [len(b) for b in batches] == [8, 8] and any(len({len(s) for s, _ in b}) > 1 for b in batches)
+    calls = []
+    real = train.train_step
+    monkeypatch.setattr(train, "train_step", lambda *a, **k: calls.append(k["lengths"]) or real(*a, **k))
+    m.fit([(s, 1) for s in sentences * 4], epochs=1, batch_size=8)
+    assert len(calls) == 2 and any(c is not None and len(set(c)) > 1 for c in calls)     # mixed, told by lengths
+
+
 def test_sentiment_read_without_numpy_matches_and_reports_unknown_words(monkeypatch):
     rows = tiny_corpus()[:60]
     vocab = sentiment.Vocabulary([t for text, _ in rows for t in sentiment.tokenize(text)])
