@@ -144,9 +144,10 @@ def test_sentences_of_different_lengths_share_a_batch_through_lengths(cell, monk
     batch = m.predict(sentences)
     alone = [m.read([vocab.words[k] for k in s])[-1] for s in sentences]
     assert batch == pytest.approx(alone, rel=1e-12)
+    have_numpy = _buffers.HAVE_NUMPY
     monkeypatch.setattr(_buffers, "HAVE_NUMPY", False)                 # the same without numpy
     assert m.predict(sentences) == pytest.approx(alone, rel=1e-10)
-    monkeypatch.setattr(_buffers, "HAVE_NUMPY", True)
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", have_numpy)
     batches = sentiment.batches([(s, 1) for s in sentences * 4], 8, random.Random(SEED))
     assert [len(b) for b in batches] == [8, 8] and any(len({len(s) for s, _ in b}) > 1 for b in batches)
     calls = []
