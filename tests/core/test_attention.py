@@ -255,3 +255,30 @@ def test_seq2seq_state_round_trips_and_rejects_unknown_characters():
         model.translate("")
     with pytest.raises(ValueError, match="out_vocab"):
         Seq2Seq("abc", "x^")
+
+
+# ------------------------------------------------------------------------------------ the generated quiz item
+@pytest.mark.parametrize("seed", [0, 1, 7, 123456])
+def test_generated_attention_item_follows_the_equations(path, seed):
+    """rnncore.demos' `attention-a1` item (the translation lesson's quiz): its scores and weights are the layer's,
+    and they are the lesson's equations e_j = v tanh(w_q s + w_k h_j + b), a = softmax(e), written out here."""
+    from rnncore import demos
+    worked = demos.quiz_worked("attention-a1", seed)
+    q = worked["numbers"]
+    e = [q["v"] * math.tanh(q["w_q"] * q["s"] + q["w_k"] * h + q["b"]) for h in q["h"]]
+    a = [math.exp(x) / sum(math.exp(y) for y in e) for x in e]
+    assert worked["steps"]["e"] == pytest.approx(e, rel=1e-12) and worked["steps"]["a"] == pytest.approx(a, rel=1e-12)
+    assert worked["answer"] == worked["steps"]["a"][0] and len(set(q["h"])) == 3
+    grade = demos.quiz_grade("attention-a1", seed, f"{a[0]:.3f}")
+    assert grade["correct"] and grade["expected"] == round(a[0], 4)
+    assert not demos.quiz_grade("attention-a1", seed, f"{a[0] + 0.01:.3f}")["correct"]
+    assert demos.quiz_item("attention-a1", seed)["numbers"] == q
+
+
+def test_scores_are_the_logits_of_the_weights(path):
+    att = AdditiveAttention(2, 3, 2, seed=SEED)
+    _, w = att.forward(zeros(2, 1, 2), [[[0.1 * j, -0.2, 0.3 * j]] for j in range(4)])
+    w, e = att.weights.tolist(), att.scores.tolist()
+    for t in range(2):
+        z = sum(math.exp(x) for x in e[t][0])
+        assert [math.exp(x) / z for x in e[t][0]] == pytest.approx(w[t][0], rel=1e-12)

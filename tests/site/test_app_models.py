@@ -71,7 +71,8 @@ def test_model_is_small_and_cached_by_the_hash_of_its_inputs(name):
 def test_the_three_lessons_add_at_most_a_minute_to_a_clean_build():
     """Each model file records the CPU time its training script took when it last trained (data, training and
     held-out evaluation, one thread, on the machine that built it: wall time on an idle machine, unlike wall time
-    on a shared one); the three application lessons' models add up to less than a minute. (A rebuild without changes adds nothing: test_model_is_small_and_cached_by_the_hash_of_its_inputs.)"""
+    on a shared one); the three application lessons' models add up to less than a minute. (A rebuild without
+    changes adds nothing: test_model_is_small_and_cached_by_the_hash_of_its_inputs.)"""
     seconds = {name: load(name).get("build_seconds") for name in ("forecast", "sentiment", "translation")}
     assert None not in seconds.values(), f"retrain to record build_seconds (make models; --force): {seconds}"
     assert sum(seconds.values()) < 60, seconds
