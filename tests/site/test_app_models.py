@@ -88,6 +88,7 @@ def test_forecast_beats_the_baselines_on_held_out_months():
     truth = m["values"][-m["holdout"]:]
     assert forecast.mae(forecast.seasonal_naive(history, 24, 12), truth) == pytest.approx(mae["seasonal_naive"],
                                                                                           abs=1e-3)
+    assert m["levels"] == {"history_min": min(history), "history_max": max(history), "truth_max": max(truth)}
 
 
 def test_sentiment_models_read_order_and_the_bag_of_words_cannot():
@@ -97,6 +98,8 @@ def test_sentiment_models_read_order_and_the_bag_of_words_cannot():
     assert by_kind["bow"]["negation"] < 0.5 < by_kind["lstm"]["negation"]
     assert m["counts"]["heldout"] >= 1000 and m["counts"]["train"] >= 5000
     assert {"good", "bad", "boring", "wonderful"} <= set(m["vocab"])
+    example = m["grammar"]["contrast_example"]           # the quiz's contrast question: the labelling rule's answer
+    assert example["score"] == script("sentiment").contrast_score(example["s1"], example["s2"])
 
 
 def test_translation_is_exact_on_at_least_95_percent_of_held_out_dates():
