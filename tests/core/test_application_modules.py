@@ -74,6 +74,10 @@ def test_forecast_demo_functions(forecast_model):
     r = demos.forecast_run(model=forecast_model, horizon=5, loaded=loaded)
     assert set(r) >= {"history", "truth", "forecast"} and r["trained"] == "build"
     assert len(r["history"]) == 108 and len(r["truth"]) == len(r["forecast"]) == 5
+    values = forecast_model["values"]       # {history: what the model saw, truth: held out, forecast: of the truth}
+    assert r["history"] == values[:108] and r["truth"] == values[108:113]
+    model = forecast.Forecaster.from_state(forecast_model["model"])
+    assert r["forecast"] == pytest.approx(model.forecast(values[:108], 5), rel=1e-12)
     assert r["mae"]["seasonal_naive"] == pytest.approx(forecast.mae(r["baselines"]["seasonal_naive"], r["truth"]))
     again = demos.forecast_run(model={"key": "forecast-test"}, horizon=5, loaded=loaded)          # kept by its key
     assert again == r
