@@ -4,7 +4,7 @@ XP popover is open (its panel is part of every page)."""
 import pytest
 
 from shtest import ROOT, SITE
-from test_phone import embed_pages, settle
+from test_phone import EngineOnDemand, embed_pages, settle
 from test_site import site_pages
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -30,10 +30,12 @@ def test_no_serious_axe_findings(browser, site_url, scheme):
         pytest.fail("node_modules/axe-core is missing: run `npm ci` (make test does it)")
     # bypass_csp: the site's Content-Security-Policy rightly refuses injected scripts; axe is the test's own
     context = browser.new_context(color_scheme=scheme, bypass_csp=True, viewport={"width": 1280, "height": 900})
+    engine = EngineOnDemand(context, site_url)
     page = context.new_page()
     problems = []
     try:
         for path in site_pages() + embed_pages():
+            engine.before(path)
             page.goto(site_url + path)
             settle(page)
             if scheme == "dark" and not path.startswith("embed/"):

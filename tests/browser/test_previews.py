@@ -37,7 +37,7 @@ def test_every_previewable_demo_ships_a_preview():
     shipped = {p["fn"] for slug in LESSONS for p in previews_on(
         (SITE / "lessons" / slug / "index.html").read_text(encoding="utf-8"))}
     assert {"hidden_state_trace", "gradient_norms", "gate_trace", "bidirectional_trace", "race_init",
-            "sentiment_read", "translate_date", "forecast_run"} <= shipped
+            "sentiment_read", "translate_date", "forecast_run", "sample"} <= shipped
 
 
 def test_every_demo_embed_with_defaults_ships_its_preview():
@@ -69,7 +69,7 @@ def test_preview_first_then_live(context, page, site_url, path):
         if not has_preview[i]:
             continue
         page.wait_for_function("(el) => el.dataset.status === 'preview'", arg=root.element_handle(), timeout=30_000)
-        assert root.locator("canvas").count() >= 1, "the preview is drawn"
+        assert root.locator("canvas, [data-output]:not(:empty)").count() >= 1, "the preview is drawn"
         previewed.append(i)
     assert len(previewed) == len(expected)
     if path.startswith("embed/"):
