@@ -143,6 +143,21 @@ def test_a_pass_stays_a_pass_after_a_relaunch_on_another_device(browser, lms):
     assert record["core"]["score"]["raw"] == "100"
 
 
+def test_a_pass_stays_a_pass_when_the_lms_kept_no_answers(browser, lms):
+    """The case the stub LMS hid: the LMS holds passed/100 but no suspend_data (a package older than the
+    answers it saves, or an LMS that drops them); the learner, on a fresh browser, answers one question wrongly
+    and leaves."""
+    launch = Launch(browser, lms, {"core": {"lesson_status": "passed", "score": {"raw": "100"},
+                                            "lesson_mode": "normal", "entry": "resume"}, "suspend_data": ""},
+                    "no-answers")
+    assert launch.quiz.locator("[data-feedback][data-correct]").count() == 0      # nothing to restore
+    answer_first_question_wrongly(launch)
+    launch.page.wait_for_function("calls.some((c) => c[0] === 'LMSCommit')")
+    record = launch.leave()
+    assert (record["core"]["lesson_status"], record["core"]["score"]["raw"]) == ("passed", "100")
+    assert record["suspend_data"].startswith("1|")                 # the new answer is kept for the next launch
+
+
 def test_answers_come_back_and_the_best_score_stays(browser, lms):
     first = Launch(browser, lms, {"core": {"lesson_status": "not attempted"}}, "best-a")
     answer_first_question_wrongly(first)
