@@ -19,7 +19,7 @@ from .extract import elements_with, page_assets, relative_prefix
 log = logging.getLogger("mkdocs.plugins.sequencehub.embed")
 
 ASSETS = pathlib.Path(__file__).resolve().parent.parent / "assets"
-DEFAULTS = {"embed": True, "offline": True, "scorm": True}
+DEFAULTS = {"embed": True, "offline": True, "scorm": True, "scorm_score": "first"}
 
 
 def _is_lesson(page):
@@ -99,7 +99,8 @@ class Embedding:
             out = pathlib.Path(site_dir) / "scorm" / f"{lesson['slug']}.zip"
             scorm.build_package(site_dir, out, slug=lesson["slug"], title=lesson["title"],
                                 content=lesson["content"], page_dest=lesson["dest"], assets=lesson["assets"],
-                                site_name=site_name, site_url=site_url, schemas=schemas, env=env)
+                                site_name=site_name, site_url=site_url, schemas=schemas, env=env,
+                                score=self.options["scorm_score"])
             made.append(out)
         return made
 
