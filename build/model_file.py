@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import pathlib
+import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CORE = ROOT / "core" / "rnncore"          # the core's Python modules a training runs through (inputs too)
@@ -60,15 +61,19 @@ def parser(doc, out):
 def build(args, digest, train, announce, ensure_ascii=True):
     """Train and write ``args.out`` unless it records ``digest`` already (``args.force`` retrains anyway).
 
-    ``train()`` returns the model's JSON (a dict); ``inputs_hash`` is added to it here. Returns the model written,
+    ``train()`` returns the model's JSON (a dict); ``inputs_hash`` and ``build_seconds`` (the CPU time of
+    ``train()``: data, training and evaluation) are added to it here. Returns the model written,
     or None when the file was up to date.
     """
     if not args.force and recorded_hash(args.out) == digest:
         print(f"{args.out.name} is up to date (inputs unchanged)")
         return None
     print(announce)
+    started = time.process_time()
     model = train()
     model["inputs_hash"] = digest
+    # CPU time (one BLAS thread): what this model adds to a clean build on an idle machine, whatever else runs
+    model["build_seconds"] = round(time.process_time() - started, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(model, separators=(",", ":"), ensure_ascii=ensure_ascii), encoding="utf-8")

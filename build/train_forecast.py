@@ -99,6 +99,9 @@ def train(log=print):
     metrics["mae"].update({k: _r(forecast.mae(v, truth)) for k, v in baselines.items()})
     metrics["mae_first_year"] = {"gru": _r(forecast.mae(pred[:PERIOD], truth[:PERIOD]))}
     metrics["mae_first_year"].update({k: _r(forecast.mae(v[:PERIOD], truth[:PERIOD])) for k, v in baselines.items()})
+    # how many times smaller the GRU's error is than the better baseline's (the lesson's verdict)
+    metrics["gain_over_best_baseline"] = _r(min(metrics["mae"]["persistence"], metrics["mae"]["seasonal_naive"])
+                                            / metrics["mae"]["gru"])
     log(f"  held-out MAE (ppm): {metrics['mae']}")
     state = model.state()
     state["rnn"] = {k: model_file.rounded(v) for k, v in state["rnn"].items()}
@@ -118,6 +121,8 @@ def train(log=print):
         "holdout": HOLDOUT,
         "values": [_r(v, 3) for v in values],
         "filled": filled,
+        "levels": {"history_min": _r(min(history), 3), "history_max": _r(max(history), 3),
+                   "truth_max": _r(max(truth), 3)},
         "model": state,
         "forecast": [_r(v, 3) for v in pred],
         "metrics": metrics,

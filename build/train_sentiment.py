@@ -97,6 +97,15 @@ def clause(rng, words):
     return text, score, negated
 
 
+def contrast_score(s1, s2):
+    """The score of "A, but B" (and "although A, B") from its clauses' scores: the end wins."""
+    return CONTRAST[0] * s1 + CONTRAST[1] * s2
+
+
+#: the clause scores of the lesson's quiz question on contrast (its answer is contrast_score of them)
+CONTRAST_EXAMPLE = (2.0, -1.5)
+
+
 def sentence(rng, words):
     """(text, score, kind) by the grammar in the module docstring."""
     (a, sa, na), (b, sb, nb) = clause(rng, words), clause(rng, words)
@@ -106,8 +115,8 @@ def sentence(rng, words):
     if form < 0.55:
         return f"{a} and {b}", sa + sb, "and"
     if form < 0.85:
-        return f"{a}, but {b}", CONTRAST[0] * sa + CONTRAST[1] * sb, "contrast"
-    return f"although {a}, {b}", CONTRAST[0] * sa + CONTRAST[1] * sb, "contrast"
+        return f"{a}, but {b}", contrast_score(sa, sb), "contrast"
+    return f"although {a}, {b}", contrast_score(sa, sb), "contrast"
 
 
 def corpus(words, n, seed, exclude=()):
@@ -173,7 +182,9 @@ def train(log=print):
                     "valence": {w: words[w] for w in sorted(words)}},
         "examples": [{"text": t, "label": y, "kind": k} for t, y, k in heldout[:12]],
         "grammar": {"intensifiers": {k: v for k, v in INTENSIFIERS.items() if k}, "negation": NEGATION_SCALE,
-                    "contrast": list(CONTRAST), "ambiguous_below": 0.5},
+                    "contrast": list(CONTRAST), "ambiguous_below": 0.5,
+                    "contrast_example": {"s1": CONTRAST_EXAMPLE[0], "s2": CONTRAST_EXAMPLE[1],
+                                         "score": contrast_score(*CONTRAST_EXAMPLE)}},
         "counts": {"train": len(training), "heldout": len(heldout),
                    "heldout_by_kind": {k: len(v) for k, v in by_kind.items()},
                    "positive_share": round(sum(y for _, y, _ in training) / len(training), 4)},

@@ -47,6 +47,7 @@ class AdditiveAttention:
     ----------
     params : dict of arrays (``weight_q``, ``weight_k``, ``bias``, ``v``)
     weights : the attention weights of the last forward, shape (T, B, S)
+    scores : the scores e of the last forward (before the softmax), shape (T, B, S)
     """
 
     def __init__(self, query_size, key_size, attention_size, dtype="float64", seed=0):
@@ -70,6 +71,7 @@ class AdditiveAttention:
             "v": buf.from_flat(uniform(A, A), (A,), dtype),
         }
         self.weights = None
+        self.scores = None
         self._cache = None
 
     # ------------------------------------------------------------------------------------------------ checks
@@ -106,6 +108,7 @@ class AdditiveAttention:
         k = h @ p["weight_k"].T + p["bias"]                       # (2) (S, B, A)
         u = np.tanh(q[:, None, :, :] + k[None, :, :, :])          # (3) (T, S, B, A)
         e = u @ p["v"]                                            # (4) (T, S, B)
+        self.scores = np.ascontiguousarray(e.transpose(0, 2, 1))
         e = e - e.max(axis=1, keepdims=True)
         a = np.exp(e)
         a /= a.sum(axis=1, keepdims=True)                         # (5) softmax over S
@@ -128,7 +131,7 @@ class AdditiveAttention:
         h_rows = [hk[r * Hk:(r + 1) * Hk] for r in range(S * B)]           # row j*B + b
         q = [[buf.dot(row, w) for w in wq_rows] for row in s_rows]            # (1)
         k = [[buf.dot(row, w) + bb for w, bb in zip(wk_rows, bias)] for row in h_rows]   # (2)
-        u_all, a_all, ctx = [], [], []
+        u_all, a_all, e_all, ctx = [], [], [], []
         for t in range(T):
             for b in range(B):
                 qt = q[t * B + b]
@@ -144,8 +147,10 @@ class AdditiveAttention:
                     c = [cc + aj * hh for cc, hh in zip(c, hj)]
                 u_all.append(u)
                 a_all.append(a)
+                e_all.extend(e)
                 ctx.extend(c)
         self._cache = ("py", s_rows, h_rows, u_all, a_all, (T, B, S, Hq, Hk))
+        self.scores = buf.from_flat(e_all, (T, B, S), dtype)
         weights = [x for a in a_all for x in a]
         return buf.from_flat(ctx, (T, B, Hk), dtype), buf.from_flat(weights, (T, B, S), dtype)
 

@@ -391,7 +391,7 @@ def sample(model, prompt="The ", temperature=0.8, n=200, seed=0, loaded=None):
 
 
 # ---------------------------------------------------------------------------------------- generated quiz items
-QUIZ_KINDS = ("rnn-h2", "lstm-c1")
+QUIZ_KINDS = ("rnn-h2", "lstm-c1", "attention-a1")
 QUIZ_TOLERANCE = 0.005
 
 
@@ -401,13 +401,26 @@ def _quiz_numbers(kind, seed):
     if kind == "rnn-h2":
         return {"w_x": pick(-1.5, 1.5), "w_h": pick(-1.5, 1.5), "b": pick(-0.5, 0.5),
                 "x": [pick(-1.0, 1.0), pick(-1.0, 1.0)]}
+    if kind == "attention-a1":       # one decoder state s scores three encoder outputs h_j (all one number wide)
+        # distinct h_j, |w_k| >= 0.8 and v >= 1.5: weights far enough from 1/3 (and from 0 and 1) to be worth asking
+        return {"w_q": pick(-1.0, 1.0), "w_k": pick(0.8, 1.5) * rng.choice((-1, 1)), "b": pick(-0.3, 0.3),
+                "v": pick(1.5, 2.5), "s": pick(-1.0, 1.0), "h": rng.sample([-0.9, -0.6, -0.3, 0.3, 0.6, 0.9], 3)}
     return {"gates": {g: {"w_x": pick(-1.5, 1.5), "w_h": pick(-1.0, 1.0), "b": pick(-0.5, 0.5)} for g in "ifgo"},
             "x": [pick(-1.0, 1.0)], "h0": 0.0, "c0": 0.0}          # the first step: c_1 = i_1 g_1
 
 
 def _quiz_run(kind, q):
-    """The worked numbers, computed by the core (a 1-unit RNN/LSTM with the shown weights): rnn-h2 {h: [h_1, h_2]},
-    lstm-c1 {i, f, g, o, c} at step 1; `answer` is the asked value."""
+    """The worked numbers, computed by the core (a 1-unit RNN/LSTM, or additive attention of size 1, with the shown
+    weights): rnn-h2 {h: [h_1, h_2]}, lstm-c1 {i, f, g, o, c} at step 1, attention-a1 {e: [e_1, e_2, e_3],
+    a: [a_1, a_2, a_3]}; `answer` is the asked value."""
+    if kind == "attention-a1":
+        from .attention import AdditiveAttention       # noqa: PLC0415 - only this item needs the layer
+        att = AdditiveAttention(1, 1, 1, dtype="float64")
+        for name, key in (("weight_q", "w_q"), ("weight_k", "w_k"), ("bias", "b"), ("v", "v")):
+            buf.writable_flat(att.params[name])[0] = q[key]           # each parameter holds one number
+        _, weights = att.forward([[[q["s"]]]], [[[h]] for h in q["h"]])
+        a, e = buf.to_flat(weights)[0], buf.to_flat(att.scores)[0]
+        return {"e": e, "a": a, "answer": a[0]}
     if kind == "rnn-h2":
         m = _model("rnn", 1, 1, 0)
         _set_param(m, "weight_ih_l0", [[q["w_x"]]])
@@ -434,7 +447,7 @@ def _quiz_expected(kind, q):
 
 
 def quiz_item(kind, seed=0):
-    """A fresh numeric question of `kind` ("rnn-h2", "lstm-c1"): the same (kind, seed) gives the same numbers.
+    """A fresh numeric question of `kind` (one of QUIZ_KINDS): the same (kind, seed) gives the same numbers.
 
     Returns {kind, seed, numbers, tolerance}; the answer is not in it (quiz_grade computes it). The page shows
     the numbers in its own markup (the plugin's partial ``quiz-generated.html``).
@@ -461,7 +474,8 @@ def quiz_grade(kind, seed, answer):
 
 def quiz_worked(kind, seed=0):
     """The worked solution of quiz_item(kind, seed), every number computed by the core: {kind, seed, numbers,
-    steps, answer}. For rnn-h2 steps = {h: [h_1, h_2]}; for lstm-c1 {i, f, g, o, c} at step 1. An exported (fixed)
+    steps, answer}. For rnn-h2 steps = {h: [h_1, h_2]}; for lstm-c1 {i, f, g, o, c} at step 1; for attention-a1
+    {e: the three scores, a: the three weights}. An exported (fixed)
     instance explains itself with these."""
     check_choice("kind", kind, QUIZ_KINDS)
     seed = check_int("seed", seed, 0, 2**53)

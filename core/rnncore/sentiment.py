@@ -9,8 +9,9 @@ bag-of-words baseline that ignores the order.
 - ``BagOfWords``: logistic regression (a ``Linear`` to two classes) on word counts: every word adds the same
   evidence wherever it stands, so "not good" and "good, not" look alike and "good but dull" equals "dull but good".
 
-Batches hold sentences of one length (``length_batches``): no padding, so no ``lengths`` are needed.
-Works with or without numpy (the browser's engine reads with ``read``; training runs natively).
+A batch holds sentences of different lengths (``batches``): each is padded to the batch's longest, and the core
+is told every sentence's length (``lengths``), so the padding never reaches the hidden state the readout reads, nor
+the gradients. Works with or without numpy (the browser's engine reads with ``read``; training runs natively).
 
 Equations::
 
@@ -25,7 +26,7 @@ import re
 from . import api, train
 from . import _buffers as buf
 
-__all__ = ["tokenize", "Vocabulary", "SentenceClassifier", "BagOfWords", "length_batches", "accuracy"]
+__all__ = ["tokenize", "Vocabulary", "SentenceClassifier", "BagOfWords", "batches", "accuracy"]
 
 UNK = "<unk>"
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|[,.!?]")
@@ -63,17 +64,11 @@ def _softmax2(z0, z1):
     return 1.0 / (1.0 + math.exp(-d)) if d >= 0 else math.exp(d) / (1.0 + math.exp(d))
 
 
-def length_batches(examples, batch_size, rng):
-    """Shuffle (ids, label) examples into batches of equal-length sentences: a list of (ids lists, labels)."""
-    by_len = {}
-    for ids, label in examples:
-        by_len.setdefault(len(ids), []).append((ids, label))
-    batches = []
-    for group in by_len.values():
-        rng.shuffle(group)
-        batches += [group[i:i + batch_size] for i in range(0, len(group), batch_size)]
-    rng.shuffle(batches)
-    return batches
+def batches(examples, batch_size, rng):
+    """(ids, label) examples shuffled into batches of ``batch_size`` (sentences of any lengths): a list of lists."""
+    order = list(examples)
+    rng.shuffle(order)
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
 class SentenceClassifier:
@@ -91,19 +86,29 @@ class SentenceClassifier:
         self.readout = train.Linear(hidden_size, 2, seed=seed)
 
     def _x(self, batch_ids):
-        """ids of B equal-length sentences -> one-hot x (T, B, V)."""
-        T, B, V = len(batch_ids[0]), len(batch_ids), len(self.vocab)
+        """ids of B sentences -> (one-hot x (T, B, V) padded with zeros past each sentence's end, lengths).
+
+        ``lengths`` is None when every sentence has T words (nothing to tell the core)."""
+        lengths = [len(ids) for ids in batch_ids]
+        T, B, V = max(lengths), len(batch_ids), len(self.vocab)
+        lengths = None if min(lengths) == T else lengths
         np = buf.numpy()
         if np is not None:                      # native training: one scatter instead of a T*B*V Python list
             x = np.zeros((T, B, V))
-            ids = np.array(batch_ids).T                                  # (T, B)
-            x[np.arange(T)[:, None], np.arange(B)[None, :], ids] = 1.0
-            return x
+            t, b = zip(*[(t, b) for b, ids in enumerate(batch_ids) for t in range(len(ids))])
+            x[list(t), list(b), [k for ids in batch_ids for k in ids]] = 1.0
+            return x, lengths
         x = [0.0] * (T * B * V)
         for b, ids in enumerate(batch_ids):
             for t, k in enumerate(ids):
                 x[(t * B + b) * V + k] = 1.0
-        return buf.from_flat(x, (T, B, V), "float64")
+        return buf.from_flat(x, (T, B, V), "float64"), lengths
+
+    def _last(self, batch_ids):
+        """The hidden state after each sentence's last word (B, H)."""
+        x, lengths = self._x(batch_ids)
+        y, _ = self.model.forward(x, lengths=lengths)
+        return train.last_step(y, lengths)
 
     def fit(self, examples, epochs=3, batch_size=32, lr=0.01, seed=0, unk_rate=0.0):
         """Train on (ids, label) examples; ``unk_rate``: chance that a word is replaced by ``<unk>`` (so the
@@ -112,24 +117,24 @@ class SentenceClassifier:
         optimizer = train.Adam([self.model.params, self.readout.params], lr=lr, max_norm=1.0)
         losses = []
         for _ in range(epochs):
-            for batch in length_batches(examples, batch_size, rng):
+            for batch in batches(examples, batch_size, rng):
                 ids = [[0 if rng.random() < unk_rate else k for k in s] for s, _ in batch]
                 target = buf.from_flat([label for _, label in batch], (len(batch),), "int64")
-                losses.append(train.train_step(self.model, self.readout, optimizer, self._x(ids), target,
-                                               loss="cross_entropy", at="last"))
+                x, lengths = self._x(ids)
+                losses.append(train.train_step(self.model, self.readout, optimizer, x, target,
+                                               loss="cross_entropy", at="last", lengths=lengths))
         return losses
 
     def predict(self, batch_ids):
-        """P(positive) at the last word of each of B equal-length sentences."""
-        y, _ = self.model.forward(self._x(batch_ids))
-        out = train.to_list(self.readout.forward(train.last_step(y)))
+        """P(positive) at the last word of each of B sentences (of any lengths)."""
+        out = train.to_list(self.readout.forward(self._last(batch_ids)))
         return [_softmax2(z0, z1) for z0, z1 in out]
 
     def read(self, tokens):
         """P(positive) after every token of one sentence (a list of floats, one per token)."""
         if not tokens:
             raise ValueError("the sentence has no words")
-        y, _ = self.model.forward(self._x([self.vocab.ids(tokens)]))
+        y, _ = self.model.forward(self._x([self.vocab.ids(tokens)])[0])
         out = train.to_list(self.readout.forward(y))            # (T, 1, 2)
         return [_softmax2(*row[0]) for row in out]
 
@@ -176,7 +181,7 @@ class BagOfWords:
         optimizer = train.Adam([self.readout.params], lr=lr, max_norm=None)
         losses = []
         for _ in range(epochs):
-            for batch in length_batches(examples, batch_size, rng):
+            for batch in batches(examples, batch_size, rng):
                 target = buf.from_flat([label for _, label in batch], (len(batch),), "int64")
                 out = self.readout.forward(self._counts([s for s, _ in batch]))
                 value, dout = train.softmax_cross_entropy(out, target)
@@ -216,7 +221,7 @@ def accuracy(model, examples, batch_size=256):
     if not examples:
         raise ValueError("examples must not be empty")
     right = 0
-    for batch in length_batches(examples, batch_size, random.Random(0)):
+    for batch in batches(examples, batch_size, random.Random(0)):
         probs = model.predict([s for s, _ in batch])
         right += sum((p > 0.5) == bool(label) for p, (_, label) in zip(probs, batch))
     return right / len(examples)

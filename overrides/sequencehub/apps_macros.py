@@ -126,24 +126,25 @@ def register(env, models_dir: Path | None):
         return "\n".join(rows)
 
     @env.macro
+    def translation_attention(text: str) -> dict:
+        """The shipped translator's answer to ``text``, by rnncore (the demo's call): {output, rows (output
+        characters), columns (input characters), weights (rows x columns)}."""
+        from rnncore import apps  # noqa: PLC0415 - the core computes it, as in the demo
+
+        r = apps.translate_date(models.get("translation"), text)
+        rows, columns = len(r["attention"]), len(r["attention"][0])
+        return {"output": r["output"], "rows": rows, "columns": columns, "weights": sum(map(len, r["attention"]))}
+
+    @env.macro
     def percent(name: str, path: str, digits: int = 1) -> str:
         """A fraction in a model's JSON as a percentage."""
         return f"{100 * float(models.fact(name, path)):.{digits}f}%"
 
     @env.macro
-    def sentiment_contrast_score(s1: float, s2: float) -> str:
-        """The grammar's score of "A, but B" for clause scores s1 and s2 (its contrast weights, from the model)."""
-        before, after = models.fact("sentiment", "grammar.contrast")
-        return f"{before * float(s1) + after * float(s2):g}"
-
-    @env.macro
     def forecast_level(which: str) -> str:
-        """A level of the CO2 series (ppm, 1 decimal): "history_min", "history_max" or "truth_max"."""
-        history, truth = models.forecast_split()
-        parts = {"history_min": min(history), "history_max": max(history), "truth_max": max(truth)}
-        if which not in parts:
-            raise ValueError(f"which must be one of {sorted(parts)}; got {which!r}")
-        return _num(parts[which], 1)
+        """A level of the CO2 series the training script recorded (ppm, 1 decimal): "history_min", "history_max"
+        or "truth_max"."""
+        return _num(models.fact("forecast", f"levels.{which}"), 1)
 
     @env.macro
     def forecast_verdict() -> str:
@@ -151,8 +152,8 @@ def register(env, models_dir: Path | None):
         mae = models.fact("forecast", "metrics.mae")
         beaten = [name for key, name in (("persistence", "persistence"), ("seasonal_naive", "seasonal naive"))
                   if mae["gru"] < mae[key]]
-        ratio = min(mae["persistence"], mae["seasonal_naive"]) / mae["gru"]
         if len(beaten) == 2:
+            ratio = models.fact("forecast", "metrics.gain_over_best_baseline")
             return f"beats both baselines: its error is {ratio:.1f} times smaller than the better of the two"
         if beaten:
             return f"beats {beaten[0]} only"

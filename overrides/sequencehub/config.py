@@ -36,6 +36,9 @@ class EmbedConfig(base.Config):
     embed = c.Optional(c.Type(bool))
     offline = c.Optional(c.Type(bool))
     scorm = c.Optional(c.Type(bool))
+    # The score a SCORM package reports: "first" = the share of questions answered right at the first try of an
+    # attempt (what the skill matrix counts); "best" = the share answered right by the end of the attempt.
+    scorm_score = c.Choice(("first", "best"), default="first")
 
 
 FEATURES = (EngineConfig, QuizConfig, CourseConfig, GlossaryConfig, EmbedConfig)

@@ -82,6 +82,15 @@ def worked_html(worked):
                 f"tanh({_given(q['w_x'])}·{_factor(q['x'][0])}{_plus(q['b'])}) = {_fmt(h1)}</code>, then "
                 f"<code>h_2 = tanh(w_x·x_2 + w_h·h_1 + b) = tanh({_given(q['w_x'])}·{_factor(q['x'][1])} + "
                 f"{_given(q['w_h'])}·{_factor(h1, 4)}{_plus(q['b'])}) = {_fmt(h2)}</code>.</p>")
+    if worked["kind"] == "attention-a1":
+        def score(j):
+            return (f"e_{j + 1} = {_given(q['v'])}·tanh({_given(q['w_q'])}·{_factor(q['s'])} + "
+                    f"{_given(q['w_k'])}·{_factor(q['h'][j])}{_plus(q['b'])}) = {_fmt(steps['e'][j])}")
+        scores = ", ".join(f"<code>{score(j)}</code>" for j in range(3))
+        total = " + ".join(f"exp({_fmt(e)})" for e in steps["e"])
+        return (f"<p>For these numbers: {scores}; so <code>a_1 = exp({_fmt(steps['e'][0])}) / ({total}) = "
+                f"{_fmt(steps['a'][0])}</code> (and <code>a_2 = {_fmt(steps['a'][1])}</code>, "
+                f"<code>a_3 = {_fmt(steps['a'][2])}</code>: the three weights sum to 1).</p>")
     g, x = q["gates"], q["x"][0]
 
     def pre(name):

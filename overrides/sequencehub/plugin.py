@@ -103,9 +103,9 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             config.extra_javascript.append(script)
         self.partials = Partials(config.theme.dirs)
         self.embedding = embed_hooks.Embedding(
-            {k: self.config[k] for k in ("embed", "offline", "scorm")},
+            {k: self.config[k] for k in ("embed", "offline", "scorm", "scorm_score")},
             assets.node_modules_dirs(self.config.node_modules, self.config_dir), serving=self.command == "serve",
-            partials=self.partials)
+            partials=self.partials, previews=self.previews)
         self.math.on_config(assets.node_modules_dirs(self.config.node_modules, self.config_dir))
         self.katex = mathml.Katex(self.math)      # MathML for exports and plain text, from the same KaTeX process
         return config

@@ -69,6 +69,16 @@ def _horizon(attrs):
     return {"horizon": min(24, max(1, _js_number(attrs.get("data-horizon"), 24)))}
 
 
+def _sample(attrs):
+    """text-generation.js: data-prompt || "The ", Number(data-temperature ?? 0.7), 240 characters, seed 1."""
+    temperature = attrs.get("data-temperature")
+    try:
+        temperature = 0.7 if temperature is None else float(temperature)
+    except ValueError:
+        return None                     # not a number as Python reads it: no preview (it only costs the picture)
+    return {"prompt": attrs.get("data-prompt") or "The ", "temperature": temperature, "n": 240, "seed": 1}
+
+
 RACE_UPDATES = 300        # the build's race: as many updates as the lesson's numbers need to tell the cells apart
 RACE_CHUNK = 20
 
@@ -110,6 +120,7 @@ DEFAULTS = {
         "cell": _cell(a, "lstm", ("lstm", "gru"))}, "sentiment"),
     "translation": ("translate_date", lambda a: {"text": a.get("data-text") or "Wed 3 Mar 2021"}, "translation"),
     "forecasting": ("forecast_run", _horizon, "forecast"),
+    "text-generation": ("sample", _sample, "charlm"),
 }
 
 
@@ -173,9 +184,13 @@ class Previews:
         return self.cache[key]
 
     def payload(self, spec, attrs):
-        """``{fn, kwargs, result}`` of a demo root with these attributes, or None (its model is not shipped)."""
+        """``{fn, kwargs, result}`` of a demo root with these attributes, or None (its model is not shipped, or its
+        settings are not ones this side reads as the page does)."""
         fn, defaults, model_name = spec
-        kwargs = as_sent(defaults(attrs))
+        kwargs = defaults(attrs)
+        if kwargs is None:
+            return None
+        kwargs = as_sent(kwargs)
         model = None
         if model_name is not None:
             model = self.model(model_name)

@@ -205,7 +205,8 @@ def _quiz_question(page, kind):
     return q
 
 
-@pytest.mark.parametrize("kind, lesson", [("rnn-h2", "hidden-state"), ("lstm-c1", "lstm")])
+@pytest.mark.parametrize("kind, lesson", [("rnn-h2", "hidden-state"), ("lstm-c1", "lstm"),
+                                          ("attention-a1", "translation")])
 def test_core_generated_quiz_item_is_graded_by_the_core(page, site_url, kind, lesson):
     from rnncore import demos
     pages = [p for p in SITE.rglob("*.html") if f"generate {kind}" in p.read_text(errors="replace")

@@ -46,6 +46,25 @@ def embed_pages():
     return sorted(p.relative_to(SITE).parent.as_posix() + "/" for p in (SITE / "embed" / "v1").rglob("index.html"))
 
 
+class EngineOnDemand:
+    """Holds back the engine's runtime and wheel on pages whose demos all ship a build-time picture: what these
+    walks check is the page as drawn, and a Pyodide start per page (seconds of CPU) would only slow them down.
+    Pages with a demo that has no preview (the playground, text generation) get the engine."""
+
+    def __init__(self, context, site_url):
+        self.hold = False
+        context.route(site_url + "engine/**", self._route)
+
+    def _route(self, route):
+        if not self.hold:
+            route.continue_()          # held requests are simply never answered: the page is left before
+
+    def before(self, path):
+        html = (SITE / (path if path.endswith(".html") else path + "index.html")).read_text(encoding="utf-8")
+        demos = re.findall(r"<div\b[^>]*\bdata-demo=", html)
+        self.hold = bool(demos) and html.count("data-sh-preview>") >= len(demos)
+
+
 def settle(page):
     """Bring every demo on screen (demos start when they come near it) and wait until each shows a picture
     (the build's preview or the live result) or has failed; then back to the top."""
@@ -61,10 +80,12 @@ def settle(page):
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1366px"])
 def test_no_sideways_scrolling(browser, site_url, viewport):
     context = browser.new_context(viewport=viewport)
+    engine = EngineOnDemand(context, site_url)
     page = context.new_page()
     problems = []
     try:
         for path in site_pages() + embed_pages():
+            engine.before(path)
             page.goto(site_url + path)
             settle(page)
             found = page.evaluate(OVERFLOW_JS, viewport["width"])

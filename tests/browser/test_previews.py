@@ -11,6 +11,9 @@ from sequencehub import htmltext
 from shtest import SITE
 
 LESSONS = sorted(p.parent.name for p in (SITE / "lessons").glob("*/index.html")) if (SITE / "lessons").is_dir() else []
+# an embed shows the same first picture when its URL asks for the default settings (here: no settings at all)
+EMBEDS = sorted(p.parent.name for p in (SITE / "embed" / "v1").glob("*/index.html")) if (SITE / "embed").is_dir() else []
+PAGES = [f"lessons/{slug}/" for slug in LESSONS] + [f"embed/v1/{name}/" for name in EMBEDS]
 
 
 def previews_on(page_html):
@@ -34,21 +37,30 @@ def test_every_previewable_demo_ships_a_preview():
     shipped = {p["fn"] for slug in LESSONS for p in previews_on(
         (SITE / "lessons" / slug / "index.html").read_text(encoding="utf-8"))}
     assert {"hidden_state_trace", "gradient_norms", "gate_trace", "bidirectional_trace", "race_init",
-            "sentiment_read", "translate_date", "forecast_run"} <= shipped
+            "sentiment_read", "translate_date", "forecast_run", "sample"} <= shipped
 
 
-@pytest.mark.parametrize("slug", LESSONS)
-def test_preview_first_then_live(context, page, site_url, slug):
-    html = (SITE / "lessons" / slug / "index.html").read_text(encoding="utf-8")
+def test_every_demo_embed_with_defaults_ships_its_preview():
+    """Each embed of a demo the build can compute ships that demo's default picture, the same as its lesson's
+    when the lesson uses the defaults too."""
+    from sequencehub.previews import DEFAULTS
+    for name, (fn, _, _) in DEFAULTS.items():
+        shipped = previews_on((SITE / "embed" / "v1" / name / "index.html").read_text(encoding="utf-8"))
+        assert [p["fn"] for p in shipped] == [fn], f"embed/v1/{name}/: {[p['fn'] for p in shipped]}"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_preview_first_then_live(context, page, site_url, path):
+    html = (SITE / path / "index.html").read_text(encoding="utf-8")
     expected = previews_on(html)
     if not expected:
-        pytest.skip(f"{slug}: no demo with a preview")
+        pytest.skip(f"{path}: no demo with a preview")
     has_preview = ["data-sh-preview" in el.outer for el in htmltext.elements(html, htmltext.with_attribute("data-demo"))]
     held = []
     engine = site_url + "engine/**"              # the runtime and the wheel (not the page's engine client)
     context.route(engine, lambda route: held.append(route))             # the engine does not arrive yet
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(site_url + f"lessons/{slug}/")
+    page.goto(site_url + path)
     roots = page.locator("[data-demo]")
     previewed = []
     for i in range(roots.count()):
@@ -57,9 +69,11 @@ def test_preview_first_then_live(context, page, site_url, slug):
         if not has_preview[i]:
             continue
         page.wait_for_function("(el) => el.dataset.status === 'preview'", arg=root.element_handle(), timeout=30_000)
-        assert root.locator("canvas").count() >= 1, "the preview is drawn"
+        assert root.locator("canvas, [data-output]:not(:empty)").count() >= 1, "the preview is drawn"
         previewed.append(i)
     assert len(previewed) == len(expected)
+    if path.startswith("embed/"):
+        return      # the live side of the same calls is compared on the lessons (the engine's start is the cost)
     context.unroute(engine)
     for route in held:
         route.continue_()
@@ -71,4 +85,4 @@ def test_preview_first_then_live(context, page, site_url, slug):
         preview = next(p for p in expected if p["fn"] == live["fn"])
         if live["fn"] == "race_init":               # the built race has no live id (its race is gone)
             live["result"]["race"].pop("id", None)
-        assert close(preview["result"], live["result"]), f"{slug}: preview and live result of {live['fn']} differ"
+        assert close(preview["result"], live["result"]), f"{path}: preview and live result of {live['fn']} differ"

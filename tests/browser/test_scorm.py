@@ -48,7 +48,7 @@ def lms(tmp_path_factory):
 class Launch:
     """One session of the SCO inside the LMS page, in its own browser context (its own device)."""
 
-    def __init__(self, browser, lms, held, name):
+    def __init__(self, browser, lms, held, name, course="course"):
         url, folder = lms
         data = json.dumps(held).replace("</", "<\\/")
         (folder / f"{name}.html").write_text(
@@ -56,7 +56,7 @@ class Launch:
             '<script src="scorm12.min.js"></script>'
             f'<script type="application/json" id="held">{data}</script>'
             '<script src="lms.js"></script></head>'
-            '<body><iframe id="sco" src="course/index.html" style="width:900px;height:700px"></iframe></body></html>',
+            f'<body><iframe id="sco" src="{course}/index.html" style="width:900px;height:700px"></iframe></body></html>',
             encoding="utf-8")
         self.context = browser.new_context()
         self.context.route(lambda u: not shtest.is_local(u), lambda route: route.abort())
@@ -143,6 +143,21 @@ def test_a_pass_stays_a_pass_after_a_relaunch_on_another_device(browser, lms):
     assert record["core"]["score"]["raw"] == "100"
 
 
+def test_a_pass_stays_a_pass_when_the_lms_kept_no_answers(browser, lms):
+    """The case the stub LMS hid: the LMS holds passed/100 but no suspend_data (a package older than the
+    answers it saves, or an LMS that drops them); the learner, on a fresh browser, answers one question wrongly
+    and leaves."""
+    launch = Launch(browser, lms, {"core": {"lesson_status": "passed", "score": {"raw": "100"},
+                                            "lesson_mode": "normal", "entry": "resume"}, "suspend_data": ""},
+                    "no-answers")
+    assert launch.quiz.locator("[data-feedback][data-correct]").count() == 0      # nothing to restore
+    answer_first_question_wrongly(launch)
+    launch.page.wait_for_function("calls.some((c) => c[0] === 'LMSCommit')")
+    record = launch.leave()
+    assert (record["core"]["lesson_status"], record["core"]["score"]["raw"]) == ("passed", "100")
+    assert record["suspend_data"].startswith("1|")                 # the new answer is kept for the next launch
+
+
 def test_answers_come_back_and_the_best_score_stays(browser, lms):
     first = Launch(browser, lms, {"core": {"lesson_status": "not attempted"}}, "best-a")
     answer_first_question_wrongly(first)
@@ -168,6 +183,26 @@ def test_answers_come_back_and_the_best_score_stays(browser, lms):
     record = third.leave()
     assert record["core"]["score"]["raw"] == str(score)              # the best score stays
     assert record["core"]["lesson_status"] == "failed"               # not lowered to incomplete
+
+
+def test_an_author_who_counts_the_best_answers_gets_them(browser, lms):
+    """The plugin's scorm_score: best (the package page says data-sh-scorm-score="best"): a question answered
+    wrongly, then right, counts as right; the same answers score below 100 and fail under the default rule
+    (test_answers_come_back_and_the_best_score_stays)."""
+    url, folder = lms
+    best = folder / "course-best"
+    if not best.exists():
+        shutil.copytree(folder / "course", best)
+        page = best / "index.html"
+        text = page.read_text(encoding="utf-8")
+        assert 'data-sh-scorm-score="first"' in text
+        page.write_text(text.replace('data-sh-scorm-score="first"', 'data-sh-scorm-score="best"'), encoding="utf-8")
+    launch = Launch(browser, lms, {"core": {"lesson_status": "not attempted"}}, "rule-best", course="course-best")
+    answer_first_question_wrongly(launch)
+    answer_all_correctly(launch.quiz)                                # the wrong one answered again, right
+    launch.page.wait_for_function("() => API.cmi.core.lesson_status === 'passed'")
+    record = launch.leave()
+    assert (record["core"]["lesson_status"], record["core"]["score"]["raw"]) == ("passed", "100")
 
 
 @pytest.mark.parametrize("mode", ["browse", "review"])

@@ -74,6 +74,10 @@ def test_forecast_demo_functions(forecast_model):
     r = demos.forecast_run(model=forecast_model, horizon=5, loaded=loaded)
     assert set(r) >= {"history", "truth", "forecast"} and r["trained"] == "build"
     assert len(r["history"]) == 108 and len(r["truth"]) == len(r["forecast"]) == 5
+    values = forecast_model["values"]       # {history: what the model saw, truth: held out, forecast: of the truth}
+    assert r["history"] == values[:108] and r["truth"] == values[108:113]
+    model = forecast.Forecaster.from_state(forecast_model["model"])
+    assert r["forecast"] == pytest.approx(model.forecast(values[:108], 5), rel=1e-12)
     assert r["mae"]["seasonal_naive"] == pytest.approx(forecast.mae(r["baselines"]["seasonal_naive"], r["truth"]))
     again = demos.forecast_run(model={"key": "forecast-test"}, horizon=5, loaded=loaded)          # kept by its key
     assert again == r
@@ -129,6 +133,32 @@ def test_bag_of_words_is_order_blind_and_the_lstm_is_not():
     assert sentiment.accuracy(bow, examples) < 0.8                   # "not" cannot flip a word it does not see
     steps = lstm.read(["it", "was", "not", "good"])
     assert len(steps) == 4 and steps[-1] < 0.5
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_sentences_of_different_lengths_share_a_batch_through_lengths(cell, monkeypatch):
+    """A padded batch of sentences of different lengths (the core told each one's ``lengths``) gives each sentence
+    exactly what it gives alone; training takes such batches (mixed lengths in one batch)."""
+    rows = tiny_corpus()
+    vocab = sentiment.Vocabulary([t for text, _ in rows for t in sentiment.tokenize(text)])
+    m = sentiment.SentenceClassifier(vocab, cell, hidden_size=5, seed=SEED)
+    sentences = [vocab.ids(s.split()) for s in ("it was not good", "it was bad", "good", "it was not bad")]
+    x, lengths = m._x(sentences)
+    assert lengths == [4, 3, 1, 4] and _buffers.shape_any(x) == (4, 4, len(vocab))
+    batch = m.predict(sentences)
+    alone = [m.read([vocab.words[k] for k in s])[-1] for s in sentences]
+    assert batch == pytest.approx(alone, rel=1e-12)
+    have_numpy = _buffers.HAVE_NUMPY
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", False)                 # the same without numpy
+    assert m.predict(sentences) == pytest.approx(alone, rel=1e-10)
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", have_numpy)
+    batches = sentiment.batches([(s, 1) for s in sentences * 4], 8, random.Random(SEED))
+    assert [len(b) for b in batches] == [8, 8] and any(len({len(s) for s, _ in b}) > 1 for b in batches)
+    calls = []
+    real = train.train_step
+    monkeypatch.setattr(train, "train_step", lambda *a, **k: calls.append(k["lengths"]) or real(*a, **k))
+    m.fit([(s, 1) for s in sentences * 4], epochs=1, batch_size=8)
+    assert len(calls) == 2 and any(c is not None and len(set(c)) > 1 for c in calls)     # mixed, told by lengths
 
 
 def test_sentiment_read_without_numpy_matches_and_reports_unknown_words(monkeypatch):

@@ -85,6 +85,63 @@ def test_backward_matches_finite_differences(path, T, B, S, Hq, Hk, A):
         np.testing.assert_allclose(arr(analytic), num, rtol=1e-5, atol=1e-8)
 
 
+def _flat(a):
+    return _buffers.to_flat(a)[0]
+
+
+def test_without_numpy_forward_and_backward_match_finite_differences(monkeypatch):
+    """The layer as the browser runs it (no numpy; in Pyodide, the wasm wheel's): plain lists in, memoryviews out,
+    the weights a softmax, the context their weighted sum, and every gradient equal to central differences."""
+    import random
+    monkeypatch.setattr(_buffers, "HAVE_NUMPY", False)
+    T, B, S, Hq, Hk, A = 2, 2, 3, 3, 2, 2
+    rng = random.Random(SEED)
+
+    def nested(*shape):
+        if len(shape) == 1:
+            return [rng.gauss(0.0, 1.0) for _ in range(shape[0])]
+        return [nested(*shape[1:]) for _ in range(shape[0])]
+
+    q, k, dc, dw = nested(T, B, Hq), nested(S, B, Hk), nested(T, B, Hk), nested(T, B, S)
+    att = AdditiveAttention(Hq, Hk, A, seed=SEED)
+    c, w = att.forward(q, k)
+    assert isinstance(c, memoryview) and isinstance(w, memoryview)
+    c, w = c.tolist(), w.tolist()
+    for t in range(T):
+        for b in range(B):
+            assert math.isclose(sum(w[t][b]), 1.0, rel_tol=1e-12) and min(w[t][b]) > 0
+            for i in range(Hk):                                                     # (6) c_t = sum_j a_tj h_j
+                assert math.isclose(c[t][b][i], sum(w[t][b][j] * k[j][b][i] for j in range(S)), rel_tol=1e-12)
+
+    def loss():
+        c, w = att.forward(q, k)
+        return sum(x * y for x, y in zip(_flat(c), _flat(dc))) + sum(x * y for x, y in zip(_flat(w), _flat(dw)))
+
+    loss()
+    grads, dq, dk = att.backward(dc, dw)
+    eps = 1e-6
+
+    def central(get, put):
+        orig = get()
+        put(orig + eps)
+        up = loss()
+        put(orig - eps)
+        down = loss()
+        put(orig)
+        return (up - down) / (2 * eps)
+
+    for name, value in att.params.items():
+        flat, analytic = _buffers.writable_flat(value), _flat(grads[name])
+        for i in range(len(flat)):
+            num = central(lambda: flat[i], lambda v: flat.__setitem__(i, v))
+            assert math.isclose(analytic[i], num, rel_tol=1e-5, abs_tol=1e-8), (name, i)
+    for x, analytic in ((q, _flat(dq)), (k, _flat(dk))):
+        rows = [(a, b, i) for a in range(len(x)) for b in range(B) for i in range(len(x[0][0]))]
+        for n, (a, b, i) in enumerate(rows):
+            num = central(lambda: x[a][b][i], lambda v: x[a][b].__setitem__(i, v))
+            assert math.isclose(analytic[n], num, rel_tol=1e-5, abs_tol=1e-8), (a, b, i)
+
+
 def test_numpy_free_path_matches_numpy_path(monkeypatch):
     T, B, S, Hq, Hk, A = 4, 3, 5, 6, 4, 3
     q, k, dc = inputs(T, B, S, Hq, Hk)
@@ -124,20 +181,25 @@ def test_matches_pytorch_autograd():
         np.testing.assert_allclose(arr(grads[n]), t.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=n)
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"query": np.zeros((2, 1, 5)), "keys": np.zeros((3, 1, 4))}, "query must have shape"),
-    ({"query": np.zeros((2, 1, 3)), "keys": np.zeros((3, 1, 5))}, "keys must have shape"),
-    ({"query": np.zeros((2, 2, 3)), "keys": np.zeros((3, 1, 4))}, "same batch size"),
-    ({"query": np.zeros((2, 3)), "keys": np.zeros((3, 1, 4))}, "query must have shape"),
+def zeros(*shape):
+    """Nested lists of zeros: bad input the browser could send (no numpy needed, so Pyodide runs these too)."""
+    return [zeros(*shape[1:]) for _ in range(shape[0])] if len(shape) > 1 else [0.0] * shape[0]
+
+
+@pytest.mark.parametrize("query,keys,message", [
+    ((2, 1, 5), (3, 1, 4), "query must have shape"),
+    ((2, 1, 3), (3, 1, 5), "keys must have shape"),
+    ((2, 2, 3), (3, 1, 4), "same batch size"),
+    ((2, 3), (3, 1, 4), "query must have shape"),
 ])
-def test_bad_input_names_the_argument(kwargs, message):
+def test_bad_input_names_the_argument(query, keys, message):
     att = AdditiveAttention(3, 4, 2)
     with pytest.raises(ValueError, match=message):
-        att.forward(**kwargs)
+        att.forward(zeros(*query), zeros(*keys))
     with pytest.raises(ValueError, match="query_size"):
         AdditiveAttention(0, 4, 2)
     with pytest.raises(ValueError, match="before forward"):
-        AdditiveAttention(3, 4, 2).backward(np.zeros((1, 1, 4)))
+        AdditiveAttention(3, 4, 2).backward(zeros(1, 1, 4))
 
 
 # ---------------------------------------------------------------------------------------------- seq2seq
@@ -155,7 +217,7 @@ def test_seq2seq_gradients_match_finite_differences(path):
     for params, g in zip(model.parameters(), grads):
         for name, value in params.items():
             flat = _buffers.writable_flat(value)
-            gflat = arr(g[name]).ravel()
+            gflat = _flat(g[name])
             for i in range(0, len(flat), max(1, len(flat) // 7)):      # a spread of entries of every tensor
                 orig = flat[i]
                 flat[i] = orig + eps
@@ -193,3 +255,30 @@ def test_seq2seq_state_round_trips_and_rejects_unknown_characters():
         model.translate("")
     with pytest.raises(ValueError, match="out_vocab"):
         Seq2Seq("abc", "x^")
+
+
+# ------------------------------------------------------------------------------------ the generated quiz item
+@pytest.mark.parametrize("seed", [0, 1, 7, 123456])
+def test_generated_attention_item_follows_the_equations(path, seed):
+    """rnncore.demos' `attention-a1` item (the translation lesson's quiz): its scores and weights are the layer's,
+    and they are the lesson's equations e_j = v tanh(w_q s + w_k h_j + b), a = softmax(e), written out here."""
+    from rnncore import demos
+    worked = demos.quiz_worked("attention-a1", seed)
+    q = worked["numbers"]
+    e = [q["v"] * math.tanh(q["w_q"] * q["s"] + q["w_k"] * h + q["b"]) for h in q["h"]]
+    a = [math.exp(x) / sum(math.exp(y) for y in e) for x in e]
+    assert worked["steps"]["e"] == pytest.approx(e, rel=1e-12) and worked["steps"]["a"] == pytest.approx(a, rel=1e-12)
+    assert worked["answer"] == worked["steps"]["a"][0] and len(set(q["h"])) == 3
+    grade = demos.quiz_grade("attention-a1", seed, f"{a[0]:.3f}")
+    assert grade["correct"] and grade["expected"] == round(a[0], 4)
+    assert not demos.quiz_grade("attention-a1", seed, f"{a[0] + 0.01:.3f}")["correct"]
+    assert demos.quiz_item("attention-a1", seed)["numbers"] == q
+
+
+def test_scores_are_the_logits_of_the_weights(path):
+    att = AdditiveAttention(2, 3, 2, seed=SEED)
+    _, w = att.forward(zeros(2, 1, 2), [[[0.1 * j, -0.2, 0.3 * j]] for j in range(4)])
+    w, e = att.weights.tolist(), att.scores.tolist()
+    for t in range(2):
+        z = sum(math.exp(x) for x in e[t][0])
+        assert [math.exp(x) / z for x in e[t][0]] == pytest.approx(w[t][0], rel=1e-12)

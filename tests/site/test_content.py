@@ -197,7 +197,7 @@ def test_lesson_quiz(slug):
             assert re.fullmatch(r"= -?[\d.]+( \+- [\d.]+)?", numeric[0]), numeric[0]
         if generated:
             kinds.add("generated")
-            assert generated[0].split()[-1] in {"rnn-h2", "lstm-c1"}
+            assert generated[0].split()[-1] in course.demos.QUIZ_KINDS
         assert len([k for k in (single, multi, numeric, generated) if k]) == 1, q[0]
     assert {"single", "numeric"} <= kinds, f"{slug}: mix single, multiple and numeric questions"
 

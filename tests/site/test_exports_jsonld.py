@@ -40,12 +40,12 @@ def test_every_question_has_an_accepted_answer():
         assert q.get("acceptedAnswer"), (lesson, q["text"])
 
 
-@pytest.mark.parametrize("kind", ["rnn-h2", "lstm-c1"])
-def test_generated_questions_carry_the_cores_answer(kind):
+@pytest.mark.parametrize("kind,asks", [("rnn-h2", "What is h_2"), ("lstm-c1", "what is the cell state c_1"),
+                                       ("attention-a1", "What is the attention weight a_1")])
+def test_generated_questions_carry_the_cores_answer(kind, asks):
     demos = pytest.importorskip("rnncore.demos")
     expected = demos.quiz_grade(kind, 0, "0")["expected"]
-    generated = [q for _, q in questions() if "Give 3 decimals" in q["text"] and
-                 ("c_1" in q["text"]) == (kind == "lstm-c1")]
+    generated = [q for _, q in questions() if "Give 3 decimals" in q["text"] and asks in q["text"]]
     assert generated
     assert any(float(q["acceptedAnswer"]["text"]) == expected for q in generated)
 

@@ -21,7 +21,7 @@ SHARED = pathlib.Path(os.environ.get("SEQUENCEHUB_SHARED", ROOT.parent / "shared
 SCHEMAS = SHARED / "schemas" / "qti21"
 QTI_XSD = SCHEMAS / "qtiv2p1" / "imsqti_v2p1.xsd"
 CP_XSD = SCHEMAS / "imscp_v1p1.xsd"
-GENERATED = {"hidden-state": "rnn-h2", "lstm": "lstm-c1"}       # quiz id -> the kind of its generated item
+GENERATED = {"hidden-state": "rnn-h2", "lstm": "lstm-c1", "translation": "attention-a1"}   # quiz id -> generated kind
 BLOCK = {"p", "div", "ul", "ol", "table", "pre", "blockquote", "dl", "hr", "h1", "h2", "h3", "h4", "h5", "h6"}
 
 
@@ -117,7 +117,8 @@ def test_generated_item_is_one_fixed_instance_explained_with_its_numbers(extract
     answer = f"{worked['answer']:.4f}".replace("-", "\u2212")
     assert answer in explanation
     assert round(worked["answer"], 4) == expected
-    steps = worked["steps"]["h"] if kind == "rnn-h2" else [worked["steps"][g] for g in "ifg"]
+    steps = {"rnn-h2": lambda s: s["h"], "lstm-c1": lambda s: [s[g] for g in "ifg"],
+             "attention-a1": lambda s: s["e"] + s["a"]}[kind](worked["steps"])
     for value in steps:
         assert f"{value:.4f}".replace("-", "\u2212") in explanation
     assert "each attempt" not in explanation and "fresh" not in explanation

@@ -92,3 +92,30 @@ def test_package_page_carries_the_sites_content_security_policy(package):
     policies = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)
     assert [html.unescape(p) for p in policies] == [csp.POLICY]
     assert page.index("Content-Security-Policy") < page.index("<script")      # it governs every script
+
+
+def _tiny_package(tmp_path, **options):
+    site = tmp_path / "site"
+    (site / "lessons" / "x").mkdir(parents=True, exist_ok=True)
+    schemas = {}
+    for name in scorm.SCHEMAS:
+        (tmp_path / name).write_text("<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema'/>")
+        schemas[name] = tmp_path / name
+    assets = {"stylesheets": [], "scripts": [], "palette": {}, "icon": None, "lang": "en"}
+    out = site / "scorm" / "x.zip"
+    scorm.build_package(site, out, slug="x", title="X", content="<p>x</p>", page_dest="lessons/x/index.html",
+                        assets=assets, site_name="S", schemas=schemas, env=pages.environment(Theme(name="material")),
+                        **options)
+    with zipfile.ZipFile(out) as zf:
+        return zf.read("index.html").decode("utf-8")
+
+
+def test_the_score_rule_reaches_the_package_page(tmp_path):
+    """The plugin's scorm_score ("first" unless the author says "best") is what the page tells scorm.js."""
+    assert re.search(r'<body [^>]*data-sh-scorm-score="first"', _tiny_package(tmp_path))
+    assert re.search(r'<body [^>]*data-sh-scorm-score="best"', _tiny_package(tmp_path, score="best"))
+    with pytest.raises(ValueError, match=r"score must be 'first' or 'best', not 'most'"):
+        _tiny_package(tmp_path, score="most")
+    for package in packages():              # this site keeps the default
+        with zipfile.ZipFile(package) as zf:
+            assert 'data-sh-scorm-score="first"' in zf.read("index.html").decode("utf-8")

@@ -202,3 +202,24 @@ def test_gift_says_what_the_page_says_escaping_included(parsed):
                     feedback = item["feedback"][i]
                     assert (choice["feedback"] or {}).get("text", "") == (feedback or "").strip(), (quiz, item["id"], i)
     assert special > 10                                  # the escaping was exercised (math is full of \ and =)
+
+
+@pytest.mark.parametrize("quiz_id,kind", [("hidden-state", "rnn-h2"), ("lstm", "lstm-c1"),
+                                          ("translation", "attention-a1")])
+def test_generated_item_is_one_fixed_instance_with_its_worked_numbers(parsed, quiz_id, kind):
+    """Inside an LMS a generated item is one fixed instance: its numbers in the prompt, the core's answer as the
+    numeric answer, the worked solution for these numbers in the feedback, and no promise of fresh numbers."""
+    demos = pytest.importorskip("rnncore.demos")
+    items = [q for q in parsed[quiz_id] if q["type"] == "Numerical" and "sh-quiz-weights" in q["stem"]["text"]]
+    assert len(items) == 1, quiz_id
+    q = items[0]
+    answer = q["choices"][0]["text"] if isinstance(q["choices"], list) else q["choices"]
+    assert answer["number"] == demos.quiz_grade(kind, 0, "0")["expected"]
+    worked = demos.quiz_worked(kind, 0)
+    feedback = q["globalFeedback"]["text"]
+    steps = {"rnn-h2": lambda s: s["h"], "lstm-c1": lambda s: [s[g] for g in "ifgc"],
+             "attention-a1": lambda s: s["e"] + s["a"]}[kind](worked["steps"])
+    for value in steps:
+        assert f"{value:.4f}".replace("-", "\u2212") in feedback, (quiz_id, value)
+    for wrong in ("each attempt", "fresh", "new weights"):
+        assert wrong not in feedback and wrong not in q["stem"]["text"], (quiz_id, wrong)

@@ -45,7 +45,8 @@ def test_generated_prompt_shows_the_cores_numbers(kind):
     item = course.quiz_instance(kind, 3)
     prompt = Partials().generated_prompt(kind, item["numbers"], item["tolerance"])
     assert 'class="sh-quiz-weights"' in prompt and "<template" not in prompt
-    assert f">{item['numbers']['x'][0]:g}<".replace("-", "\u2212") in prompt
+    first = item["numbers"]["h" if kind == "attention-a1" else "x"][0]          # the first input it reads
+    assert f">{first:g}<".replace("-", "\u2212") in prompt
     assert f"±<span data-number=\"tolerance\">{item['tolerance']:g}</span>" in prompt
 
 

@@ -19,7 +19,7 @@ from .extract import elements_with, page_assets, relative_prefix
 log = logging.getLogger("mkdocs.plugins.sequencehub.embed")
 
 ASSETS = pathlib.Path(__file__).resolve().parent.parent / "assets"
-DEFAULTS = {"embed": True, "offline": True, "scorm": True}
+DEFAULTS = {"embed": True, "offline": True, "scorm": True, "scorm_score": "first"}
 
 
 def _is_lesson(page):
@@ -30,12 +30,13 @@ def _is_lesson(page):
 class Embedding:
     """What one build's pages hold for embedding, and the files made from it after the build."""
 
-    def __init__(self, options=None, node_modules=(), serving=False, partials=None):
+    def __init__(self, options=None, node_modules=(), serving=False, partials=None, previews=None):
         self.options = {**DEFAULTS, **{k: v for k, v in (options or {}).items() if v is not None}}
         if serving:
             self.options["offline"] = self.options["scorm"] = False
         self.node_modules = list(node_modules)   # where to look for npm packages (the SCORM schemas), in order
         self.partials = partials                 # the plugin's templates (a demo's bare frame)
+        self.previews = previews                 # first pictures (previews.Previews): embeds show them too
         self.quizzes = {}          # id -> {html, source, assets, title}
         self.demos = {}            # name -> {html, source, assets, title}
         self.lessons = []          # {slug, title, content, dest, assets}
@@ -78,8 +79,12 @@ class Embedding:
         for kind, unit_id, info in units:
             info = info or {"html": self.partials.demo(unit_id), "source": None, "assets": home, "title": unit_id}
             title = info["title"] if kind == "quiz" else f"{unit_id.replace('-', ' ').capitalize()} demo"
+            body = info["html"]
+            if kind == "demo" and self.previews is not None:
+                # the default settings' picture: used only when the embed's URL asks for exactly those
+                body = self.previews.add(body)
             for dest in pages.unit_paths(kind, unit_id):
-                text = pages.render(env, kind, unit_id, info["html"], dest, info["assets"], site_name, title,
+                text = pages.render(env, kind, unit_id, body, dest, info["assets"], site_name, title,
                                     source=info["source"])
                 path = pathlib.Path(site_dir) / dest
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +99,8 @@ class Embedding:
             out = pathlib.Path(site_dir) / "scorm" / f"{lesson['slug']}.zip"
             scorm.build_package(site_dir, out, slug=lesson["slug"], title=lesson["title"],
                                 content=lesson["content"], page_dest=lesson["dest"], assets=lesson["assets"],
-                                site_name=site_name, site_url=site_url, schemas=schemas, env=env)
+                                site_name=site_name, site_url=site_url, schemas=schemas, env=env,
+                                score=self.options["scorm_score"])
             made.append(out)
         return made
 

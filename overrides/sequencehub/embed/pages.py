@@ -41,11 +41,13 @@ def unit_paths(kind, unit_id):
 UNIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")   # ids that are safe as one URL path segment
 
 
-def render(env, kind, unit_id, body, dest, assets, site_name, title, source=None, entry="embed.js", canonical=None):
+def render(env, kind, unit_id, body, dest, assets, site_name, title, source=None, entry="embed.js", canonical=None,
+           data=None):
     """HTML of one standalone page at ``dest`` (relative to the site root), from ``env`` (:func:`environment`).
 
     ``assets`` comes from :func:`extract.page_assets` of the page the unit was found on (or the home page);
-    ``source`` is the site path of that page, linked as the credit line.
+    ``source`` is the site path of that page, linked as the credit line; ``data``: more ``data-*`` attributes of
+    the page's body (name without ``data-`` -> value), settings for its script.
     """
     prefix = relative_prefix(dest)
     if canonical is None and kind in ("demo", "quiz"):
@@ -55,7 +57,8 @@ def render(env, kind, unit_id, body, dest, assets, site_name, title, source=None
         lang=assets["lang"], palette=assets["palette"], version=EMBED_VERSION, title=title, site_name=site_name,
         canonical=canonical, stylesheets=assets["stylesheets"], assets_icon=assets.get("icon"), prefix=prefix,
         scripts=scripts, kind=kind, unit_id=unit_id, body=markupsafe.Markup(body), entry=entry,
-        source=source.removesuffix("index.html") if source else None, credit=f"{title} · {site_name}")
+        source=source.removesuffix("index.html") if source else None, credit=f"{title} · {site_name}",
+        data=data or {})
 
 
 def _is_widget_script(src):

@@ -155,19 +155,22 @@ def engine_files(site_dir, content):
 
 
 def build_package(site_dir, out_zip, *, slug, title, content, page_dest, assets, site_name, site_url=None,
-                  engine=None, schemas, env):
+                  engine=None, schemas, env, score="first"):
     """Write the SCORM 1.2 zip of one lesson; return the list of paths it holds (``env``: the embed pages'
     templates, :func:`pages.environment`).
 
     `schemas` is :func:`find_schemas`' answer: the .xsd files written at the zip's root (not part of the SCO's
-    resource listing: they describe the manifest, not the lesson)."""
+    resource listing: they describe the manifest, not the lesson). `score`: what cmi.core.score.raw counts, "first"
+    (questions right at the first try) or "best" (right by the end of the attempt); scorm.js reads it from the page."""
+    if score not in ("first", "best"):
+        raise ValueError(f"score must be 'first' or 'best', not {score!r}")
     missing = sorted(set(SCHEMAS) - set(schemas))
     if missing:
         raise MissingSchemas(f"sequencehub: SCORM package {slug}: no schema file for {', '.join(missing)}")
     site_dir = pathlib.Path(site_dir)
     body, referenced = rewrite_links(content, page_dest, site_dir, public_url(site_url))
     page = pages.render(env, "lesson", slug, body, "index.html", assets, site_name, title, source=None,
-                        entry="scorm.js")
+                        entry="scorm.js", data={"sh-scorm-score": score})
     wanted = set(referenced)
     wanted.update(p.split("?", 1)[0] for p in assets["stylesheets"])
     if assets.get("icon"):

@@ -3,7 +3,7 @@
 // Settings: data-prompt (default "The "), data-temperature (default 0.7).
 
 import { onStatus } from "../engine/client.js";
-import { engineLink, fmt, frame, h, slider, textField, whenVisible } from "./common.js";
+import { engineLink, fmt, frame, h, modelOf, slider, textField, whenVisible } from "./common.js";
 
 const MODEL_URL = new URL("../../../engine/models/charlm.json", import.meta.url);
 let modelPromise = null;
@@ -44,19 +44,22 @@ export function mount(el) {
   ui.figure.append(output);
 
   const update = engineLink(ui, "sample", async (r, kwargs) => {
+    const model = await modelOf(kwargs, loadModel);
     if (kwargs.model.lstm) loadedKey = kwargs.model.key;
     output.textContent = "";
     output.append(h("strong", {}, r.prompt), r.text);
+    ui.note.textContent = `${model.description || "A character-level LSTM"} · vocabulary ${model.vocab.length} `
+      + `characters · hidden size ${model.hidden_size}. Temperature 0 always picks the likeliest next character; `
+      + "higher temperatures take more risks.";
   });
 
   async function request() {
+    const settings = { prompt: state.prompt, temperature: state.temperature, n: state.n, seed: state.seed };
+    update.preview(settings);
     try {
       const model = await loadModel();
-      ui.note.textContent = `${model.description || "A character-level LSTM"} · vocabulary ${model.vocab.length} `
-        + `characters · hidden size ${model.hidden_size}. Temperature 0 always picks the likeliest next character; `
-        + "higher temperatures take more risks.";
       const sent = loadedKey === model.key ? { key: model.key } : model;
-      update({ model: sent, prompt: state.prompt, temperature: state.temperature, n: state.n, seed: state.seed });
+      update({ model: sent, ...settings });
     } catch (err) {
       ui.error.textContent = `Something went wrong: ${err.message}`;
       ui.error.hidden = false;

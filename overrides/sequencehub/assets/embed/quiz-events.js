@@ -107,8 +107,9 @@ export function watchQuiz(root, {onAnswered = () => {}, onCompleted = () => {}} 
   }).observe(root, {subtree: true, attributes: true, attributeFilter: ["data-correct"], childList: true});
 
   return {
-    // {quiz, score, max, passed, xp, answers: [{question, correct, xp, first}]}: one answer per question of the
-    // current attempt, saved ones included; score = questions right first time (as the widget scores).
+    // {quiz, score, right, max, pass, passed, xp, answers: [{question, correct, xp, first}]}: one answer per
+    // question of the current attempt, saved ones included; score = questions right first time (as the widget
+    // scores), right = questions whose latest answer is right, pass = the share needed to pass.
     state() {
       const merged = new Map();
       for (const a of answers.values()) {
@@ -120,8 +121,8 @@ export function watchQuiz(root, {onAnswered = () => {}, onCompleted = () => {}} 
       const max = questionsOf(root).length;
       const score = list.filter((a) => a.first).length;
       const pass = Number(root.dataset.pass || 1);
-      return {quiz, score, max, passed: max > 0 && score / max >= pass - 1e-9,
-              xp: stored ? Math.max(stored.xp, xp) : xp, answers: list};
+      return {quiz, score, right: list.filter((a) => a.correct).length, max, pass,
+              passed: max > 0 && score / max >= pass - 1e-9, xp: stored ? Math.max(stored.xp, xp) : xp, answers: list};
     },
   };
 }

@@ -3,7 +3,8 @@
 //   Launch: LMSInitialize(""), then read what the LMS holds for this learner: cmi.core.lesson_mode,
 //   cmi.core.lesson_status, cmi.core.score.raw and cmi.suspend_data (the answers of the current attempt, saved
 //   by any earlier session on any device: they come back into the quizzes before they mount).
-//   Each answer: cmi.core.score.raw = percent of questions answered right first time in the current attempt,
+//   Each answer: cmi.core.score.raw = percent of questions answered right first time in the current attempt
+//   (or, when the author set the plugin's scorm_score: best, right by now: <body data-sh-scorm-score="best">),
 //   cmi.core.lesson_status "incomplete" until every quiz is answered, then "passed"/"failed"; cmi.suspend_data;
 //   LMSCommit(""). Never less than the LMS already holds: a pass stays a pass, the best score stays.
 //   Mode "browse"/"review": the learner looks, nothing is reported.
@@ -140,6 +141,7 @@ export function connect(api, roots) {
   const states = new Map();
   const mode = get(api, "cmi.core.lesson_mode");
   const reports = mode !== "browse" && mode !== "review";
+  const best = document.body.dataset.shScormScore === "best";
   const held = {status: get(api, "cmi.core.lesson_status") || "not attempted",
                 score: Number.parseFloat(get(api, "cmi.core.score.raw"))};
   let finished = false;
@@ -156,10 +158,10 @@ export function connect(api, roots) {
     const quizzes = {};
     for (const root of roots) {
       const state = states.get(root).state();
-      score += state.score;
+      score += best ? state.right : state.score;
       max += state.max;
       if (state.answers.length < state.max) complete = false;
-      if (!state.passed) passed = false;
+      if (!(best ? state.max > 0 && state.right / state.max >= state.pass - 1e-9 : state.passed)) passed = false;
       const record = store.quiz(root.dataset.quiz);
       quizzes[root.dataset.quiz] = record ? record.attempt.answers : {};
     }
@@ -170,10 +172,10 @@ export function connect(api, roots) {
   function report() {
     if (!reports) return;
     const now = current();
-    const best = Number.isFinite(held.score) ? Math.max(held.score, now.score) : now.score;
+    const raw = Number.isFinite(held.score) ? Math.max(held.score, now.score) : now.score;
     set("cmi.core.score.min", 0);
     set("cmi.core.score.max", 100);
-    set("cmi.core.score.raw", best);
+    set("cmi.core.score.raw", raw);
     set("cmi.core.lesson_status", higherStatus(held.status, now.status));
     const suspend = encodeSuspend(now.quizzes);
     if (suspend !== null) set("cmi.suspend_data", suspend);
