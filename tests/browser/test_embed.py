@@ -126,6 +126,9 @@ DEMOS = ["gate-inspector", "vanishing-gradient", "training-race", "bidirectional
 @pytest.mark.parametrize("demo", DEMOS)
 def test_every_demo_embed_reaches_ready_on_its_own_origin(page, site_url, demo):
     page.goto(f"{site_url}embed/v1/{demo}/")
+    # the demo's own status line speaks for the engine; the page-wide pill would cover the demo
+    page.locator(f'[data-demo="{demo}"] .sh-engine-status').first.wait_for()
+    assert not page.locator(".sh-engine-status--global").is_visible()
     page.wait_for_function(f"() => document.querySelector('[data-demo=\"{demo}\"]').dataset.status === 'ready'",
                            timeout=60_000)
 
