@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from sequencehub import htmltext
 from test_site import site_pages
 from shtest import SITE
 
@@ -61,8 +62,8 @@ class EngineOnDemand:
 
     def before(self, path):
         html = (SITE / (path if path.endswith(".html") else path + "index.html")).read_text(encoding="utf-8")
-        demos = re.findall(r"<div\b[^>]*\bdata-demo=", html)
-        self.hold = bool(demos) and html.count("data-sh-preview>") >= len(demos)
+        demos = htmltext.elements(html, htmltext.with_attribute("data-demo"))
+        self.hold = bool(demos) and all("data-sh-preview" in el.outer for el in demos)
 
 
 def settle(page):

@@ -21,6 +21,23 @@ def packages():
     return found
 
 
+def _tiny_package(tmp_path, **options):
+    """Build a one-paragraph lesson's package with `options`; return its page's HTML."""
+    site = tmp_path / "site"
+    (site / "lessons" / "x").mkdir(parents=True, exist_ok=True)
+    schemas = {}
+    for name in scorm.SCHEMAS:
+        (tmp_path / name).write_text("<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema'/>")
+        schemas[name] = tmp_path / name
+    assets = {"stylesheets": [], "scripts": [], "palette": {}, "icon": None, "lang": "en"}
+    out = site / "scorm" / "x.zip"
+    scorm.build_package(site, out, slug="x", title="X", content="<p>x</p>", page_dest="lessons/x/index.html",
+                        assets=assets, site_name="S", schemas=schemas, env=pages.environment(Theme(name="material")),
+                        **options)
+    with zipfile.ZipFile(out) as zf:
+        return zf.read("index.html").decode("utf-8")
+
+
 @pytest.mark.parametrize("package", packages(), ids=lambda p: p.stem)
 def test_package_is_self_contained_with_no_local_link(package):
     with zipfile.ZipFile(package) as zf:
@@ -70,17 +87,8 @@ def test_links_to_other_pages_follow_the_public_site_url(tmp_path):
 
 
 def test_the_build_logs_each_package_size(tmp_path, caplog):
-    site = tmp_path / "site"
-    (site / "lessons" / "x").mkdir(parents=True)
-    schemas = {}
-    for name in scorm.SCHEMAS:
-        (tmp_path / name).write_text("<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema'/>")
-        schemas[name] = tmp_path / name
-    assets = {"stylesheets": [], "scripts": [], "palette": {}, "icon": None, "lang": "en"}
     with caplog.at_level(logging.INFO, logger="mkdocs.plugins.sequencehub.embed"):
-        scorm.build_package(site, site / "scorm" / "x.zip", slug="x", title="X", content="<p>x</p>",
-                            page_dest="lessons/x/index.html", assets=assets, site_name="S", schemas=schemas,
-                            env=pages.environment(Theme(name="material")))
+        _tiny_package(tmp_path)
     assert re.search(r"scorm/x\.zip: \d+\.\d MB, \d+ files", caplog.text)
 
 
@@ -92,22 +100,6 @@ def test_package_page_carries_the_sites_content_security_policy(package):
     policies = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)
     assert [html.unescape(p) for p in policies] == [csp.POLICY]
     assert page.index("Content-Security-Policy") < page.index("<script")      # it governs every script
-
-
-def _tiny_package(tmp_path, **options):
-    site = tmp_path / "site"
-    (site / "lessons" / "x").mkdir(parents=True, exist_ok=True)
-    schemas = {}
-    for name in scorm.SCHEMAS:
-        (tmp_path / name).write_text("<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema'/>")
-        schemas[name] = tmp_path / name
-    assets = {"stylesheets": [], "scripts": [], "palette": {}, "icon": None, "lang": "en"}
-    out = site / "scorm" / "x.zip"
-    scorm.build_package(site, out, slug="x", title="X", content="<p>x</p>", page_dest="lessons/x/index.html",
-                        assets=assets, site_name="S", schemas=schemas, env=pages.environment(Theme(name="material")),
-                        **options)
-    with zipfile.ZipFile(out) as zf:
-        return zf.read("index.html").decode("utf-8")
 
 
 def test_the_score_rule_reaches_the_package_page(tmp_path):

@@ -11,6 +11,11 @@ import {quiz as savedQuiz} from "../progress/store.js";
 export const ANSWERED = "sequencehub:answered";
 export const COMPLETED = "sequencehub:completed";
 
+/** Whether `right` of `max` questions pass a quiz that asks for the share `pass`. */
+export function passes(right, max, pass) {
+  return max > 0 && right / max >= pass - 1e-9;
+}
+
 function questionsOf(root) {
   return Array.from(root.querySelectorAll("[data-question]"));
 }
@@ -67,7 +72,7 @@ export function watchQuiz(root, {onAnswered = () => {}, onCompleted = () => {}} 
     const max = questionsOf(root).length;
     const score = Array.from(answers.values()).filter((a) => a.correct).length;
     const pass = Number(root.dataset.pass || 1);
-    return {quiz, score, max, passed: max > 0 && score / max >= pass - 1e-9, xp};
+    return {quiz, score, max, passed: passes(score, max, pass), xp};
   }
 
   function complete(detail) {
@@ -122,7 +127,7 @@ export function watchQuiz(root, {onAnswered = () => {}, onCompleted = () => {}} 
       const score = list.filter((a) => a.first).length;
       const pass = Number(root.dataset.pass || 1);
       return {quiz, score, right: list.filter((a) => a.correct).length, max, pass,
-              passed: max > 0 && score / max >= pass - 1e-9, xp: stored ? Math.max(stored.xp, xp) : xp, answers: list};
+              passed: passes(score, max, pass), xp: stored ? Math.max(stored.xp, xp) : xp, answers: list};
     },
   };
 }

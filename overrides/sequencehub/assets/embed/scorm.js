@@ -9,7 +9,7 @@
 //   LMSCommit(""). Never less than the LMS already holds: a pass stays a pass, the best score stays.
 //   Mode "browse"/"review": the learner looks, nothing is reported.
 //   Leaving: cmi.core.session_time, LMSCommit(""), LMSFinish("").
-import {watchQuiz} from "./quiz-events.js";
+import {passes, watchQuiz} from "./quiz-events.js";
 import * as store from "../progress/store.js";
 
 // SCORM 1.2 statuses from least to most: what the adapter reports is never lower than what the LMS holds.
@@ -161,7 +161,7 @@ export function connect(api, roots) {
       score += best ? state.right : state.score;
       max += state.max;
       if (state.answers.length < state.max) complete = false;
-      if (!(best ? state.max > 0 && state.right / state.max >= state.pass - 1e-9 : state.passed)) passed = false;
+      if (!(best ? passes(state.right, state.max, state.pass) : state.passed)) passed = false;
       const record = store.quiz(root.dataset.quiz);
       quizzes[root.dataset.quiz] = record ? record.attempt.answers : {};
     }
