@@ -224,7 +224,7 @@ def test_palette_toggle(page, site_url):
     page.goto(site_url)
     body = page.locator("body")
     before = body.get_attribute("data-md-color-scheme")
-    toggle = page.locator("form[data-md-component=palette] label:visible").first
+    toggle = page.locator("form[data-sh-palette] label:visible").first
     assert toggle.count() == 1 and toggle.get_attribute("title")
     toggle.click()
     page.wait_for_function(f"() => document.body.dataset.mdColorScheme !== {json.dumps(before)}")
