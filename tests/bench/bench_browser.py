@@ -318,6 +318,8 @@ def main(argv=None):
     ap.add_argument("--only", default=",".join(PARTS),
                     help="comma-separated parts to measure (%s); the file keeps the others' sections"
                     % ", ".join(PARTS))
+    ap.add_argument("--lighthouse-runs", type=int, default=bench_phone.LIGHTHOUSE_RUNS,
+                    help="phone: Lighthouse runs a page, the median reported (default %(default)s)")
     ap.add_argument("--quick", action="store_true", help="kernels: one teaching size and the larger one, 2 rounds "
                     "(a check that everything runs; the results file is not written)")
     args = ap.parse_args(argv)
@@ -407,7 +409,7 @@ def main(argv=None):
 
             # 4. phones: Lighthouse, first pictures, the offline cache
             if "phone" in parts:
-                results["phone"] = bench_phone.run(site, browser)
+                results["phone"] = bench_phone.run(site, browser, runs=args.lighthouse_runs)
             browser.close()
         server.shutdown()
     if external:

@@ -362,11 +362,13 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--site", type=pathlib.Path, default=ROOT / "site")
     ap.add_argument("--out", type=pathlib.Path, default=ROOT / "tests" / "bench" / "results-phone.md")
+    ap.add_argument("--lighthouse-runs", type=int, default=LIGHTHOUSE_RUNS,
+                    help="Lighthouse runs a page, the median reported (default %(default)s)")
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        result = run(args.site.resolve(), browser)
+        result = run(args.site.resolve(), browser, runs=args.lighthouse_runs)
         browser.close()
     load = os.getloadavg()
     args.out.write_text("\n".join([f"# Phone benchmark ({os.cpu_count()} cores, load {load[0]:.1f})", "",
