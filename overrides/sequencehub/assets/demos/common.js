@@ -170,7 +170,9 @@ export function fail(ui, err) {
   ui.el.dataset.error = message;
 }
 
-/** Run `start` once, when `el` first comes near the viewport (or at once where IntersectionObserver is absent). */
+/** Run `start` once, when `el` first comes near the viewport (or at once where IntersectionObserver is absent).
+ *  The observer answers after the next frame's layout, also for a demo already on screen: measuring it here
+ *  instead would lay out the whole page while it is still loading (a long task on a phone), a frame earlier. */
 export function whenVisible(el, start) {
   let started = false;
   const go = () => {
@@ -179,11 +181,6 @@ export function whenVisible(el, start) {
     start();
   };
   if (!("IntersectionObserver" in window)) { go(); return go; }
-  const rect = el.getBoundingClientRect();
-  if (rect.bottom > -200 && rect.top < window.innerHeight + 200) {   // on screen already: start now, not a frame later
-    go();
-    return go;
-  }
   const observer = new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); go(); }
   }, { rootMargin: "200px" });
