@@ -56,8 +56,10 @@ site: engine models charts ## the static site -> site/
 serve: site             ## serve the built site on http://127.0.0.1:$(PORT)/
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory site
 
+# Two pytest-xdist workers, one per core of the CI machine; tests that share an expensive module fixture carry an
+# xdist_group mark, so --dist loadgroup builds it on one worker only.
 test: site              ## every test: core, wasm wheel in Node.js, site build, browser
-	$(PY) -m pytest tests --durations=15
+	$(PY) -m pytest tests -n 2 --dist loadgroup --durations=15
 
 test-core: core         ## the core's tests only
 	$(PY) -m pytest tests/core

@@ -14,6 +14,20 @@ import pytest
 from shtest import CHROMIUM, CHROMIUM_ARGS, PUBLIC_URL, ROOT, SITE, is_local, serve_directory, watch
 
 
+# The order tests are handed to `make test`'s two workers: the folders of long tests (page walks, Pyodide runs,
+# fresh builds) first, the core's ~700 short tests last, so that neither worker is left alone with a long test at
+# the end. Within a folder, collection order (a module's tests stay together for its fixtures).
+FOLDER_ORDER = ["browser", "wasm", "setup", "bench", "site", "core"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    def folder(item):
+        parts = item.path.relative_to(ROOT / "tests").parts
+        return FOLDER_ORDER.index(parts[0]) if len(parts) > 1 and parts[0] in FOLDER_ORDER else len(FOLDER_ORDER)
+    items.sort(key=folder)                  # stable: runs before pytest's own grouping by fixture parameters
+
+
 @pytest.fixture(scope="session")
 def site_url():
     """Base URL of the built site (`make site` builds it; `make test` runs that first)."""

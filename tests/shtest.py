@@ -2,6 +2,8 @@
 
 Imported by tests/conftest.py (the fixtures) and by any test as `import shtest` (tests/ is on sys.path).
 """
+import contextlib
+import fcntl
 import functools
 import http.server
 import os
@@ -37,6 +39,16 @@ def serve_directory(directory):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}/", server
 
+
+@contextlib.contextmanager
+def exclusive(name):
+    """Held by one test process at a time (`make test` runs two pytest-xdist workers): wraps a step that writes a
+    shared folder of the checkout (.build/...), so the second worker waits and then finds it up to date."""
+    lock = ROOT / ".build" / "locks" / f"{name}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)          # released when the file closes, even if the step fails
+        yield
 
 
 def is_local(url):

@@ -24,6 +24,10 @@ import pytest
 from shtest import ROOT, serve_directory
 from embed_helpers import answer_choice
 
+# `make test` runs two pytest-xdist workers: this module's tests run on one of them, which builds
+# each of the other sites (checkout, wheel) once.
+pytestmark = pytest.mark.xdist_group("plugin-site")
+
 ENGINE = ROOT / ".build" / "engine"
 MODELS = ROOT / ".build" / "models"
 CHARTS = ROOT / "overrides" / "sequencehub" / "assets" / "vendor" / "echarts.min.js"    # `make charts`, git-ignored

@@ -12,6 +12,10 @@ import pytest
 
 from shtest import PUBLIC_URL, serve_directory
 
+# `make test` runs two pytest-xdist workers: these tests and tests/site/test_hosting.py share the
+# sub-path site (conftest's public_site): on one worker it is built once.
+pytestmark = pytest.mark.xdist_group("public-site")
+
 READY_MS = 90_000
 QUIZ = "vanishing-gradient"             # a lesson quiz without generated items
 XP_IS = "xp => { const el = document.querySelector('[data-xp-total]'); return el && +el.textContent.trim() === xp; }"

@@ -12,6 +12,10 @@ import pytest
 
 import rnncore
 
+# `make test` runs two pytest-xdist workers: this module's tests run on one of them, which runs the
+# numpy-free subprocess once.
+pytestmark = pytest.mark.xdist_group("numpy-free")
+
 SCRIPT = textwrap.dedent('''
     import array, json, math, sys
     sys.modules["numpy"] = None                      # "import numpy" now raises ImportError, as in Pyodide

@@ -13,7 +13,13 @@ import xml.etree.ElementTree as ET
 import pathlib
 import zipfile
 
+import pytest
+
 from shtest import PUBLIC_URL, ROOT
+
+# `make test` runs two pytest-xdist workers: these tests and tests/browser/test_subpath.py share the
+# sub-path site (conftest's public_site): on one worker it is built once.
+pytestmark = pytest.mark.xdist_group("public-site")
 
 LOCAL = re.compile(rb"127\.0\.0\.1|localhost|//\[::1\]", re.I)
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -12,6 +12,10 @@ import zipfile
 
 import pytest
 
+# `make test` runs two pytest-xdist workers: this module's tests run on one of them, which builds
+# each of its sites once.
+pytestmark = pytest.mark.xdist_group("plugin-builds")
+
 QTI = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
 CP = "{http://www.imsglobal.org/xsd/imscp_v1p1}"
 

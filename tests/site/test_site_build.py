@@ -1,29 +1,26 @@
-"""The real site, built with `mkdocs build --strict` into a temporary folder: structured data on every page, one
-quiz widget and LMS export per lesson, the glossary and FAQ as structured data, nothing loaded from elsewhere."""
+"""The real site, as `make site` builds it (`mkdocs build --strict`, which `make test` runs first; a second build
+into a temporary folder would only repeat it, and the session's strict build for a sub-path, conftest's
+public_site, already builds from scratch): structured data on every page, one quiz widget and LMS export per
+lesson, the glossary and FAQ as structured data, nothing loaded from elsewhere. SEQUENCEHUB_SITE names another
+build."""
 import html
 import json
-import os
-import pathlib
 import re
-import subprocess
-import sys
 import zipfile
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from shtest import SITE
+
 LESSONS = ["hidden-state", "vanishing-gradient", "lstm", "gru", "bidirectional", "forecasting", "sentiment",
            "translation"]
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-    assert result.returncode == 0, result.stderr[-4000:]
-    return out
+def site():
+    if not (SITE / "index.html").is_file():
+        pytest.fail("site/ is not built: run `make site` (make test does it first)")
+    return SITE
 
 
 def pages(site):

@@ -25,6 +25,7 @@ if HERE not in sys.path:                 # pyodide_parity is imported natively t
     sys.path.insert(0, HERE)
 import build_wheel  # noqa: E402
 import toolchain  # noqa: E402,F401  (for the test modules: build/wasm is on sys.path from here)
+from shtest import exclusive  # noqa: E402
 
 
 def _run(cmd, timeout=600):
@@ -45,8 +46,9 @@ def node():
 @pytest.fixture(scope="session")
 def engine():
     """The built engine: {"dir", "pyodide" (the vendored runtime dir), "wheel" (abs path), "json" (engine.json)}."""
-    _run([sys.executable, os.path.join(ROOT, "build", "wasm", "build_wheel.py")])
-    _run([sys.executable, os.path.join(ROOT, "build", "vendor_engine.py")])
+    with exclusive("engine"):           # both workers write .build/engine when it is out of date
+        _run([sys.executable, os.path.join(ROOT, "build", "wasm", "build_wheel.py")])
+        _run([sys.executable, os.path.join(ROOT, "build", "vendor_engine.py")])
     with open(os.path.join(ENGINE, "engine.json")) as f:
         meta = json.load(f)
     return {"dir": ENGINE, "pyodide": os.path.join(ENGINE, "pyodide"),
@@ -67,8 +69,13 @@ def testing_site():
     dest = os.path.join(ROOT, ".build", "wasm", "pytest-site")
     stamp = os.path.join(dest, "VERSIONS")
     want = " ".join(f"{d}=={importlib.metadata.version(d)}" for d in PYTEST_DISTS)
-    if os.path.exists(stamp) and open(stamp).read() == want:
-        return dest
+    with exclusive("pytest-site"):
+        if not (os.path.exists(stamp) and open(stamp).read() == want):
+            _copy_dists(dest, stamp, want)
+    return dest
+
+
+def _copy_dists(dest, stamp, want):
     if os.path.isdir(dest):
         shutil.rmtree(dest)
     for name in PYTEST_DISTS:
@@ -83,7 +90,6 @@ def testing_site():
                 shutil.copyfile(src, os.path.join(dest, rel))
     with open(stamp, "w") as f:
         f.write(want)
-    return dest
 
 
 def run_in_pyodide(node, pyodide_dir, code, wheels=(), mounts=None, timeout=300):

@@ -19,6 +19,10 @@ import pytest
 import build_wheel
 import toolchain
 
+# `make test` runs two pytest-xdist workers: this module's tests run on one of them, which starts
+# each runtime's parity run once.
+pytestmark = pytest.mark.xdist_group("wasm-parity")
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PKG_DIR = os.path.join(ROOT, "core", "rnncore")
