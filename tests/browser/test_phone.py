@@ -68,35 +68,14 @@ class EngineOnDemand:
 
 def settle(page):
     """Bring every demo on screen (demos start when they come near it) and wait until each shows a picture
-    (the build's preview or the live result) or has failed; then read the page through to its end and go back
-    to the top (see READ_THROUGH)."""
+    (the build's preview or the live result) or has failed; then back to the top."""
     demos = page.locator("[data-demo]")
     for i in range(demos.count()):
         demos.nth(i).scroll_into_view_if_needed()
         page.wait_for_function("(d) => ['preview', 'ready', 'error'].includes(d.dataset.status)",
                                arg=demos.nth(i).element_handle(), timeout=90_000)
-    page.evaluate(READ_THROUGH)
+    page.evaluate("window.scrollTo(0, 0)")
     page.evaluate("document.fonts.ready")
-
-
-# Blocks far from the screen are styled and laid out only when a reader scrolls near them (content-visibility:
-# auto, sequencehub.css), and the page's scripts finish them then (scroll-regions.js). The checks are about every
-# block as a reader sees it on screen: the page is scrolled through a screen at a time, as a reader does, then
-# every block is kept rendered for the measurements (a constructed stylesheet: the pages' Content-Security-Policy
-# rightly refuses an injected <style>).
-READ_THROUGH = """async () => {
-  const frame = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-  for (let y = 0; y < document.documentElement.scrollHeight; y += window.innerHeight) {
-    window.scrollTo(0, y);
-    await frame();
-  }
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync('* { content-visibility: visible !important; }');
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-  window.scrollTo(0, 0);
-  await frame();
-}"""
-
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1366px"])
@@ -149,37 +128,5 @@ def test_heat_maps_stack_and_drop_cell_numbers_on_a_phone(browser, site_url):
         assert "input gate" in caption or "gate" in caption
         values = table.locator("td").all_text_contents()
         assert values and all(re.fullmatch(r"[−-]?\d+\.\d+", v) for v in values), values[:5]
-    finally:
-        context.close()
-
-
-def test_a_box_below_the_screen_becomes_a_scroll_region_when_the_reader_gets_there(browser, site_url):
-    """A wide equation inside an admonition far down the page: the admonition is not laid out at load (so nothing in
-    it can be measured then); once the reader scrolls to it, the equation is a focusable, named region."""
-    context = browser.new_context(viewport=PHONE)
-    EngineOnDemand(context, site_url).hold = True
-    page = context.new_page()
-    try:
-        page.goto(site_url + "lessons/gru/")
-        page.evaluate("""() => {
-          const note = document.createElement('div');
-          note.className = 'admonition note';
-          note.id = 'sh-test-note';
-          const box = document.createElement('div');
-          box.className = 'sh-math sh-math--display';
-          const wide = document.createElement('span');      // as wide as a long typeset equation
-          wide.style.display = 'inline-block';
-          wide.style.width = '1200px';
-          wide.textContent = 'h_t = ...';
-          box.append(wide);
-          note.append(box);
-          document.querySelector('.md-content__inner').append(note);
-        }""")
-        box = page.locator("#sh-test-note .sh-math--display")
-        assert box.get_attribute("tabindex") is None
-        box.scroll_into_view_if_needed()
-        page.wait_for_function("() => document.querySelector('#sh-test-note .sh-math--display').tabIndex === 0")
-        assert box.get_attribute("role") == "region"
-        assert "scrolls sideways" in box.get_attribute("aria-label")
     finally:
         context.close()

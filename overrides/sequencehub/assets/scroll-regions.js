@@ -1,8 +1,7 @@
 // Content wider than the screen (a long equation, a wide table, a diagram kept at a legible size on a phone) scrolls
 // inside its own box. A box that actually scrolls becomes a named region a keyboard can reach (tabindex=0, role,
 // aria-label), so it can be scrolled with the arrow keys; when the screen grows and it no longer scrolls, it goes
-// back to being plain content (no useless tab stop). Checked on every page, whenever the width changes and
-// whenever an off-screen block comes near the screen.
+// back to being plain content (no useless tab stop). Checked on every page and whenever the width changes.
 
 const KINDS = [
   [".md-typeset__scrollwrap", (el) => labelOf(el.querySelector("caption")) || "Table"],
@@ -49,16 +48,11 @@ export function update(root = document) {
   }
 }
 
-/** Check the page now, after every change of width (a rotated phone, a resized window), and inside a block when it
- *  comes near the screen: blocks far from it are not laid out until then (content-visibility: auto), so nothing
- *  inside them can be measured before. */
+/** Check the page now and after every change of width (a rotated phone, a resized window). */
 export function watch() {
   update();
   if (watching) return;
   watching = true;
-  document.addEventListener("contentvisibilityautostatechange", (event) => {
-    if (!event.skipped && event.target instanceof Element) update(event.target);
-  }, { capture: true });
   let width = window.innerWidth;
   window.addEventListener("resize", () => {
     if (window.innerWidth === width) return;
