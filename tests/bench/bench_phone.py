@@ -36,6 +36,7 @@ CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 TARGETS = {"performance": 95, "accessibility": 95, "best-practices": 95, "seo": 95}
 PREVIEW_RATIO = 0.35
 OFFLINE_RATIO = 1.15
+LIGHTHOUSE_RUNS = 3
 COMPRESSIBLE = {".html", ".js", ".mjs", ".css", ".json", ".svg", ".xml", ".txt", ".wasm", ".map", ".py"}
 OPT_IN = "try { localStorage.setItem('sequencehub:offline', 'on'); } catch (e) {}"
 
@@ -142,11 +143,51 @@ def lighthouse(url, out_json):
     audits = report["audits"]
     metrics = {k: audits[k]["numericValue"] for k in ("first-contentful-paint", "largest-contentful-paint",
                                                       "total-blocking-time", "cumulative-layout-shift")}
+    # Lighthouse loads the page unthrottled and simulates the slow phone from that trace: what it saw first paint at
+    # decides how much of the load its simulated FCP/LCP include (see report_lines)
+    observed = audits["metrics"]["details"]["items"][0]
+    metrics["observed-first-contentful-paint"] = observed["observedFirstContentfulPaint"]
     failing = sorted({a["id"] for cat in report["categories"].values() for ref in cat["auditRefs"]
                       for a in [audits[ref["id"]]] if ref["weight"] and a["score"] is not None and a["score"] < 0.9
                       and cat["id"] != "performance"})
     return {"scores": scores, "metrics": metrics, "failing": failing,
             "bytes": audits.get("total-byte-weight", {}).get("numericValue")}
+
+
+def lighthouse_median(url, out_json, runs):
+    """`runs` Lighthouse runs of `url`; the run with the median performance score (Lighthouse's own advice for a
+    noisy machine: a single run's simulated timings move with the host's load), with every run's score."""
+    results = [lighthouse(url, out_json) for _ in range(runs)]
+    ranked = sorted(results, key=lambda r: r["scores"]["performance"])
+    median = dict(ranked[(len(ranked) - 1) // 2])
+    median["runs"] = [r["scores"]["performance"] for r in results]
+    return median
+
+
+# Main-thread work while a page loads, counted rather than timed (counts do not move with the machine's load):
+# every style recalculation and layout in a trace of one phone-size load, until the page has been quiet a while.
+WORK_CATEGORIES = ["devtools.timeline"]
+
+
+def load_work(browser, url):
+    """{"elements": DOM size, "restyled": elements restyled in all, "whole": restyles of at least half the page,
+    "layouts": layout passes, "style_ms"/"layout_ms": their time} for one cold load of `url` at 412 x 823."""
+    ctx = browser.new_context(viewport={"width": 412, "height": 823}, is_mobile=True, device_scale_factor=1.75)
+    page = ctx.new_page()
+    browser.start_tracing(page=page, categories=WORK_CATEGORIES)
+    page.goto(url, wait_until="networkidle")
+    page.wait_for_timeout(2000)
+    elements = page.evaluate("document.getElementsByTagName('*').length")
+    events = json.loads(browser.stop_tracing())["traceEvents"]
+    ctx.close()
+    renderer = {e["pid"] for e in events if e.get("name") == "ParseHTML"}
+    done = [e for e in events if e.get("pid") in renderer and e.get("ph") == "X"]
+    styles = [e for e in done if e["name"] == "UpdateLayoutTree"]
+    layouts = [e for e in done if e["name"] == "Layout"]
+    counts = [e.get("args", {}).get("elementCount") or 0 for e in styles]
+    return {"elements": elements, "restyled": sum(counts), "whole": sum(1 for c in counts if c >= elements / 2),
+            "layouts": len(layouts), "style_ms": sum(e["dur"] for e in styles) / 1000,
+            "layout_ms": sum(e["dur"] for e in layouts) / 1000}
 
 
 def lessons_of(site):
@@ -214,20 +255,24 @@ def first_visit(browser, server, url, offline):
             "twice": sorted(u for u, n in requests.items() if n > 1), "cached": cached}
 
 
-def run(site, browser):
-    """All three measures on `site` with a launched Playwright `browser`; returns a dict for report_lines()."""
+def run(site, browser, runs=LIGHTHOUSE_RUNS):
+    """All the measures on `site` with a launched Playwright `browser` (`runs` Lighthouse runs a page); returns a
+    dict for report_lines()."""
     site = pathlib.Path(site)
     server = GzipServer(site)
-    out = {"lighthouse": {}, "pictures": {}, "lighthouse_version": None}
+    out = {"lighthouse": {}, "work": {}, "pictures": {}, "lighthouse_version": None, "lighthouse_runs": runs}
     try:
         if shutil.which("node") and LIGHTHOUSE.is_file():
             out["lighthouse_version"] = json.loads((LIGHTHOUSE.parents[1] / "package.json").read_text())["version"]
             with tempfile.TemporaryDirectory() as tmp:
                 for path in lessons_of(site):
-                    result = lighthouse(server.url + path, pathlib.Path(tmp) / "report.json")
+                    result = lighthouse_median(server.url + path, pathlib.Path(tmp) / "report.json", runs)
                     out["lighthouse"][path or "(home)"] = result
-                    print(f"lighthouse {path or '(home)'}: {result['scores']} failing: {result['failing']}",
-                          flush=True)
+                    print(f"lighthouse {path or '(home)'}: {result['scores']} (runs {result['runs']}) "
+                          f"failing: {result['failing']}", flush=True)
+        for path in lessons_of(site):
+            out["work"][path or "(home)"] = work = load_work(browser, server.url + path)
+            print(f"work at load {path or '(home)'}: {work}", flush=True)
         for path in lessons_of(site)[1:]:
             timing = first_picture_and_live(browser, server.url + path)
             out["pictures"][path] = timing
@@ -247,22 +292,45 @@ def run(site, browser):
 def report_lines(r):
     lines = ["## Phones: Lighthouse, first pictures, the offline cache", ""]
     if r["lighthouse"]:
+        runs = r.get("lighthouse_runs", 1)
         lines += [f"Lighthouse {r['lighthouse_version']} (npm, pinned), default mobile settings (simulated slow 4G and "
                   "4x CPU slowdown), Debian's Chromium, the site served gzipped by a static server (pages revalidated, "
-                  "assets cached for a day). Targets: performance, accessibility, best practices and SEO >= 95.", "",
-                  "| page | performance | accessibility | best practices | SEO | FCP | LCP | TBT | CLS | bytes |",
+                  "assets cached for a day). Targets: performance, accessibility, best practices and SEO >= 95. "
+                  f"{runs} runs a page; the row is the run with the median performance score, *runs* lists all of "
+                  "them. Lighthouse loads the page at full speed and simulates the phone from that trace: when the "
+                  "host is busy, the first paint it observes (*seen FCP*) comes after more of the page's loading, "
+                  "and the simulated FCP and LCP then include that work (a seen FCP of ~0.2 s gives ~1.4 s, one of "
+                  "1-2 s gives 3.5-5 s).", "",
+                  "| page | performance (runs) | accessibility | best practices | SEO | FCP (seen FCP) | LCP | TBT | CLS "
+                  "| bytes |",
                   "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for path, res in r["lighthouse"].items():
             s, m = res["scores"], res["metrics"]
             mark = lambda c: f"{s[c]}" + ("" if s[c] >= TARGETS[c] else " (NOT met)")  # noqa: E731
-            lines.append(f"| `{path}` | {mark('performance')} | {mark('accessibility')} | {mark('best-practices')} | "
-                         f"{mark('seo')} | {m['first-contentful-paint'] / 1000:.1f} s | "
+            seen = m.get("observed-first-contentful-paint")
+            lines.append(f"| `{path}` | {mark('performance')} ({', '.join(map(str, res.get('runs', [])))}) | "
+                         f"{mark('accessibility')} | {mark('best-practices')} | "
+                         f"{mark('seo')} | {m['first-contentful-paint'] / 1000:.1f} s"
+                         f"{f' ({seen / 1000:.2f} s)' if seen is not None else ''} | "
                          f"{m['largest-contentful-paint'] / 1000:.1f} s | {m['total-blocking-time']:.0f} ms | "
                          f"{m['cumulative-layout-shift']:.3f} | {(res['bytes'] or 0) / 1e3:.0f} kB |")
         failing = sorted({a for res in r["lighthouse"].values() for a in res["failing"]})
         lines += ["", f"Audits below 0.9 outside performance: {', '.join(failing) if failing else 'none'}.", ""]
     else:
         lines += ["Lighthouse: not run (node or node_modules/lighthouse missing).", ""]
+    if r.get("work"):
+        lines += ["### Main-thread work while a page loads", "",
+                  "One cold load at 412 x 823 (Lighthouse's phone) traced in Chromium, until the network has been idle "
+                  "2 s: elements restyled in all (the page's element count is what one full restyle costs), restyles "
+                  "that touched at least half of the page, layout passes, and their time on this machine (unthrottled; "
+                  "times move with the load, counts do not). Each whole-page restyle or layout after a change is "
+                  "blocking time on a phone.", "",
+                  "| page | elements | restyled | whole-page restyles | layouts | style | layout |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        for path, w in r["work"].items():
+            lines.append(f"| `{path}` | {w['elements']} | {w['restyled']} | {w['whole']} | {w['layouts']} | "
+                         f"{w['style_ms']:.0f} ms | {w['layout_ms']:.0f} ms |")
+        lines.append("")
     lines += ["### First picture vs live result", "",
               "Chromium at 390 x 844 (mobile), cold context, each lesson opened and its first demo scrolled on screen "
               "at once: navigation start to the first demo showing "

@@ -224,11 +224,38 @@ def test_palette_toggle(page, site_url):
     page.goto(site_url)
     body = page.locator("body")
     before = body.get_attribute("data-md-color-scheme")
-    toggle = page.locator("form[data-md-component=palette] label:visible").first
+    toggle = page.locator("form[data-sh-palette] label:visible").first
     assert toggle.count() == 1 and toggle.get_attribute("title")
     toggle.click()
     page.wait_for_function(f"() => document.body.dataset.mdColorScheme !== {json.dumps(before)}")
-    assert {before, body.get_attribute("data-md-color-scheme")} == {"default", "slate"}
+    after = body.get_attribute("data-md-color-scheme")
+    assert {before, after} == {"default", "slate"}
+    # the browser's own surfaces follow (scroll bars, form controls; a phone's address bar)
+    assert page.evaluate("document.querySelector('meta[name=color-scheme]').content") == (
+        "dark" if after == "slate" else "light")
+    assert re.fullmatch(r"#[0-9a-f]{6}", page.evaluate("document.querySelector('meta[name=theme-color]').content"))
+    # the choice is kept (Material's storage), and applied before the page's first paint on the next one
+    page.goto(site_url + "lessons/gru/")
+    assert body.get_attribute("data-md-color-scheme") == after
+    # from the keyboard: Enter on the focused option switches back, and the visible toggle says what it will do
+    page.locator("form[data-sh-palette] input").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => document.body.dataset.mdColorScheme === {json.dumps(before)}")
+    assert page.locator("form[data-sh-palette] label:visible").count() == 1
+
+
+def test_palette_follows_the_system_until_the_reader_chooses(browser, site_url):
+    """No saved choice: a reader whose system is dark gets the dark palette before the first paint (Material's
+    bundle, which used to apply it, is held back here: the page must not depend on it for its colours)."""
+    context = browser.new_context(color_scheme="dark")
+    try:
+        context.route("**/assets/javascripts/bundle.*.js", lambda route: route.abort())
+        pg = context.new_page()
+        pg.goto(site_url + "lessons/lstm/")
+        assert pg.evaluate("document.body.dataset.mdColorScheme") == "slate"
+        assert pg.locator("form[data-sh-palette] label:visible").get_attribute("title") == "Switch to light mode"
+    finally:
+        context.close()
 
 
 def test_retake_after_a_failed_attempt_passes_and_earns_half_the_missed_xp(page, site_url):

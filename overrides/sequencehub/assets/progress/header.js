@@ -63,7 +63,7 @@ export function mount() {
   badge = build();
   const header = document.querySelector(".md-header__inner");
   if (header) {
-    const before = header.querySelector(".md-header__option, [data-md-component=palette], .md-search, .md-header__source");
+    const before = header.querySelector(".md-header__option, .md-search, .md-header__source");
     header.insertBefore(badge.root, before);
   } else {
     badge.root.classList.add("sh-xp--floating");

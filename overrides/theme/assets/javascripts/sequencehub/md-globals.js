@@ -20,4 +20,23 @@
       storage.setItem(at.pathname + "." + key, JSON.stringify(value));
     } catch (error) { /* storage full or blocked: the setting lasts for this page only */ }
   };
+
+  // Two changes Material's bundle makes once it has loaded, made here while the page is still only its head, where
+  // they cost nothing; the bundle then finds them done and leaves the page alone. Made later, each restyles the
+  // whole page: on a lesson full of typeset math, a large part of a phone's main-thread time at load.
+  // - The "js" class on <html> (the bundle swaps it for "no-js": CSS keyed on either).
+  document.documentElement.classList.replace("no-js", "js");
+  // - With instant navigation, every relative href/src becomes absolute (the header and the nav outlive a page
+  //   swap). For the stylesheet links above this script that change re-applies each stylesheet.
+  if (script.hasAttribute("data-md-instant") && location.protocol !== "file:") {
+    document.head.querySelectorAll("[href], [src]").forEach(function (el) {
+      for (var attr of ["href", "src"]) {
+        var value = el.getAttribute(attr);
+        if (value && !/^(?:[a-z]+:)?\/\//i.test(value)) {
+          el[attr] = el[attr];        // the same assignment as Material's, so its test then sees an absolute URL
+          break;
+        }
+      }
+    });
+  }
 })(document.currentScript);
