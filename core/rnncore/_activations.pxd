@@ -291,17 +291,28 @@ cdef inline real dtanh(real t) noexcept nogil:
     return 1 - t * t
 
 
-cdef inline void sigmoid_n(Py_ssize_t n, const real* x, real* out) noexcept nogil:
-    """out[k] = sigmoid(x[k]), k < n (out may be x)."""
+# In place where the gate loops work in place: ``x[k] = f(x[k])`` has no aliasing for gcc to check at run time (an
+# out-of-place form called with out == x made gcc's runtime overlap check fail and run the scalar loop natively).
+cdef inline void sigmoid_n(Py_ssize_t n, real* x) noexcept nogil:
+    """x[k] = sigmoid(x[k]), k < n."""
     cdef Py_ssize_t k, k0 = 0
     if real is float:
-        k0 = rc_sigmoid_f(n, x, out)
+        k0 = rc_sigmoid_f(n, x, x)
     for k in range(k0, n):
-        out[k] = sigmoid(x[k])
+        x[k] = sigmoid(x[k])
 
 
-cdef inline void tanh_n(Py_ssize_t n, const real* x, real* out) noexcept nogil:
-    """out[k] = tanh(x[k]), k < n (out may be x)."""
+cdef inline void tanh_n(Py_ssize_t n, real* x) noexcept nogil:
+    """x[k] = tanh(x[k]), k < n."""
+    cdef Py_ssize_t k, k0 = 0
+    if real is float:
+        k0 = rc_tanh_f(n, x, x)
+    for k in range(k0, n):
+        x[k] = tanh_(x[k])
+
+
+cdef inline void tanh_to_n(Py_ssize_t n, const real* x, real* out) noexcept nogil:
+    """out[k] = tanh(x[k]), k < n (out apart from x)."""
     cdef Py_ssize_t k, k0 = 0
     if real is float:
         k0 = rc_tanh_f(n, x, out)

@@ -102,13 +102,13 @@ def count_nonfinite(const real[::1] x):       # IN (N,): how many entries are Na
 def sigmoid_inplace(real[::1] x):             # INOUT (N,): the core's vectorised sigmoid (for tests, lessons)
     if x.shape[0] > 0:
         with nogil:
-            sigmoid_n(x.shape[0], &x[0], &x[0])   # the gate loops' form (4 lanes in WebAssembly's float32)
+            sigmoid_n(x.shape[0], &x[0])   # the gate loops' form (4 lanes in WebAssembly's float32)
 
 
 def tanh_inplace(real[::1] x):                # INOUT (N,): the core's vectorised tanh
     if x.shape[0] > 0:
         with nogil:
-            tanh_n(x.shape[0], &x[0], &x[0])
+            tanh_n(x.shape[0], &x[0])
 
 
 cdef extern from *:

@@ -18,12 +18,12 @@ cdef inline void gru_row_fwd(Py_ssize_t H,
     cdef real z
     for k in range(2 * H):
         a[k] += ah[k]
-    sigmoid_n(2 * H, a, a)                         # 1r, 1z
+    sigmoid_n(2 * H, a)                            # 1r, 1z
     for k in range(H):
         hn[k] = ah[2 * H + k]                      # 1h
     for k in range(H):
         a[2 * H + k] += a[k] * ah[2 * H + k]
-    tanh_n(H, a + 2 * H, a + 2 * H)                # 2a
+    tanh_n(H, a + 2 * H)                           # 2a
     for k in range(H):
         z = a[H + k]
         h[k] = (1 - z) * a[2 * H + k] + z * h_prev[k]              # 2b

@@ -14,9 +14,9 @@ cdef inline void lstm_row_fwd(Py_ssize_t H,
                               real* c,             # OUT (H,): c_t
                               real* h) noexcept nogil:  # OUT (H,): h_t
     cdef Py_ssize_t k
-    sigmoid_n(2 * H, a, a)                         # 1i, 1f
-    tanh_n(H, a + 2 * H, a + 2 * H)                # 1g
-    sigmoid_n(H, a + 3 * H, a + 3 * H)             # 1o
+    sigmoid_n(2 * H, a)                            # 1i, 1f
+    tanh_n(H, a + 2 * H)                           # 1g
+    sigmoid_n(H, a + 3 * H)                        # 1o
     cdef const real* i = a
     cdef const real* f = a + H
     cdef const real* g = a + 2 * H
