@@ -17,9 +17,104 @@ Measured error bound (tests/core/test_activations.py checks it on a dense grid o
   float32: max relative error <= 2.5e-7 for sigmoid and tanh (about 2 ulp), max absolute error <= 1.2e-7;
   float64: max relative error <= 2e-15 (about 9 ulp), max absolute error <= 5e-16.
 Derivatives take the activation's output: dsigmoid(s) = s (1 - s), dtanh(t) = 1 - t^2.
+
+Whole rows (``sigmoid_n``, ``tanh_n``, ``mul_tanh_n``) are what the gate loops call. In float32 under WebAssembly
+SIMD they run 4 lanes at a time in C (``rc_*_f4``): the same operations in the same order as the scalar forms, so
+the results are bit-identical, but the clamps are ``f32x4.pmin``/``pmax``, one ``minps``/``maxps`` each in the
+browser's x86-64 code. The loop vectoriser turns the scalar clamps into ``f32x4.min``/``max``, whose NaN and
+signed-zero rules V8 emulates with 7-8 instructions each: a third of a sigmoid's instructions (measured: the gate
+loops of an LSTM step at B = 16, H = 16 take 1.5x less time). Elsewhere (native builds, float64) the scalar forms,
+which gcc and clang vectorise on their own, run the whole row.
 """
 from libc.stdint cimport uint32_t, uint64_t
 from rnncore._types cimport real
+
+
+cdef extern from *:
+    """
+    #ifndef RC_ACTIVATIONS_F4
+    #define RC_ACTIVATIONS_F4
+    #if defined(__wasm_simd128__)
+    #include <wasm_simd128.h>
+    /* _exp_f, _expm1_f, sigmoid and _tanh_f of _activations.pxd on 4 lanes: the same constants (rounded from double
+       as Cython rounds them), the same operations in the same order; pmin(x, hi) = (hi < x ? hi : x) and
+       pmax(x, lo) = (x < lo ? lo : x) are the scalar clamps exactly. */
+    #define RC_F4(v) wasm_f32x4_splat((float)(v))
+    #define RC_MA(q, r, c) wasm_f32x4_add(wasm_f32x4_mul(q, r), RC_F4(c))
+    static inline v128_t rc_exp_f4(v128_t x) {
+        v128_t kf, n, r, q;
+        x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, RC_F4(88.0)), RC_F4(-86.0));
+        kf = wasm_f32x4_add(wasm_f32x4_mul(x, RC_F4(1.44269504088896341)), RC_F4(12582912.0));
+        n = wasm_f32x4_sub(kf, RC_F4(12582912.0));
+        r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, RC_F4(0.693359375)));
+        r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, RC_F4(-2.12194440e-4)));
+        q = RC_MA(RC_F4(1.0 / 5040.0), r, 1.0 / 720.0);
+        q = RC_MA(q, r, 1.0 / 120.0);
+        q = RC_MA(q, r, 1.0 / 24.0);
+        q = RC_MA(q, r, 1.0 / 6.0);
+        q = RC_MA(q, r, 0.5);
+        q = RC_MA(q, r, 1.0);
+        q = RC_MA(q, r, 1.0);
+        return wasm_i32x4_add(q, wasm_i32x4_shl(kf, 23));
+    }
+    static inline v128_t rc_expm1_f4(v128_t x) {
+        v128_t kf, n, r, q, p;
+        x = wasm_f32x4_pmin(x, RC_F4(40.0));
+        kf = wasm_f32x4_add(wasm_f32x4_mul(x, RC_F4(1.44269504088896341)), RC_F4(12582912.0));
+        n = wasm_f32x4_sub(kf, RC_F4(12582912.0));
+        r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, RC_F4(0.693359375)));
+        r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, RC_F4(-2.12194440e-4)));
+        q = RC_MA(RC_F4(1.0 / 362880.0), r, 1.0 / 40320.0);
+        q = RC_MA(q, r, 1.0 / 5040.0);
+        q = RC_MA(q, r, 1.0 / 720.0);
+        q = RC_MA(q, r, 1.0 / 120.0);
+        q = RC_MA(q, r, 1.0 / 24.0);
+        q = RC_MA(q, r, 1.0 / 6.0);
+        q = RC_MA(q, r, 0.5);
+        q = RC_MA(q, r, 1.0);
+        q = wasm_f32x4_mul(q, r);
+        p = wasm_i32x4_add(RC_F4(1.0), wasm_i32x4_shl(kf, 23));
+        return wasm_f32x4_add(wasm_f32x4_mul(q, p), wasm_f32x4_sub(p, RC_F4(1.0)));
+    }
+    static inline v128_t rc_sigmoid_f4(v128_t x) {
+        return wasm_f32x4_div(RC_F4(1.0), wasm_f32x4_add(RC_F4(1.0), rc_exp_f4(wasm_f32x4_neg(x))));
+    }
+    /* tanh|x| with the sign of x put back (the scalar form negates for x < 0: the same value, but -0 for -0) */
+    static inline v128_t rc_tanh_f4(v128_t x) {
+        v128_t sign = wasm_v128_and(x, wasm_i32x4_splat((int)0x80000000u));
+        v128_t ax = wasm_v128_xor(x, sign);
+        v128_t e = rc_expm1_f4(wasm_f32x4_mul(RC_F4(2.0), ax));
+        return wasm_v128_or(wasm_f32x4_div(e, wasm_f32x4_add(e, RC_F4(2.0))), sign);
+    }
+    /* Each takes the first n - n % 4 entries and returns how many it took; the caller does the rest. */
+    static inline Py_ssize_t rc_sigmoid_f(Py_ssize_t n, const float* x, float* out) {
+        Py_ssize_t k = 0;
+        for (; k + 4 <= n; k += 4) wasm_v128_store(out + k, rc_sigmoid_f4(wasm_v128_load(x + k)));
+        return k;
+    }
+    static inline Py_ssize_t rc_tanh_f(Py_ssize_t n, const float* x, float* out) {
+        Py_ssize_t k = 0;
+        for (; k + 4 <= n; k += 4) wasm_v128_store(out + k, rc_tanh_f4(wasm_v128_load(x + k)));
+        return k;
+    }
+    static inline Py_ssize_t rc_mul_tanh_f(Py_ssize_t n, const float* o, const float* c, float* h) {
+        Py_ssize_t k = 0;
+        for (; k + 4 <= n; k += 4)
+            wasm_v128_store(h + k, wasm_f32x4_mul(wasm_v128_load(o + k), rc_tanh_f4(wasm_v128_load(c + k))));
+        return k;
+    }
+    #else
+    static inline Py_ssize_t rc_sigmoid_f(Py_ssize_t n, const float* x, float* out) { (void)n; (void)x; (void)out; return 0; }
+    static inline Py_ssize_t rc_tanh_f(Py_ssize_t n, const float* x, float* out) { (void)n; (void)x; (void)out; return 0; }
+    static inline Py_ssize_t rc_mul_tanh_f(Py_ssize_t n, const float* o, const float* c, float* h) {
+        (void)n; (void)o; (void)c; (void)h; return 0;
+    }
+    #endif
+    #endif
+    """
+    Py_ssize_t rc_sigmoid_f(Py_ssize_t n, const float* x, float* out) noexcept nogil
+    Py_ssize_t rc_tanh_f(Py_ssize_t n, const float* x, float* out) noexcept nogil
+    Py_ssize_t rc_mul_tanh_f(Py_ssize_t n, const float* o, const float* c, float* h) noexcept nogil
 
 
 cdef union _bits64:
@@ -194,3 +289,41 @@ cdef inline real dsigmoid(real s) noexcept nogil:
 cdef inline real dtanh(real t) noexcept nogil:
     """Derivative of tanh from its output t."""
     return 1 - t * t
+
+
+# In place where the gate loops work in place: ``x[k] = f(x[k])`` has no aliasing for gcc to check at run time (an
+# out-of-place form called with out == x made gcc's runtime overlap check fail and run the scalar loop natively).
+cdef inline void sigmoid_n(Py_ssize_t n, real* x) noexcept nogil:
+    """x[k] = sigmoid(x[k]), k < n."""
+    cdef Py_ssize_t k, k0 = 0
+    if real is float:
+        k0 = rc_sigmoid_f(n, x, x)
+    for k in range(k0, n):
+        x[k] = sigmoid(x[k])
+
+
+cdef inline void tanh_n(Py_ssize_t n, real* x) noexcept nogil:
+    """x[k] = tanh(x[k]), k < n."""
+    cdef Py_ssize_t k, k0 = 0
+    if real is float:
+        k0 = rc_tanh_f(n, x, x)
+    for k in range(k0, n):
+        x[k] = tanh_(x[k])
+
+
+cdef inline void tanh_to_n(Py_ssize_t n, const real* x, real* out) noexcept nogil:
+    """out[k] = tanh(x[k]), k < n (out apart from x)."""
+    cdef Py_ssize_t k, k0 = 0
+    if real is float:
+        k0 = rc_tanh_f(n, x, out)
+    for k in range(k0, n):
+        out[k] = tanh_(x[k])
+
+
+cdef inline void mul_tanh_n(Py_ssize_t n, const real* o, const real* c, real* h) noexcept nogil:
+    """h[k] = o[k] * tanh(c[k]), k < n."""
+    cdef Py_ssize_t k, k0 = 0
+    if real is float:
+        k0 = rc_mul_tanh_f(n, o, c, h)
+    for k in range(k0, n):
+        h[k] = o[k] * tanh_(c[k])

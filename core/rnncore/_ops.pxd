@@ -24,9 +24,16 @@ cdef extern from *:
     #ifndef RC_ROWS8
     #define RC_ROWS8 0
     #endif
-    /* Batches of at least this many rows compute a step's whole pre-activation in one product (see lstm_seq_fwd). */
+    /* Batches of at least this many rows compute a step's whole pre-activation in one product (see lstm_seq_fwd).
+       Not in WebAssembly: there the copy of every row's [x_t | h_{t-1}] that the fused product needs costs more
+       than it saves (measured in Node.js, B = 16 and 32 rows at H = 16: a call 5-30 % faster without it), and the
+       input projection of all steps is one product anyway. */
     #ifndef RC_FUSED_MIN_BATCH
+    #if defined(__wasm__)
+    #define RC_FUSED_MIN_BATCH PY_SSIZE_T_MAX
+    #else
     #define RC_FUSED_MIN_BATCH 8
+    #endif
     #endif
     #ifndef RC_VECTOR_TILES            /* once per C file: _ops_avx2.pyx cimports this .pxd under two names */
     #define RC_VECTOR_TILES

@@ -5,7 +5,7 @@
 #   2a: n = tanh(ax_n + r * hn)
 #   2b: h_t = (1 - z) * n + z * h_{t-1}
 from rnncore._types cimport real
-from rnncore._activations cimport sigmoid, tanh_, dsigmoid, dtanh
+from rnncore._activations cimport sigmoid_n, tanh_n, dsigmoid, dtanh
 
 
 cdef inline void gru_row_fwd(Py_ssize_t H,
@@ -17,11 +17,13 @@ cdef inline void gru_row_fwd(Py_ssize_t H,
     cdef Py_ssize_t k
     cdef real z
     for k in range(2 * H):
-        a[k] = sigmoid(a[k] + ah[k])               # 1r, 1z
+        a[k] += ah[k]
+    sigmoid_n(2 * H, a)                            # 1r, 1z
     for k in range(H):
         hn[k] = ah[2 * H + k]                      # 1h
     for k in range(H):
-        a[2 * H + k] = tanh_(a[2 * H + k] + a[k] * ah[2 * H + k])   # 2a
+        a[2 * H + k] += a[k] * ah[2 * H + k]
+    tanh_n(H, a + 2 * H)                           # 2a
     for k in range(H):
         z = a[H + k]
         h[k] = (1 - z) * a[2 * H + k] + z * h_prev[k]              # 2b

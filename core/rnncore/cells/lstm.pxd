@@ -5,7 +5,7 @@
 #   2a: c_t = f * c_{t-1} + i * g
 #   2b: h_t = o * tanh(c_t)
 from rnncore._types cimport real
-from rnncore._activations cimport sigmoid, tanh_, dsigmoid, dtanh
+from rnncore._activations cimport sigmoid_n, tanh_n, mul_tanh_n, tanh_, dsigmoid, dtanh
 
 
 cdef inline void lstm_row_fwd(Py_ssize_t H,
@@ -14,20 +14,16 @@ cdef inline void lstm_row_fwd(Py_ssize_t H,
                               real* c,             # OUT (H,): c_t
                               real* h) noexcept nogil:  # OUT (H,): h_t
     cdef Py_ssize_t k
-    for k in range(2 * H):
-        a[k] = sigmoid(a[k])                       # 1i, 1f
-    for k in range(2 * H, 3 * H):
-        a[k] = tanh_(a[k])                         # 1g
-    for k in range(3 * H, 4 * H):
-        a[k] = sigmoid(a[k])                       # 1o
+    sigmoid_n(2 * H, a)                            # 1i, 1f
+    tanh_n(H, a + 2 * H)                           # 1g
+    sigmoid_n(H, a + 3 * H)                        # 1o
     cdef const real* i = a
     cdef const real* f = a + H
     cdef const real* g = a + 2 * H
     cdef const real* o = a + 3 * H
     for k in range(H):
         c[k] = f[k] * c_prev[k] + i[k] * g[k]      # 2a
-    for k in range(H):                             # (one store per loop that calls an activation: gcc vectorises it)
-        h[k] = o[k] * tanh_(c[k])                  # 2b
+    mul_tanh_n(H, o, c, h)                         # 2b
 
 
 cdef inline void lstm_row_bwd(Py_ssize_t H,

@@ -4,8 +4,8 @@ call.
 
 Sequence kernels do all of a direction's work in one call, with their own matrix products (no BLAS: they also
 run in WebAssembly). Forward (a C function on pointers, which rnncore._stack calls through cells/_seq.pxd's
-table): for a batch of 1-7 rows, the input projection for all steps, then the time loop with
-the recurrent product; from 8 rows (FUSED_MIN_BATCH), each step's whole pre-activation in one product
+table): for a batch of 1-7 rows (any batch in WebAssembly), the input projection for all steps, then the time
+loop with the recurrent product; from 8 rows (FUSED_MIN_BATCH), each step's whole pre-activation in one product
 [x_t | h_{t-1}] @ [W_ih^T ; W_hh^T] + b, so a_t is still in cache for the gates. Backward: the time loop, then
 the weights' and biases' gradients and dx for all steps at once (_bptt.pxd). Step kernels do one step's
 elementwise part for callers that do the products with BLAS (rnncore.api at large sizes).

@@ -3,15 +3,13 @@
 #   1: a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
 #   2: h_t = tanh(a_t)
 from rnncore._types cimport real
-from rnncore._activations cimport tanh_, dtanh
+from rnncore._activations cimport tanh_to_n, dtanh
 
 
 cdef inline void rnn_row_fwd(Py_ssize_t H,
                              const real* a,        # IN (H,): pre-activation a_t (step 1)
                              real* h) noexcept nogil:   # OUT (H,): h_t
-    cdef Py_ssize_t k
-    for k in range(H):
-        h[k] = tanh_(a[k])                         # 2: h_t = tanh(a_t)
+    tanh_to_n(H, a, h)                             # 2: h_t = tanh(a_t)
 
 
 cdef inline void rnn_row_bwd(Py_ssize_t H,
