@@ -41,13 +41,18 @@ cdef extern from *:
        pmax(x, lo) = (x < lo ? lo : x) are the scalar clamps exactly. */
     #define RC_F4(v) wasm_f32x4_splat((float)(v))
     #define RC_MA(q, r, c) wasm_f32x4_add(wasm_f32x4_mul(q, r), RC_F4(c))
-    static inline v128_t rc_exp_f4(v128_t x) {
-        v128_t kf, n, r, q;
-        x = wasm_f32x4_pmax(wasm_f32x4_pmin(x, RC_F4(88.0)), RC_F4(-86.0));
-        kf = wasm_f32x4_add(wasm_f32x4_mul(x, RC_F4(1.44269504088896341)), RC_F4(12582912.0));
-        n = wasm_f32x4_sub(kf, RC_F4(12582912.0));
+    /* x = n ln2 + r, |r| <= ln2/2, of _exp_f and _expm1_f: returns r; *kf holds n in its low mantissa bits
+       (x / ln2 + 1.5*2^23), ready to be shifted into an exponent field */
+    static inline v128_t rc_reduce_f4(v128_t x, v128_t* kf) {
+        v128_t n, r;
+        *kf = wasm_f32x4_add(wasm_f32x4_mul(x, RC_F4(1.44269504088896341)), RC_F4(12582912.0));
+        n = wasm_f32x4_sub(*kf, RC_F4(12582912.0));
         r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, RC_F4(0.693359375)));
-        r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, RC_F4(-2.12194440e-4)));
+        return wasm_f32x4_sub(r, wasm_f32x4_mul(n, RC_F4(-2.12194440e-4)));
+    }
+    static inline v128_t rc_exp_f4(v128_t x) {
+        v128_t kf, r, q;
+        r = rc_reduce_f4(wasm_f32x4_pmax(wasm_f32x4_pmin(x, RC_F4(88.0)), RC_F4(-86.0)), &kf);
         q = RC_MA(RC_F4(1.0 / 5040.0), r, 1.0 / 720.0);
         q = RC_MA(q, r, 1.0 / 120.0);
         q = RC_MA(q, r, 1.0 / 24.0);
@@ -58,12 +63,8 @@ cdef extern from *:
         return wasm_i32x4_add(q, wasm_i32x4_shl(kf, 23));
     }
     static inline v128_t rc_expm1_f4(v128_t x) {
-        v128_t kf, n, r, q, p;
-        x = wasm_f32x4_pmin(x, RC_F4(40.0));
-        kf = wasm_f32x4_add(wasm_f32x4_mul(x, RC_F4(1.44269504088896341)), RC_F4(12582912.0));
-        n = wasm_f32x4_sub(kf, RC_F4(12582912.0));
-        r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, RC_F4(0.693359375)));
-        r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, RC_F4(-2.12194440e-4)));
+        v128_t kf, r, q, p;
+        r = rc_reduce_f4(wasm_f32x4_pmin(x, RC_F4(40.0)), &kf);
         q = RC_MA(RC_F4(1.0 / 362880.0), r, 1.0 / 40320.0);
         q = RC_MA(q, r, 1.0 / 5040.0);
         q = RC_MA(q, r, 1.0 / 720.0);
