@@ -41,30 +41,37 @@ cdef extern from *:
        pmax(x, lo) = (x < lo ? lo : x) are the scalar clamps exactly. */
     #define RC_F4(v) wasm_f32x4_splat((float)(v))
     #define RC_MA(q, r, c) wasm_f32x4_add(wasm_f32x4_mul(q, r), RC_F4(c))
-    /* x = n ln2 + r, |r| <= ln2/2, of _exp_f and _expm1_f: returns r; *kf holds n in its low mantissa bits
-       (x / ln2 + 1.5*2^23), ready to be shifted into an exponent field */
-    static inline v128_t rc_reduce_f4(v128_t x, v128_t* kf) {
+    /* y = n ln2 + r, |r| <= ln2/2, for y = s x with s = +1 or -1 (a constant): returns s r = x - s n ln2 (so y is
+       never formed: f32x4.neg costs V8 three instructions); *kf holds n in its low mantissa bits (y / ln2 +
+       1.5*2^23), ready to be shifted into an exponent field. With s = -1 each value is the negation of the s = +1
+       one for -x, exactly (rounding is symmetric), so the results are those of the scalar forms on -x. */
+    static inline v128_t rc_reduce_f4(v128_t x, float s, v128_t* kf) {
         v128_t n, r;
-        *kf = wasm_f32x4_add(wasm_f32x4_mul(x, RC_F4(1.44269504088896341)), RC_F4(12582912.0));
+        *kf = wasm_f32x4_add(wasm_f32x4_mul(x, RC_F4(s * 1.44269504088896341)), RC_F4(12582912.0));
         n = wasm_f32x4_sub(*kf, RC_F4(12582912.0));
-        r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, RC_F4(0.693359375)));
-        return wasm_f32x4_sub(r, wasm_f32x4_mul(n, RC_F4(-2.12194440e-4)));
+        r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, RC_F4(s * 0.693359375)));
+        return wasm_f32x4_sub(r, wasm_f32x4_mul(n, RC_F4(s * -2.12194440e-4)));
     }
-    static inline v128_t rc_exp_f4(v128_t x) {
+    /* one Horner step q r + c from sr = s r: for s = -1 it is c - q sr, which is q r + c exactly */
+    #define RC_HORNER(q, sr, c, s) ((s) > 0 ? RC_MA(q, sr, c) : wasm_f32x4_sub(RC_F4(c), wasm_f32x4_mul(q, sr)))
+    /* exp(s x), s = +1 or -1: _exp_f(s x); the clamp of s x to [-86, 88] is one of x to [-88, 86] for s = -1 */
+    static inline v128_t rc_exp_f4(v128_t x, float s) {
         v128_t kf, r, q;
-        r = rc_reduce_f4(wasm_f32x4_pmax(wasm_f32x4_pmin(x, RC_F4(88.0)), RC_F4(-86.0)), &kf);
-        q = RC_MA(RC_F4(1.0 / 5040.0), r, 1.0 / 720.0);
-        q = RC_MA(q, r, 1.0 / 120.0);
-        q = RC_MA(q, r, 1.0 / 24.0);
-        q = RC_MA(q, r, 1.0 / 6.0);
-        q = RC_MA(q, r, 0.5);
-        q = RC_MA(q, r, 1.0);
-        q = RC_MA(q, r, 1.0);
+        x = s > 0 ? wasm_f32x4_pmax(wasm_f32x4_pmin(x, RC_F4(88.0)), RC_F4(-86.0))
+                  : wasm_f32x4_pmin(wasm_f32x4_pmax(x, RC_F4(-88.0)), RC_F4(86.0));
+        r = rc_reduce_f4(x, s, &kf);
+        q = RC_HORNER(RC_F4(1.0 / 5040.0), r, 1.0 / 720.0, s);
+        q = RC_HORNER(q, r, 1.0 / 120.0, s);
+        q = RC_HORNER(q, r, 1.0 / 24.0, s);
+        q = RC_HORNER(q, r, 1.0 / 6.0, s);
+        q = RC_HORNER(q, r, 0.5, s);
+        q = RC_HORNER(q, r, 1.0, s);
+        q = RC_HORNER(q, r, 1.0, s);
         return wasm_i32x4_add(q, wasm_i32x4_shl(kf, 23));
     }
     static inline v128_t rc_expm1_f4(v128_t x) {
         v128_t kf, r, q, p;
-        r = rc_reduce_f4(wasm_f32x4_pmin(x, RC_F4(40.0)), &kf);
+        r = rc_reduce_f4(wasm_f32x4_pmin(x, RC_F4(40.0)), 1.0f, &kf);
         q = RC_MA(RC_F4(1.0 / 362880.0), r, 1.0 / 40320.0);
         q = RC_MA(q, r, 1.0 / 5040.0);
         q = RC_MA(q, r, 1.0 / 720.0);
@@ -78,7 +85,7 @@ cdef extern from *:
         return wasm_f32x4_add(wasm_f32x4_mul(q, p), wasm_f32x4_sub(p, RC_F4(1.0)));
     }
     static inline v128_t rc_sigmoid_f4(v128_t x) {
-        return wasm_f32x4_div(RC_F4(1.0), wasm_f32x4_add(RC_F4(1.0), rc_exp_f4(wasm_f32x4_neg(x))));
+        return wasm_f32x4_div(RC_F4(1.0), wasm_f32x4_add(RC_F4(1.0), rc_exp_f4(x, -1.0f)));
     }
     /* tanh|x| with the sign of x put back (the scalar form negates for x < 0: the same value, but -0 for -0) */
     static inline v128_t rc_tanh_f4(v128_t x) {

@@ -47,8 +47,8 @@ cdef extern from *:
     typedef float rc_vf __attribute__((vector_size(RC_V * sizeof(float))));
 
     /* One register tile row r: two vectors of accumulators, their multiply-adds, their store (bias + acc, or out += acc) */
-    #define RC_DECL(r) rc_vf lo##r = {0}, hi##r = {0};
-    #define RC_FMA(r) { float s = vj[r * ldv]; lo##r += s * w0; hi##r += s * w1; }
+    #define RC_DECL(r) rc_vf lo##r = {0}, hi##r = {0}; const float* v##r = v + r * ldv;
+    #define RC_FMA(r) { float s = *v##r; v##r += ldj; lo##r += s * w0; hi##r += s * w1; }
     #define RC_BIAS(r) { o0 = w0 + lo##r; o1 = w1 + hi##r; memcpy(out + r * ldo, &o0, sizeof o0); \
                          memcpy(out + r * ldo + RC_V, &o1, sizeof o1); }
     #define RC_ACC(r) { memcpy(&o0, out + r * ldo, sizeof o0); memcpy(&o1, out + r * ldo + RC_V, sizeof o1); \
@@ -61,11 +61,12 @@ cdef extern from *:
                             Py_ssize_t ldw, const float* bias, float* out, Py_ssize_t ldo) {                           \
         rc_vf w0, w1, o0, o1;                                                                                            \
         Py_ssize_t j;                                                                                                    \
+        const float* wj = w;                                                                                             \
         ROWS(RC_DECL)                                                                                                    \
-        for (j = 0; j < n_in; j++) {                                                                                     \
-            const float* vj = v + j * ldj;                                                                               \
-            memcpy(&w0, w + j * ldw, sizeof w0);                                                                         \
-            memcpy(&w1, w + j * ldw + RC_V, sizeof w1);                                                                  \
+        for (j = 0; j < n_in; j++, wj += ldw) {     /* pointers stepped, not j * ld: emcc runs clang without its     \
+                                                       loop-strength reduction, and V8 then multiplied per step */    \
+            memcpy(&w0, wj, sizeof w0);                                                                                  \
+            memcpy(&w1, wj + RC_V, sizeof w1);                                                                           \
             ROWS(RC_FMA)                                                                                                 \
         }                                                                                                                \
         if (bias) {                                                                                                      \

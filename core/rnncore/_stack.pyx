@@ -24,7 +24,8 @@ over a ``bytearray``). The kernels' layout is time-major with the batch rows sor
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBUF_WRITABLE
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.stdlib cimport malloc, realloc, free
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
+from cpython.bytearray cimport PyByteArray_AsString, PyByteArray_FromStringAndSize
 from rnncore._types cimport real
 from rnncore.cells._seq cimport SEQ_FWD_CAPSULE, seq_fwd_kernels
 
@@ -213,16 +214,20 @@ cdef class _Maker:
         self.np_zeros = _buffers.np.zeros if _buffers.HAVE_NUMPY else None
 
     cdef object zeros(self, tuple shape, char** data):
-        """A new zero-filled array of ``shape``; its data in ``data``."""
+        """A new zero-filled array of ``shape``; its data in ``data``. Without numpy the data is the new bytearray's,
+        taken straight from it: the memoryview over it keeps it exported (it cannot be resized) while it lives, and
+        no one else sees it before the call returns, so it needs no hold of its own."""
         cdef Py_ssize_t n = self.itemsize, s
         if self.np_zeros is not None:
             a = self.np_zeros(shape, self.dtype)
-        else:
-            for s in shape:
-                n *= s
-            a = memoryview(bytearray(n)).cast(self.fmt, shape)
-        data[0] = self.vs.hold(a)
-        return a
+            data[0] = self.vs.hold(a)
+            return a
+        for s in shape:
+            n *= s
+        raw = PyByteArray_FromStringAndSize(NULL, n)
+        data[0] = PyByteArray_AsString(raw)
+        memset(data[0], 0, n)
+        return memoryview(raw).cast(self.fmt, shape)
 
 
 def forward(model, x, state, lengths, kernels, Py_ssize_t max_dim, Py_ssize_t max_elements):
@@ -336,8 +341,10 @@ def forward(model, x, state, lengths, kernels, Py_ssize_t max_dim, Py_ssize_t ma
             xk, xin_p = x, xp
         blas = numpy and bs is None and model._use_blas(B, False)
 
-        # 7. the layers, each over the whole sequence; layer k > 0 reads layer k-1's y, through dropout in training
-        layers = []
+        # 7. the layers, each over the whole sequence; layer k > 0 reads layer k-1's y, through dropout in training.
+        # With the last call's cache, its containers are filled again (they already hold the gate buffers): at
+        # teaching sizes making them anew was a tenth of a call's fixed cost in Pyodide
+        layers = old["layers"] if old is not None else []
         for k in range(L):
             mask = None
             if k > 0:
@@ -354,7 +361,7 @@ def forward(model, x, state, lengths, kernels, Py_ssize_t max_dim, Py_ssize_t ma
                             _dropout(n, <const double*>xin_p, <double*>mask_p, <double*>p, dropout, seed)
                     xk, xin_p = xd, p
             y = make.zeros((T, B, D * H), &y_p)
-            dirs = []
+            dirs = old["layers"][k]["dirs"] if old is not None else []
             for d in range(D):
                 j = k * D + d                        # PyTorch's index into the state
                 if old is not None:                  # every element the kernels read is written first
@@ -391,11 +398,23 @@ def forward(model, x, state, lengths, kernels, Py_ssize_t max_dim, Py_ssize_t ma
                                           <double*>(cTp + j * B * H * isz) if lstm else NULL, d == 1, nb)
                     if rc != 0:
                         raise MemoryError()
-                dirs.append({"a": a, "aux": aux})
-            layers.append({"x": xk, "y": y, "dirs": dirs, "mask": mask})
+                if old is None:
+                    dirs.append({"a": a, "aux": aux})
+            if old is None:
+                layers.append({"x": xk, "y": y, "dirs": dirs, "mask": mask})
+            else:
+                work = layers[k]
+                work["x"] = xk
+                work["y"] = y
+                work["mask"] = mask
 
-        model._cache = {"T": T, "B": B, "layers": layers, "s0": s0, "zero_state": state is None,
-                        "blas": numpy and bs is None and model._use_blas(B, True), "order": order, "bs": bs}
+        cache = old if old is not None else {"T": T, "B": B, "layers": layers}
+        cache["s0"] = s0
+        cache["zero_state"] = state is None
+        cache["blas"] = numpy and bs is None and model._use_blas(B, True)
+        cache["order"] = order
+        cache["bs"] = bs
+        model._cache = cache
 
         # 8. the results in the caller's layout
         if bf or order is not None:

@@ -58,6 +58,31 @@ def test_calls_with_and_without_a_state_do_not_leak_into_each_other(cell, numpy_
         m.forward(x2)                                    # another T: nothing to reuse on the next call
 
 
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_reused_cache_differentiates_the_last_call(cell, numpy_mode):
+    """A second forward of the same T and B fills the first one's cache again (its containers and gate buffers):
+    backward, gates and every layer's input then belong to that second call, as on a fresh model, and the first
+    call's outputs stay as they were."""
+    rng = np.random.default_rng(SEED)
+    make = lambda: getattr(rnncore, cell.upper())(3, 4, num_layers=2, bidirectional=True, seed=2).eval()  # noqa: E731
+    x1, x2 = _x(rng, 5, 3, 3), _x(rng, 5, 3, 3)
+    dy = rng.normal(size=(5, 3, 8))
+    fresh = make()
+    fresh.forward(x2)
+    want_gates = [{k: _buffers.to_list(v) for k, v in layer.items()} for layer in fresh.gates_by_layer]
+    want_grads, want_dx, _ = fresh.backward(dy)
+    m = make()
+    y1, _ = m.forward(x1)
+    y1_before = _buffers.to_list(y1)
+    m.forward(x2)
+    assert _buffers.to_list(y1) == y1_before
+    assert [{k: _buffers.to_list(v) for k, v in layer.items()} for layer in m.gates_by_layer] == want_gates
+    grads, dx, _ = m.backward(dy)
+    assert _buffers.to_list(dx) == _buffers.to_list(want_dx)
+    for name in want_grads:
+        assert _buffers.to_list(grads[name]) == _buffers.to_list(want_grads[name]), name
+
+
 def test_outputs_are_fresh_arrays_of_the_array_layer(numpy_mode):
     """y and the final state are new arrays on every call (the caller may keep them), made as rnncore._buffers
     makes arrays: ndarrays with numpy, shaped writable memoryviews without."""

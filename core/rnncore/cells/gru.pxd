@@ -15,7 +15,7 @@ cdef inline void gru_row_fwd(Py_ssize_t H,
                              real* hn,             # OUT (H,): hn of 1h, kept for backward
                              real* h) noexcept nogil:   # OUT (H,): h_t
     cdef Py_ssize_t k
-    cdef real z
+    cdef real z, one = 1                           # 2b in real: a literal 1 makes float32's (1 - z) a double
     for k in range(2 * H):
         a[k] += ah[k]
     sigmoid_n(2 * H, a)                            # 1r, 1z
@@ -26,7 +26,7 @@ cdef inline void gru_row_fwd(Py_ssize_t H,
     tanh_n(H, a + 2 * H)                           # 2a
     for k in range(H):
         z = a[H + k]
-        h[k] = (1 - z) * a[2 * H + k] + z * h_prev[k]              # 2b
+        h[k] = (one - z) * a[2 * H + k] + z * h_prev[k]            # 2b
 
 
 cdef inline void gru_row_bwd(Py_ssize_t H,
