@@ -239,6 +239,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             html = self._place_quizzes(html, quizzes, page, config, files)
         if page.file.src_uri == self.config.faq:
             self.faq_html[page.file.src_uri] = html
+        html = htmltext.replace_elements(html, lambda el: el.tag == "table" and "class" not in el.attrs,
+                                         lambda el: self.partials.table(el.outer))
         html = self.math.typeset(html, self._where(page.file))
         return self.previews.add(html) if 'data-demo="' in html else html
 
