@@ -8,9 +8,11 @@
 // Material's instant navigation swaps the page without reloading scripts: document$ emits for every page, and
 // mountAll() skips elements already mounted. Where document$ is absent (embed pages, other themes), the page is
 // mounted once the DOM is ready. Math arrives typeset (KaTeX at build time); boxes wider than the screen become
-// keyboard-reachable scroll regions (scroll-regions.js).
+// keyboard-reachable scroll regions (scroll-regions.js). Glossary terms show their definitions in tooltips
+// (term-tips.js).
 
 import * as scrollRegions from "./scroll-regions.js";
+import {TermTips} from "./term-tips.js";
 
 const WIDGETS = [
   ["[data-demo]", (el) => (/^[a-z0-9-]+$/.test(el.dataset.demo) ? `./demos/${el.dataset.demo}.js` : null)],
@@ -19,6 +21,7 @@ const WIDGETS = [
   ["[data-progress-panel]", () => "./progress/panel.js"],
 ];
 const mounted = new WeakSet();
+const termTips = new TermTips(document);
 
 function widgetFailed(el, error) {
   el.dataset.status = "error";
@@ -51,6 +54,7 @@ async function startProgress() {
 }
 
 function onPage() {
+  termTips.hide();                                   // a tooltip of the page before (instant navigation)
   scrollRegions.watch();
   mountAll();
   startProgress().catch((error) => console.warn("sequencehub: progress", error));
