@@ -53,9 +53,16 @@ async function startProgress() {
   header.mount();
 }
 
-function onPage() {
+// The page's own start-up runs in tasks of its own, after the one in which Material's bundle starts its components
+// (document$ emits inside that task): a phone's main thread answers a tap between two tasks, never inside one, so
+// every long task it is spared counts.
+const nextTask = () => new Promise((resolve) => setTimeout(resolve));
+
+async function onPage() {
   termTips.hide();                                   // a tooltip of the page before (instant navigation)
+  await nextTask();
   scrollRegions.watch();
+  await nextTask();
   mountAll();
   startProgress().catch((error) => console.warn("sequencehub: progress", error));
 }
