@@ -11,6 +11,8 @@ import pathlib
 import threading
 import urllib.parse
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SITE = pathlib.Path(os.environ.get("SEQUENCEHUB_SITE", ROOT / "site"))   # another build: SEQUENCEHUB_SITE=...
 # A public address under a sub-path, as a course is published (README "Publish"): the `public_site` fixture builds
@@ -67,3 +69,23 @@ def watch(page):
     page.on("pageerror", lambda e: page.console_errors.append(f"pageerror: {e}"))
     # Workers' requests go through the context's routing too: block (and record) anything non-local.
     return page
+
+
+def page_params(list_pages):
+    """The pages a walk opens, as pytest parameters: one test per page, so that `make test`'s two workers share a
+    walk and no test holds a worker for minutes. `list_pages()` reads the built site when tests are collected; with
+    no site built, one parameter (None) that the test fails on (an empty walk would pass)."""
+    try:
+        pages = list_pages()
+    except FileNotFoundError:
+        pages = []
+    if not pages:
+        return [pytest.param(None, id="site-not-built")]
+    return [pytest.param(path, id=path.removesuffix("/") or "home") for path in pages]
+
+
+def require_site(path):
+    """The first line of a test parametrised by `page_params`."""
+    if path is None:
+        pytest.fail(f"{SITE} is not built: run `make site` (make test does it first)")
+

@@ -3,7 +3,7 @@ the site, embeds included, in the light and the dark palette, once every demo on
 XP popover is open (its panel is part of every page)."""
 import pytest
 
-from shtest import ROOT
+from shtest import ROOT, page_params, require_site
 from test_phone import EngineOnDemand, embed_pages, settle
 from test_site import site_pages
 
@@ -25,34 +25,32 @@ def palette_of(page):
                          "|| document.documentElement.dataset.theme || ''")
 
 
-def test_no_serious_axe_findings(browser, site_url):
-    """Both palettes side by side, one page each: axe runs in the two pages at once (one CPU core each)."""
+def walk_pages():
+    return site_pages() + embed_pages()
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("path", page_params(walk_pages))
+def test_no_serious_axe_findings(browser, site_url, path, scheme):
+    """One page in one palette, in a fresh context (one test each: the walk spreads over `make test`'s workers)."""
+    require_site(path)
     if not AXE.is_file():
         pytest.fail("node_modules/axe-core is missing: run `npm ci` (make test does it)")
     # bypass_csp: the site's Content-Security-Policy rightly refuses injected scripts; axe is the test's own
-    contexts = {scheme: browser.new_context(color_scheme=scheme, bypass_csp=True,
-                                            viewport={"width": 1280, "height": 900}) for scheme in SCHEMES}
-    engines = {scheme: EngineOnDemand(ctx, site_url) for scheme, ctx in contexts.items()}
-    pages = {scheme: ctx.new_page() for scheme, ctx in contexts.items()}
-    problems = []
+    context = browser.new_context(color_scheme=scheme, bypass_csp=True, viewport={"width": 1280, "height": 900})
     try:
-        for path in site_pages() + embed_pages():
-            for scheme, page in pages.items():
-                engines[scheme].before(path)
-                page.goto(site_url + path)
-            for scheme, page in pages.items():
-                settle(page)
-                if scheme == "dark" and not path.startswith("embed/"):
-                    assert palette_of(page) == "slate", f"{path}: the dark palette did not apply"
-                if page.locator("[data-sh-xp] .sh-xp__button").count():
-                    page.locator("[data-sh-xp] .sh-xp__button").click()   # the popover's contents are checked too
-                page.add_script_tag(path=str(AXE))
-                page.evaluate(START_AXE)
-            for scheme, page in pages.items():
-                for finding in page.evaluate(COLLECT_AXE):
-                    problems.append(f"{path} [{scheme}] {finding['impact']} {finding['id']}: {finding['help']}\n    "
-                                    + "\n    ".join(finding["nodes"]))
+        EngineOnDemand(context, site_url).before(path)
+        page = context.new_page()
+        page.goto(site_url + path)
+        settle(page)
+        if scheme == "dark" and not path.startswith("embed/"):
+            assert palette_of(page) == "slate", f"{path}: the dark palette did not apply"
+        if page.locator("[data-sh-xp] .sh-xp__button").count():
+            page.locator("[data-sh-xp] .sh-xp__button").click()   # the popover's contents are checked too
+        page.add_script_tag(path=str(AXE))
+        page.evaluate(START_AXE)
+        problems = [f"{path} [{scheme}] {finding['impact']} {finding['id']}: {finding['help']}\n    "
+                    + "\n    ".join(finding["nodes"]) for finding in page.evaluate(COLLECT_AXE)]
     finally:
-        for ctx in contexts.values():
-            ctx.close()
+        context.close()
     assert not problems, "\n".join(problems)

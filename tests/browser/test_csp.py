@@ -16,7 +16,7 @@ import zipfile
 import pytest
 
 from sequencehub import csp
-from shtest import SITE, _QuietHandler
+from shtest import SITE, _QuietHandler, page_params, require_site
 
 READY_MS = 90_000
 DATA_SCRIPTS = {"application/json", "application/ld+json"}
@@ -204,15 +204,14 @@ def pages_to_open():
     return out
 
 
-@pytest.mark.parametrize("chunk", range(4))
-def test_every_page_runs_under_the_policy_header(strict_page, policy_site, chunk):
-    names = pages_to_open()[chunk::4]
-    for name in names:
-        strict_page.goto(policy_site + name)
-        strict_page.wait_for_load_state("load")
-        bring_everything_alive(strict_page)
-        assert not violations(strict_page), (name, violations(strict_page))
-        assert not strict_page.console_errors, (name, strict_page.console_errors)
+@pytest.mark.parametrize("name", page_params(pages_to_open))
+def test_every_page_runs_under_the_policy_header(strict_page, policy_site, name):
+    require_site(name)
+    strict_page.goto(policy_site + name)
+    strict_page.wait_for_load_state("load")
+    bring_everything_alive(strict_page)
+    assert not violations(strict_page), (name, violations(strict_page))
+    assert not strict_page.console_errors, (name, strict_page.console_errors)
 
 
 def test_instant_navigation_and_search_under_the_policy(strict_page, policy_site):

@@ -7,7 +7,7 @@ import pytest
 
 from sequencehub import htmltext
 from test_site import site_pages
-from shtest import SITE
+from shtest import SITE, page_params, require_site
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
@@ -78,25 +78,29 @@ def settle(page):
     page.evaluate("document.fonts.ready")
 
 
+def walk_pages():
+    return site_pages() + embed_pages()
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1366px"])
-def test_no_sideways_scrolling(browser, site_url, viewport):
+@pytest.mark.parametrize("path", page_params(walk_pages))
+def test_no_sideways_scrolling(browser, site_url, path, viewport):
+    require_site(path)
     context = browser.new_context(viewport=viewport)
-    engine = EngineOnDemand(context, site_url)
-    page = context.new_page()
     problems = []
     try:
-        for path in site_pages() + embed_pages():
-            engine.before(path)
-            page.goto(site_url + path)
-            settle(page)
-            found = page.evaluate(OVERFLOW_JS, viewport["width"])
-            if found["width"] > viewport["width"]:
-                problems.append(f"{path}: document is {found['width']} px wide: {found['wide']}")
-            if found["unnamed"]:
-                problems.append(f"{path}: {found['unnamed']}")
-            clipped = [r for r in found["regions"] if not r.startswith("code")]     # long code lines may scroll
-            if viewport is DESKTOP and clipped:
-                problems.append(f"{path}: clipped on a desktop (scrolls inside): {clipped}")
+        EngineOnDemand(context, site_url).before(path)
+        page = context.new_page()
+        page.goto(site_url + path)
+        settle(page)
+        found = page.evaluate(OVERFLOW_JS, viewport["width"])
+        if found["width"] > viewport["width"]:
+            problems.append(f"{path}: document is {found['width']} px wide: {found['wide']}")
+        if found["unnamed"]:
+            problems.append(f"{path}: {found['unnamed']}")
+        clipped = [r for r in found["regions"] if not r.startswith("code")]     # long code lines may scroll
+        if viewport is DESKTOP and clipped:
+            problems.append(f"{path}: clipped on a desktop (scrolls inside): {clipped}")
     finally:
         context.close()
     assert not problems, "\n".join(problems)
