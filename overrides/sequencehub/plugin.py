@@ -239,6 +239,8 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
             html = self._place_quizzes(html, quizzes, page, config, files)
         if page.file.src_uri == self.config.faq:
             self.faq_html[page.file.src_uri] = html
+        html = htmltext.replace_elements(html, lambda el: el.tag == "table" and "class" not in el.attrs,
+                                         lambda el: self.partials.table(el.outer))
         html = self.math.typeset(html, self._where(page.file))
         return self.previews.add(html) if 'data-demo="' in html else html
 
@@ -274,6 +276,9 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
                 page.content, lambda el: "data-skill-matrix" in el.attrs and not el.inner.strip(),
                 lambda el: f"{el.start_tag}{fallback}</{el.tag}>")
         polish.author_for_template(page)
+        # the fonts its math uses, preloaded (main.html): laid out once in them, the text does not move when they come
+        katex_folder = assets.VENDOR["katex"][2]
+        context["math_fonts"] = [f"{katex_folder}/{url}" for url in self.math.fonts(page.content or "")]
         return context
 
     # ------------------------------------------------------------------------------------------ output

@@ -119,6 +119,10 @@ class Partials:
         a reader who follows the list down the page meets the entries in the same order."""
         return self._render("glossary-index.html", entries=entries)
 
+    def table(self, markup):
+        """A content table in its own block (see the template for why)."""
+        return self._render("table.html", table=markupsafe.Markup(markup))
+
     def demo(self, name):
         """A demo's bare frame (embed pages)."""
         return self._render("demo.html", name=name)

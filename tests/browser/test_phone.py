@@ -1,6 +1,7 @@
 """Every page and embed fits a 390-px phone: nothing scrolls sideways (document scrollWidth <= 390) once its demos
 have drawn their first picture; anything wider than the screen (a long equation, a wide table) scrolls inside its
 own focusable, labelled region. On a 1366-px desktop nothing is clipped: no region scrolls at all."""
+import json
 import re
 
 import pytest
@@ -132,5 +133,69 @@ def test_heat_maps_stack_and_drop_cell_numbers_on_a_phone(browser, site_url):
         assert "input gate" in caption or "gate" in caption
         values = table.locator("td").all_text_contents()
         assert values and all(re.fullmatch(r"[−-]?\d+\.\d+", v) for v in values), values[:5]
+    finally:
+        context.close()
+
+
+# The page-level containers: a style invalidation of one of their subtrees restyles (nearly) the whole page.
+PAGE_LEVEL = re.compile(r"(HTML|BODY|MAIN|ARTICLE)\b|DIV class='md-(container|main|main__inner|content)'")
+
+
+@pytest.mark.parametrize("path", ["lessons/lstm/", "lessons/gru/"])
+def test_starting_up_restyles_no_whole_page(browser, site_url, path):
+    """Once a lesson has been parsed, nothing restyles it as a whole: on a phone each such pass over a lesson full
+    of typeset math costs tens of milliseconds of main-thread time. Chromium's own invalidation tracking names the
+    element whose subtree each change sends back to style. Material's start-up used to do it twice: the
+    focus-visible polyfill marking <html>, and the scroll box it puts around each content table inserted into the
+    article."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        browser.start_tracing(page=page, categories=["disabled-by-default-devtools.timeline.invalidationTracking"])
+        page.goto(site_url + path)
+        page.locator(".md-typeset__scrollwrap").first.wait_for()  # Material's content components are mounted
+        page.locator("[data-xp-total]").wait_for()        # and so are the site's own start-up scripts
+        page.evaluate("() => new Promise((done) => requestIdleCallback(done, {timeout: 5000}))")
+        events = json.loads(browser.stop_tracing())["traceEvents"]
+        wrapped = page.locator(".sh-table > .md-typeset__scrollwrap > .md-typeset__table > table").count()
+    finally:
+        context.close()
+    subtrees = [e["args"]["data"] for e in events if e.get("name") == "StyleInvalidatorInvalidationTracking"
+                and e["args"]["data"].get("reason") == "Invalidation set invalidates subtree"]
+    assert subtrees, "no invalidation was traced: the trace category no longer records them"
+    whole = [d.get("nodeName") for d in subtrees if PAGE_LEVEL.match(d.get("nodeName") or "")]
+    assert not whole, f"{path}: whole-page restyles of {whole}"
+    assert wrapped >= 1, "the content tables are not in their blocks, with Material's scroll box inside"
+
+
+FONTS_JS = """() => ({
+  preloaded: [...document.querySelectorAll('link[rel=preload][as=font]')].map((l) => l.href.split('/').pop()).sort(),
+  requested: performance.getEntriesByType('resource').map((e) => e.name)
+    .filter((n) => n.endsWith('.woff2')).map((n) => n.split('/').pop()).sort(),
+  used: [...document.fonts].filter((f) => f.status === 'loaded')
+    .map((f) => [f.family.replace(/"/g, ''), f.style, f.weight]),
+})"""
+# KaTeX's file names for its faces: family-Regular|Bold|Italic|BoldItalic.woff2
+FACE_FILE = {("normal", "400"): "Regular", ("normal", "700"): "Bold", ("italic", "400"): "Italic",
+             ("italic", "700"): "BoldItalic"}
+
+
+def test_pages_preload_exactly_the_fonts_their_math_uses(browser, site_url):
+    """A page's math is laid out once, in its own fonts: the page preloads the fonts its math uses (read at build
+    time from KaTeX's stylesheet), and those are exactly the fonts Chromium then loads, each once. Before, a
+    lesson's text moved when KaTeX's fonts arrived (layout shift 0.07 on lessons/gru/) and was laid out again."""
+    context = browser.new_context(viewport=PHONE)
+    try:
+        for path in ["", "lessons/hidden-state/", "lessons/bidirectional/", "lessons/vanishing-gradient/", "faq/"]:
+            page = context.new_page()
+            page.goto(site_url + path)
+            page.wait_for_load_state("load")
+            page.evaluate("() => document.fonts.ready")
+            fonts = page.evaluate(FONTS_JS)
+            page.close()
+            used = sorted(f"{family}-{FACE_FILE[style, weight]}.woff2" for family, style, weight in fonts["used"])
+            assert fonts["preloaded"] == used, path
+            assert fonts["requested"] == used, path           # nothing else, and none requested twice
+            assert bool(used) == (path != ""), path           # the home page has no math
     finally:
         context.close()

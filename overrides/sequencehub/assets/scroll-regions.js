@@ -37,14 +37,20 @@ function unmark(el) {
   el.removeAttribute("aria-label");
 }
 
-/** Mark every box under `root` that scrolls sideways now; unmark those that stopped. */
+/** Mark every box under `root` that scrolls sideways now; unmark those that stopped. All boxes are measured
+ * before any is changed: a change between two measurements would make the browser restyle and lay out the page
+ * again for the next one. */
 export function update(root = document) {
+  const found = [];
   for (const [selector, label] of KINDS) {
     for (const el of root.querySelectorAll(selector)) {
       if (el.parentElement && el.parentElement.closest(selector)) continue;    // the outer box is the region
-      if (scrolls(el)) mark(el, label(el));
-      else unmark(el);
+      found.push([el, label, scrolls(el)]);
     }
+  }
+  for (const [el, label, scrolling] of found) {
+    if (scrolling) mark(el, label(el));
+    else unmark(el);
   }
 }
 

@@ -21,11 +21,15 @@
     } catch (error) { /* storage full or blocked: the setting lasts for this page only */ }
   };
 
-  // Two changes Material's bundle makes once it has loaded, made here while the page is still only its head, where
+  // Changes Material's bundle makes once it has loaded, made here while the page is still only its head, where
   // they cost nothing; the bundle then finds them done and leaves the page alone. Made later, each restyles the
   // whole page: on a lesson full of typeset math, a large part of a phone's main-thread time at load.
   // - The "js" class on <html> (the bundle swaps it for "no-js": CSS keyed on either).
   document.documentElement.classList.replace("no-js", "js");
+  // - The focus-visible polyfill's marks on <html> (its class and attribute; no stylesheet is keyed on them, so
+  //   setting them early changes nothing else, and the polyfill's own setAttribute then finds them set).
+  document.documentElement.classList.add("js-focus-visible");
+  document.documentElement.setAttribute("data-js-focus-visible", "");
   // - With instant navigation, every relative href/src becomes absolute (the header and the nav outlive a page
   //   swap). For the stylesheet links above this script that change re-applies each stylesheet.
   if (script.hasAttribute("data-md-instant") && location.protocol !== "file:") {
