@@ -100,7 +100,7 @@ def test_no_sideways_scrolling(browser, site_url, path, viewport):
         if found["unnamed"]:
             problems.append(f"{path}: {found['unnamed']}")
         clipped = [r for r in found["regions"] if not r.startswith("code")]     # long code lines may scroll
-        if viewport is DESKTOP and clipped:
+        if viewport == DESKTOP and clipped:
             problems.append(f"{path}: clipped on a desktop (scrolls inside): {clipped}")
     finally:
         context.close()
