@@ -8,10 +8,11 @@ import pytest
 
 from sequencehub import htmltext
 from test_site import site_pages
-from shtest import SITE, page_params, require_site
+from shtest import SITE, walk_chunk
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
+CHUNKS = 3                      # tests per viewport (shtest.walk_chunk)
 
 # Elements that overflow the viewport on their own (not inside a scroll region), and scroll regions that are not
 # reachable by keyboard or have no name: the details a failure message needs.
@@ -84,24 +85,25 @@ def walk_pages():
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1366px"])
-@pytest.mark.parametrize("path", page_params(walk_pages))
-def test_no_sideways_scrolling(browser, site_url, path, viewport):
-    require_site(path)
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_no_sideways_scrolling(browser, site_url, chunk, viewport):
     context = browser.new_context(viewport=viewport)
+    engine = EngineOnDemand(context, site_url)
+    page = context.new_page()
     problems = []
     try:
-        EngineOnDemand(context, site_url).before(path)
-        page = context.new_page()
-        page.goto(site_url + path)
-        settle(page)
-        found = page.evaluate(OVERFLOW_JS, viewport["width"])
-        if found["width"] > viewport["width"]:
-            problems.append(f"{path}: document is {found['width']} px wide: {found['wide']}")
-        if found["unnamed"]:
-            problems.append(f"{path}: {found['unnamed']}")
-        clipped = [r for r in found["regions"] if not r.startswith("code")]     # long code lines may scroll
-        if viewport == DESKTOP and clipped:
-            problems.append(f"{path}: clipped on a desktop (scrolls inside): {clipped}")
+        for path in walk_chunk(walk_pages, chunk, CHUNKS):
+            engine.before(path)
+            page.goto(site_url + path)
+            settle(page)
+            found = page.evaluate(OVERFLOW_JS, viewport["width"])
+            if found["width"] > viewport["width"]:
+                problems.append(f"{path}: document is {found['width']} px wide: {found['wide']}")
+            if found["unnamed"]:
+                problems.append(f"{path}: {found['unnamed']}")
+            clipped = [r for r in found["regions"] if not r.startswith("code")]     # long code lines may scroll
+            if viewport == DESKTOP and clipped:
+                problems.append(f"{path}: clipped on a desktop (scrolls inside): {clipped}")
     finally:
         context.close()
     assert not problems, "\n".join(problems)
