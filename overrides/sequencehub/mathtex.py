@@ -13,6 +13,7 @@ glyph-by-glyph text would read as noise in a result.
 """
 from __future__ import annotations
 
+import collections
 import html
 import json
 import pathlib
@@ -154,6 +155,11 @@ _FACE = re.compile(r"@font-face\s*\{([^{}]*)\}")
 _SELECTOR = re.compile(r"\.katex(?: ((?:\.[\w-]+)+))?(?: \.([\w-]+)>span)?")
 
 
+# A KaTeX element's box: the face its own text uses (a font URL; None outside math or with no face; False in the
+# MathML copy), the font properties it passes on, the classes on it and around it, the classes on it.
+_Box = collections.namedtuple("_Box", "face state seen classes")
+
+
 class KatexFonts:
     """The font files a page's typeset math makes the browser load, found the way the browser finds them: KaTeX's
     own stylesheet (its rules that set a font, its @font-face table) applied to the page's KaTeX markup, each piece of
@@ -207,37 +213,48 @@ class KatexFonts:
         styled = [f for f in faces if f[0] == italic] or faces        # the other style when the family lacks it
         return min(styled, key=lambda f: abs(f[1] - weight))[2]      # KaTeX's weights are 400 and 700 only
 
+    def _box(self, element, outer):
+        """An element's box: its face from the box around it (``outer``, or None at the top)."""
+        tag, attrs = element
+        classes = frozenset((attrs.get("class") or "").split())
+        if outer is not None and outer.face is False or "katex-mathml" in classes:
+            return _Box(False, None, classes, classes)
+        if (outer is None or outer.state is None) and "katex" not in classes:
+            return _Box(None, None, classes, classes)
+        math_outer = outer is not None and outer.state is not None
+        state = dict(outer.state) if math_outer else {}
+        seen = outer.seen if math_outer else frozenset()
+        for need, child_of, props in self.rules:
+            if child_of is None and need <= classes:
+                state.update(props)
+            elif child_of is not None and tag == "span" and math_outer and child_of in outer.classes and need <= seen:
+                state.update(props)
+        weight = state.get("font-weight", "400")
+        weight = {"bold": 700, "normal": 400}.get(weight) or int(weight)
+        face = self._face(state.get("font-family"), state.get("font-style") == "italic", weight)
+        return _Box(face, state, seen | classes, classes)
+
     def used(self, page_html):
         """The font URLs (as KaTeX's stylesheet writes them, relative to it) the page's visible math uses: the face
         of each piece of text and of each box around it up to the formula's root (Chromium loads a box's font for
         its line metrics even when the box holds no text of its own)."""
         found = set()
+        boxes = {}         # id(element) -> (element, its box), for this page: each element's box worked out once
         for text, ancestors in htmltext.texts(page_html):
             if not text.strip(" \t\n\r\f"):
                 continue
-            faces, state, seen, parent = [], None, set(), frozenset()
-            for tag, attrs in ancestors:
-                classes = frozenset((attrs.get("class") or "").split())
-                if state is None and "katex" not in classes:
-                    continue
-                if "katex-mathml" in classes:
-                    faces = []                   # the MathML copy: for screen readers, never painted
+            faces, outer = [], None
+            for element in ancestors:
+                known = boxes.get(id(element))
+                if known is None:
+                    known = boxes[id(element)] = (element, self._box(element, outer))
+                outer = known[1]
+                if outer.face is False:         # the MathML copy: for screen readers, never painted
+                    faces = []
                     break
-                state = dict(state or {})
-                for need, child_of, props in self.rules:
-                    if child_of is None and need <= classes:
-                        state.update(props)
-                    elif child_of is not None and tag == "span" and child_of in parent and need <= seen:
-                        state.update(props)
-                seen |= classes
-                parent = classes
-                faces.append(state)
-            for face in faces:
-                weight = face.get("font-weight", "400")
-                weight = {"bold": 700, "normal": 400}.get(weight) or int(weight)
-                url = self._face(face.get("font-family"), face.get("font-style") == "italic", weight)
-                if url:
-                    found.add(url)
+                if outer.face:
+                    faces.append(outer.face)
+            found.update(faces)
         return sorted(found)
 
 

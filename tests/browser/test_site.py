@@ -286,3 +286,50 @@ def test_retake_after_a_failed_attempt_passes_and_earns_half_the_missed_xp(page,
     assert xp_total(page) == earned + -(-data["xp"] // 2), "a retake earns half the missed question's XP"
     page.goto(site_url + "skills/")
     page.locator(f'[data-skill-node="{QUIZ}"][data-unlocked="true"]').wait_for()
+
+
+TIP_JS = """() => {
+  const tip = document.getElementById('sh-term-tip');
+  if (!tip) return null;
+  const box = tip.getBoundingClientRect();
+  return {active: tip.classList.contains('md-tooltip--active'), text: tip.textContent,
+          hidden: tip.getAttribute('aria-hidden'), left: box.left, right: box.right};
+}"""
+
+
+def test_glossary_terms_show_their_definitions(page, site_url):
+    """A glossary term's definition shows in a tooltip on hover and on keyboard focus, made only once a term is
+    pointed at (no tooltip is mounted while the page loads). WCAG 1.4.13: Escape dismisses it, the pointer can move
+    onto it, it goes when the pointer leaves. While it shows it describes the term and the title (the browser's own
+    tooltip) steps aside; the title comes back after."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site_url + "lessons/lstm/")
+    page.locator("[data-xp-total]").wait_for()
+    assert page.evaluate(TIP_JS) is None and page.locator(".md-tooltip, .md-tooltip2").count() == 0
+    term = page.locator("article a.sh-term").first
+    definition = term.get_attribute("title")
+    assert definition and ": " in definition
+    term.scroll_into_view_if_needed()
+    term.hover()
+    page.wait_for_function("() => document.getElementById('sh-term-tip')?.classList.contains('md-tooltip--active')")
+    tip = page.evaluate(TIP_JS)
+    assert tip["text"] == definition and tip["hidden"] is None
+    assert 0 <= tip["left"] and tip["right"] <= 390                     # on a phone's screen
+    assert term.get_attribute("title") is None and term.get_attribute("aria-describedby") == "sh-term-tip"
+    # the pointer moves onto the tooltip: it stays; then away: it goes, and the title is back
+    box = page.locator("#sh-term-tip").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=4)
+    page.wait_for_timeout(400)                                           # longer than the hide delay
+    assert page.evaluate(TIP_JS)["active"]
+    page.mouse.move(5, 830)
+    page.wait_for_function("() => !document.getElementById('sh-term-tip').classList.contains('md-tooltip--active')")
+    assert term.get_attribute("title") == definition and term.get_attribute("aria-describedby") is None
+    assert page.evaluate(TIP_JS)["hidden"] == "true"
+    # from the keyboard: focus shows it, Escape dismisses it
+    term.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('sh-term')")
+    page.wait_for_function("() => document.getElementById('sh-term-tip').classList.contains('md-tooltip--active')")
+    page.keyboard.press("Escape")
+    assert not page.evaluate(TIP_JS)["active"] and term.get_attribute("title") == definition

@@ -8,9 +8,11 @@
 // Material's instant navigation swaps the page without reloading scripts: document$ emits for every page, and
 // mountAll() skips elements already mounted. Where document$ is absent (embed pages, other themes), the page is
 // mounted once the DOM is ready. Math arrives typeset (KaTeX at build time); boxes wider than the screen become
-// keyboard-reachable scroll regions (scroll-regions.js).
+// keyboard-reachable scroll regions (scroll-regions.js). Glossary terms show their definitions in tooltips
+// (term-tips.js).
 
 import * as scrollRegions from "./scroll-regions.js";
+import {TermTips} from "./term-tips.js";
 
 const WIDGETS = [
   ["[data-demo]", (el) => (/^[a-z0-9-]+$/.test(el.dataset.demo) ? `./demos/${el.dataset.demo}.js` : null)],
@@ -19,6 +21,7 @@ const WIDGETS = [
   ["[data-progress-panel]", () => "./progress/panel.js"],
 ];
 const mounted = new WeakSet();
+const termTips = new TermTips(document);
 
 function widgetFailed(el, error) {
   el.dataset.status = "error";
@@ -50,8 +53,16 @@ async function startProgress() {
   header.mount();
 }
 
-function onPage() {
+// The page's own start-up runs in tasks of its own, after the one in which Material's bundle starts its components
+// (document$ emits inside that task): a phone's main thread answers a tap between two tasks, never inside one, so
+// every long task it is spared counts.
+const nextTask = () => new Promise((resolve) => setTimeout(resolve));
+
+async function onPage() {
+  termTips.hide();                                   // a tooltip of the page before (instant navigation)
+  await nextTask();
   scrollRegions.watch();
+  await nextTask();
   mountAll();
   startProgress().catch((error) => console.warn("sequencehub: progress", error));
 }
