@@ -11,6 +11,8 @@ import pathlib
 import threading
 import urllib.parse
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SITE = pathlib.Path(os.environ.get("SEQUENCEHUB_SITE", ROOT / "site"))   # another build: SEQUENCEHUB_SITE=...
 # A public address under a sub-path, as a course is published (README "Publish"): the `public_site` fixture builds
@@ -67,3 +69,19 @@ def watch(page):
     page.on("pageerror", lambda e: page.console_errors.append(f"pageerror: {e}"))
     # Workers' requests go through the context's routing too: block (and record) anything non-local.
     return page
+
+
+
+def walk_chunk(list_pages, chunk, chunks):
+    """Every `chunks`-th page of a walk over the built site, from the `chunk`-th on: a walk split over `chunks`
+    tests, so that `make test`'s two workers share it and no test holds a worker for minutes. Interleaved, so
+    that the few pages that start Pyodide spread over the chunks. A test opens its chunk in one fresh context:
+    a context per page would cost each page ~1.5 s more CPU (a new renderer, cold caches), about doubling a walk.
+    `list_pages()` reads the built site; no site built fails the test (an empty walk would pass)."""
+    try:
+        pages = list_pages()
+    except FileNotFoundError:
+        pages = []
+    if not pages:
+        pytest.fail(f"{SITE} is not built: run `make site` (make test does it first)")
+    return pages[chunk::chunks]

@@ -16,9 +16,10 @@ import zipfile
 import pytest
 
 from sequencehub import csp
-from shtest import SITE, _QuietHandler
+from shtest import SITE, _QuietHandler, walk_chunk
 
 READY_MS = 90_000
+CHUNKS = 6                      # tests the walk in the browser is split into (shtest.walk_chunk)
 DATA_SCRIPTS = {"application/json", "application/ld+json"}
 
 
@@ -204,10 +205,9 @@ def pages_to_open():
     return out
 
 
-@pytest.mark.parametrize("chunk", range(4))
+@pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_every_page_runs_under_the_policy_header(strict_page, policy_site, chunk):
-    names = pages_to_open()[chunk::4]
-    for name in names:
+    for name in walk_chunk(pages_to_open, chunk, CHUNKS):
         strict_page.goto(policy_site + name)
         strict_page.wait_for_load_state("load")
         bring_everything_alive(strict_page)

@@ -8,10 +8,11 @@ import pytest
 
 from sequencehub import htmltext
 from test_site import site_pages
-from shtest import SITE
+from shtest import SITE, walk_chunk
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
+CHUNKS = 3                      # tests per viewport (shtest.walk_chunk)
 
 # Elements that overflow the viewport on their own (not inside a scroll region), and scroll regions that are not
 # reachable by keyboard or have no name: the details a failure message needs.
@@ -79,14 +80,19 @@ def settle(page):
     page.evaluate("document.fonts.ready")
 
 
+def walk_pages():
+    return site_pages() + embed_pages()
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1366px"])
-def test_no_sideways_scrolling(browser, site_url, viewport):
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_no_sideways_scrolling(browser, site_url, chunk, viewport):
     context = browser.new_context(viewport=viewport)
     engine = EngineOnDemand(context, site_url)
     page = context.new_page()
     problems = []
     try:
-        for path in site_pages() + embed_pages():
+        for path in walk_chunk(walk_pages, chunk, CHUNKS):
             engine.before(path)
             page.goto(site_url + path)
             settle(page)
@@ -96,7 +102,7 @@ def test_no_sideways_scrolling(browser, site_url, viewport):
             if found["unnamed"]:
                 problems.append(f"{path}: {found['unnamed']}")
             clipped = [r for r in found["regions"] if not r.startswith("code")]     # long code lines may scroll
-            if viewport is DESKTOP and clipped:
+            if viewport == DESKTOP and clipped:
                 problems.append(f"{path}: clipped on a desktop (scrolls inside): {clipped}")
     finally:
         context.close()
