@@ -7,7 +7,6 @@ page's markup goes through here:
 
 - ``events(html)``                     start/end tags and unescaped text, in order (the QTI exports' XHTML)
 - ``rewrite_text(html, fn)``          each text node -> ``fn(text, ancestors)`` (glossary tooltips)
-- ``texts(html)``                      each text node with its ancestors (the fonts a page's math uses)
 - ``text_of(html)``                    plain text, whitespace collapsed (JSON-LD)
 - ``sections(html, level)``            a page split at its headings (the FAQ's questions)
 - ``elements(html, select)``           outermost elements ``select(element)`` accepts (embed's widget roots)
@@ -146,29 +145,16 @@ def events(source):
 
 
 # ------------------------------------------------------------------------------------------------------ text
-def _text_tokens(source):
-    for tok, stack in _walk(source):
-        if tok.kind in ("text", "entity") and not (stack and stack[-1][0] in RAW_TEXT):
-            yield tok, stack
-
-
 def rewrite_text(source, fn):
     """``fn(text, ancestors)`` for every text node outside <script>/<style>, spliced in as markup."""
     edits = []
-    for tok, stack in _text_tokens(source):
-        if tok.kind == "text":
+    for tok, stack in _walk(source):
+        if tok.kind == "text" and not (stack and stack[-1][0] in RAW_TEXT):
             text = source[tok.start:tok.end]
             new = fn(text, stack)
             if new != text:
                 edits.append((tok.start, tok.end, new))
     return _splice(source, edits)
-
-
-def texts(source):
-    """(text, ancestors) for every text node outside <script>/<style>: its unescaped text, and the open elements
-    [(tag, attrs)] around it, outermost first (a list that later nodes reuse: copy it to keep it)."""
-    for tok, stack in _text_tokens(source):
-        yield html.unescape(source[tok.start:tok.end]), stack
 
 
 def text_of(fragment, skip=None):

@@ -13,7 +13,6 @@ glyph-by-glyph text would read as noise in a result.
 """
 from __future__ import annotations
 
-import collections
 import html
 import json
 import pathlib
@@ -148,127 +147,15 @@ class Katex:
             self.process = None
 
 
-KATEX_CSS = "katex/dist/katex.min.css"
-_RULE = re.compile(r"([^{}@]+)\{([^{}]*)\}")
-_FACE = re.compile(r"@font-face\s*\{([^{}]*)\}")
-# The selector forms KaTeX's stylesheet uses for its fonts: `.katex`, `.katex .a.b`, `.katex .a.b .c>span`.
-_SELECTOR = re.compile(r"\.katex(?: ((?:\.[\w-]+)+))?(?: \.([\w-]+)>span)?")
-
-
-# A KaTeX element's box: the face its own text uses (a font URL; None outside math or with no face; False in the
-# MathML copy), the font properties it passes on, the classes on it and around it, the classes on it.
-_Box = collections.namedtuple("_Box", "face state seen classes")
-
-
-class KatexFonts:
-    """The font files a page's typeset math makes the browser load, found the way the browser finds them: KaTeX's
-    own stylesheet (its rules that set a font, its @font-face table) applied to the page's KaTeX markup, each piece of
-    text then matched to a face (CSS font matching, as far as KaTeX's faces need it). A page preloads exactly these,
-    so its math is laid out once, in its own fonts, instead of a second time when they arrive, which moved the text
-    under a reader's eyes. A stylesheet this cannot read (a KaTeX upgrade that sets fonts another way) fails the
-    build, naming the rule."""
-
-    def __init__(self, css_path):
-        css = pathlib.Path(css_path).read_text(encoding="utf-8")
-        self.faces = {}            # family -> [(italic, weight, url)]
-        for body in _FACE.findall(css):
-            props = self._props(body)
-            url = re.search(r"url\(([^)]+\.woff2)\)", body)
-            if url:
-                face = (props.get("font-style") == "italic", int(props.get("font-weight", 400)), url.group(1))
-                self.faces.setdefault(props["font-family"], []).append(face)
-        self.rules = []            # (classes the element has, class its parent has or None, props)
-        for selectors, body in _RULE.findall(_FACE.sub("", css)):
-            props = {k: v for k, v in self._props(body).items() if k in ("font-family", "font-style", "font-weight")}
-            if not props:
-                continue
-            for selector in selectors.split(","):
-                m = _SELECTOR.fullmatch(selector.strip())
-                if m is None:
-                    raise MathError(f"{css_path}: a font rule for `{selector.strip()}` is not of a form the build "
-                                    "reads (.katex, .katex .a.b, .katex .a.b .c>span)")
-                classes = frozenset(m.group(1).strip(".").split(".")) if m.group(1) else frozenset(["katex"])
-                self.rules.append((classes, m.group(2), props))
-
-    @staticmethod
-    def _props(body):
-        props = {}
-        for decl in body.split(";"):
-            name, _, value = decl.partition(":")
-            name, value = name.strip(), value.strip()
-            if name == "font":         # `normal 1.21em KaTeX_Main,math,...`: style, size, families
-                parts = value.split(None, 2)
-                props["font-style"] = parts[0]
-                props["font-family"] = parts[2]
-            elif name.startswith("font"):
-                props[name] = value
-        if "font-family" in props:     # the first family is the one with faces: the rest are local fallbacks
-            props["font-family"] = props["font-family"].split(",")[0].strip().strip('"')
-        return props
-
-    def _face(self, family, italic, weight):
-        faces = self.faces.get(family)
-        if not faces:
-            return None
-        styled = [f for f in faces if f[0] == italic] or faces        # the other style when the family lacks it
-        return min(styled, key=lambda f: abs(f[1] - weight))[2]      # KaTeX's weights are 400 and 700 only
-
-    def _box(self, element, outer):
-        """An element's box: its face from the box around it (``outer``, or None at the top)."""
-        tag, attrs = element
-        classes = frozenset((attrs.get("class") or "").split())
-        if outer is not None and outer.face is False or "katex-mathml" in classes:
-            return _Box(False, None, classes, classes)
-        if (outer is None or outer.state is None) and "katex" not in classes:
-            return _Box(None, None, classes, classes)
-        math_outer = outer is not None and outer.state is not None
-        state = dict(outer.state) if math_outer else {}
-        seen = outer.seen if math_outer else frozenset()
-        for need, child_of, props in self.rules:
-            if child_of is None and need <= classes:
-                state.update(props)
-            elif child_of is not None and tag == "span" and math_outer and child_of in outer.classes and need <= seen:
-                state.update(props)
-        weight = state.get("font-weight", "400")
-        weight = {"bold": 700, "normal": 400}.get(weight) or int(weight)
-        face = self._face(state.get("font-family"), state.get("font-style") == "italic", weight)
-        return _Box(face, state, seen | classes, classes)
-
-    def used(self, page_html):
-        """The font URLs (as KaTeX's stylesheet writes them, relative to it) the page's visible math uses: the face
-        of each piece of text and of each box around it up to the formula's root (Chromium loads a box's font for
-        its line metrics even when the box holds no text of its own)."""
-        found = set()
-        boxes = {}         # id(element) -> (element, its box), for this page: each element's box worked out once
-        for text, ancestors in htmltext.texts(page_html):
-            if not text.strip(" \t\n\r\f"):
-                continue
-            faces, outer = [], None
-            for element in ancestors:
-                known = boxes.get(id(element))
-                if known is None:
-                    known = boxes[id(element)] = (element, self._box(element, outer))
-                outer = known[1]
-                if outer.face is False:         # the MathML copy: for screen readers, never painted
-                    faces = []
-                    break
-                if outer.face:
-                    faces.append(outer.face)
-            found.update(faces)
-        return sorted(found)
-
-
 class BuildMath:
     """The plugin's hook: one :class:`Katex` per build, started on the first formula (of a page or an export)."""
 
     def __init__(self):
         self.katex = None
-        self.font_table = None
         self.dirs = []
 
     def on_config(self, node_modules_dirs):
         self.close()
-        self.font_table = None
         self.dirs = list(node_modules_dirs)
 
     def renderer(self):
@@ -280,15 +167,6 @@ class BuildMath:
                                 "run `npm ci`")
             self.katex = Katex(script)
         return self.katex
-
-    def fonts(self, page_html):
-        """The KaTeX font files (paths under KaTeX's dist folder) the page's typeset math uses."""
-        if 'class="katex' not in page_html:
-            return []
-        if self.font_table is None:
-            script = find_katex(self.dirs)
-            self.font_table = KatexFonts(script.parent / pathlib.Path(KATEX_CSS).name)
-        return self.font_table.used(page_html)
 
     def typeset(self, text, where):
         """`text` (a page's HTML, or a quiz text) with its math typeset; `where` names it in an error."""

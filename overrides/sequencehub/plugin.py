@@ -276,9 +276,6 @@ class SequenceHubPlugin(BasePlugin[SequenceHubConfig]):
                 page.content, lambda el: "data-skill-matrix" in el.attrs and not el.inner.strip(),
                 lambda el: f"{el.start_tag}{fallback}</{el.tag}>")
         polish.author_for_template(page)
-        # the fonts its math uses, preloaded (main.html): laid out once in them, the text does not move when they come
-        katex_folder = assets.VENDOR["katex"][2]
-        context["math_fonts"] = [f"{katex_folder}/{url}" for url in self.math.fonts(page.content or "")]
         return context
 
     # ------------------------------------------------------------------------------------------ output

@@ -168,36 +168,3 @@ def test_starting_up_restyles_no_whole_page(browser, site_url, path):
     whole = [d.get("nodeName") for d in subtrees if PAGE_LEVEL.match(d.get("nodeName") or "")]
     assert not whole, f"{path}: whole-page restyles of {whole}"
     assert wrapped >= 1, "the content tables are not in their blocks, with Material's scroll box inside"
-
-
-FONTS_JS = """() => ({
-  preloaded: [...document.querySelectorAll('link[rel=preload][as=font]')].map((l) => l.href.split('/').pop()).sort(),
-  requested: performance.getEntriesByType('resource').map((e) => e.name)
-    .filter((n) => n.endsWith('.woff2')).map((n) => n.split('/').pop()).sort(),
-  used: [...document.fonts].filter((f) => f.status === 'loaded')
-    .map((f) => [f.family.replace(/"/g, ''), f.style, f.weight]),
-})"""
-# KaTeX's file names for its faces: family-Regular|Bold|Italic|BoldItalic.woff2
-FACE_FILE = {("normal", "400"): "Regular", ("normal", "700"): "Bold", ("italic", "400"): "Italic",
-             ("italic", "700"): "BoldItalic"}
-
-
-def test_pages_preload_exactly_the_fonts_their_math_uses(browser, site_url):
-    """A page's math is laid out once, in its own fonts: the page preloads the fonts its math uses (read at build
-    time from KaTeX's stylesheet), and those are exactly the fonts Chromium then loads, each once. Before, a
-    lesson's text moved when KaTeX's fonts arrived (layout shift 0.07 on lessons/gru/) and was laid out again."""
-    context = browser.new_context(viewport=PHONE)
-    try:
-        for path in ["", "lessons/hidden-state/", "lessons/bidirectional/", "lessons/vanishing-gradient/", "faq/"]:
-            page = context.new_page()
-            page.goto(site_url + path)
-            page.wait_for_load_state("load")
-            page.evaluate("() => document.fonts.ready")
-            fonts = page.evaluate(FONTS_JS)
-            page.close()
-            used = sorted(f"{family}-{FACE_FILE[style, weight]}.woff2" for family, style, weight in fonts["used"])
-            assert fonts["preloaded"] == used, path
-            assert fonts["requested"] == used, path           # nothing else, and none requested twice
-            assert bool(used) == (path != ""), path           # the home page has no math
-    finally:
-        context.close()

@@ -37,47 +37,6 @@ def test_katex_typesets_a_page_in_one_round_trip_and_names_bad_tex():
         math.close()
 
 
-@needs_node
-@pytest.mark.parametrize("tex, display, fonts", [
-    ("x + 1", False, {"Main-Regular", "Math-Italic"}),
-    ("1 + 2", False, {"Main-Regular"}),
-    ("\\mathbf{W} \\in \\mathbb{R}", False, {"Main-Bold", "Main-Regular", "AMS-Regular"}),
-    ("\\boldsymbol{h}", False, {"Math-BoldItalic", "Main-Regular"}),      # the root's font: its line metrics
-    ("\\sum_k a_k", True, {"Size2-Regular", "Math-Italic", "Main-Regular"}),
-    ("\\left( \\frac{a}{b} \\right)", True, {"Size2-Regular", "Math-Italic", "Main-Regular"}),
-    ("\\left( \\sum_{k=1}^{n}\\frac{\\partial a}{\\partial b} \\right)", True,
-     {"Size2-Regular", "Size4-Regular", "Math-Italic", "Main-Regular"}),
-    ("\\text{\\textbf{a} \\textit{b}}", False, {"Main-Bold", "Main-Italic", "Main-Regular"}),
-    ("\\mathcal{L} \\mathsf{x} \\mathtt{y}", False,
-     {"Caligraphic-Regular", "SansSerif-Regular", "Typewriter-Regular", "Main-Regular"}),
-    ("\\Big( 1 \\Big)", False, {"Size2-Regular", "Main-Regular"}),
-    ("\\text{gate}", False, {"Main-Regular"}),
-])
-def test_a_page_preloads_the_fonts_its_math_uses(tex, display, fonts):
-    """The fonts read from KaTeX's own stylesheet: each piece of the formula's visible text, and each box around
-    it, matched to a face (family, style, weight); the MathML copy (never painted) counts for nothing. The expected
-    sets are what Chromium loads for each formula; the browser test checks the same on the site's own pages
-    (tests/browser/test_phone.py)."""
-    math = mathtex.BuildMath()
-    math.on_config([ROOT / "node_modules"])
-    try:
-        markup = math.typeset(f'<div class="arithmatex">\\[{tex}\\]</div>' if display
-                              else f'<p><span class="arithmatex">\\({tex}\\)</span></p>', "x.md")
-        used = {re.fullmatch(r"fonts/KaTeX_(.+)\.woff2", url).group(1) for url in math.fonts(markup)}
-        assert used == fonts
-        assert math.fonts("<p>no math</p>") == []
-    finally:
-        math.close()
-
-
-def test_a_font_rule_the_build_cannot_read_fails_it(tmp_path):
-    css = tmp_path / "katex.min.css"
-    css.write_text('.katex{font:normal 1.21em KaTeX_Main,serif}.katex .mathbf{font-family:KaTeX_Main}'
-                   '.katex>.mord+.mbin{font-weight:700}', encoding="utf-8")
-    with pytest.raises(mathtex.MathError, match=r"\.katex>\.mord\+\.mbin"):
-        mathtex.KatexFonts(css)
-
-
 @built
 def test_search_index_reads_math_as_text_not_glyphs():
     """Each formula is in the index once, as readable text (cₜ), never as KaTeX's glyph runs or raw TeX."""
